@@ -1,0 +1,1 @@
+// Placeholder translation unit for a stage that has only headers so far.

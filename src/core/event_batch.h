@@ -1,0 +1,121 @@
+// EventBatch: the unit of work of every pipeline stage — thousands of events,
+// their typed fields and their raw bytes, all owned by one arena.
+//
+// Fields of all events sit in one flat vector; an event is a [first, first+count)
+// range of it, so an event is built front to back:
+//
+//   batch.begin_event({.receive_time = t, .raw = line, .source = peer, .input = "syslog-udp"});
+//   batch.add_string(kHost, host);          // copied into the arena
+//   batch.add_int(kClassUid, 3002);
+//   batch.end_event();
+//
+// Nothing allocates per field: strings go to the arena, fields to amortized vectors.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "core/arena.h"
+#include "core/field_dictionary.h"
+#include "core/value.h"
+
+namespace vigil {
+
+// Why an event is not a clean parse. Kept with the event; never a reason to drop it.
+enum EventFlag : uint32_t {
+  kFlagParseError = 1u << 0,  // the parser could not understand the bytes; raw kept as-is
+  kFlagTruncated = 1u << 1,   // the line exceeded the input's size limit and was cut
+  kFlagNoTimestamp = 1u << 2, // no usable time in the event; `time` is the receive time
+};
+
+struct Field {
+  FieldId id;
+  Value value;
+};
+
+// Where an event came from. Strings are copied into the batch arena by begin_event().
+struct Provenance {
+  TimeNs receive_time = 0;
+  std::string_view raw;     // the original bytes as received
+  std::string_view source;  // peer address "10.0.0.5:514", file path, agent id
+  std::string_view input;   // "syslog-udp", "syslog-tcp", "http", "file", ...
+  std::string_view tenant = "default";
+};
+
+struct Event {
+  uint32_t first_field = 0;
+  uint32_t field_count = 0;
+  TimeNs time = 0;          // event time (OCSF `time`); receive time when the source has none
+  TimeNs receive_time = 0;
+  uint32_t flags = 0;       // EventFlag bits
+  std::string_view raw;
+  std::string_view source;
+  std::string_view input;
+  std::string_view tenant;
+  std::string_view parse_error;  // why kFlagParseError was set
+};
+
+class EventBatch {
+ public:
+  EventBatch() = default;
+  EventBatch(EventBatch&&) noexcept = default;
+  EventBatch& operator=(EventBatch&&) noexcept = default;
+
+  // Starts a new event; time defaults to the receive time until set_time().
+  Event& begin_event(const Provenance& p);
+  // Ends the event started last. Fields added after this belong to no event.
+  void end_event();
+
+  // Adders for the open event. add_string copies; add_string_ref expects bytes
+  // that already live in this batch's arena (e.g. a slice of the event's raw).
+  void add_string(FieldId id, std::string_view s) { add(id, Value::string(arena_.copy(s))); }
+  void add_string_ref(FieldId id, std::string_view s) { add(id, Value::string(s)); }
+  void add_int(FieldId id, int64_t v) { add(id, Value::int64(v)); }
+  void add_float(FieldId id, double v) { add(id, Value::float64(v)); }
+  void add_bool(FieldId id, bool v) { add(id, Value::boolean(v)); }
+  void add_time(FieldId id, TimeNs v) { add(id, Value::timestamp(v)); }
+  void add_ip(FieldId id, const IpAddress& v) { add(id, Value::ip_address(v)); }
+  void add(FieldId id, const Value& v) { fields_.push_back(Field{id, v}); }
+
+  // The open event (between begin_event and end_event).
+  Event& current() { return events_.back(); }
+  void set_time(TimeNs t) { events_.back().time = t; }
+  void set_flag(uint32_t flag) { events_.back().flags |= flag; }
+  void set_parse_error(std::string_view why) {
+    events_.back().flags |= kFlagParseError;
+    events_.back().parse_error = arena_.copy(why);
+  }
+
+  size_t size() const { return events_.size(); }
+  bool empty() const { return events_.empty(); }
+  const Event& operator[](size_t i) const { return events_[i]; }
+  const std::vector<Event>& events() const { return events_; }
+  std::span<const Field> fields(const Event& e) const {
+    return {fields_.data() + e.first_field, e.field_count};
+  }
+  // First value of field `id` in `e`, or nullptr.
+  const Value* find(const Event& e, FieldId id) const;
+
+  // Earliest and latest event time in the batch (0,0 when empty).
+  TimeNs min_time() const;
+  TimeNs max_time() const;
+
+  Arena& arena() { return arena_; }
+  void reserve(size_t events, size_t fields) {
+    events_.reserve(events);
+    fields_.reserve(fields);
+  }
+  // Approximate memory held, for backpressure and flush decisions.
+  size_t memory_bytes() const {
+    return arena_.bytes_reserved() + events_.capacity() * sizeof(Event) + fields_.capacity() * sizeof(Field);
+  }
+
+ private:
+  Arena arena_;
+  std::vector<Event> events_;
+  std::vector<Field> fields_;
+};
+
+}  // namespace vigil

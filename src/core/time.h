@@ -1,0 +1,31 @@
+// Time in Vigil: int64 nanoseconds since the Unix epoch, UTC, everywhere.
+// Parsing and formatting of the forms users type (RFC 3339, relative "-15m").
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace vigil {
+
+using TimeNs = int64_t;
+constexpr TimeNs kNsPerSec = 1'000'000'000;
+constexpr TimeNs kMinTime = INT64_MIN;
+constexpr TimeNs kMaxTime = INT64_MAX;
+
+TimeNs now_ns();
+
+// Days since 1970-01-01 for a proleptic Gregorian date (month 1-12).
+int64_t days_from_civil(int64_t year, unsigned month, unsigned day);
+// Year, month (1-12), day of a day count since the epoch.
+void civil_from_days(int64_t days, int64_t& year, unsigned& month, unsigned& day);
+
+// "2026-11-22T06:56:52.123Z", "2026-11-22T06:56:52+01:00", "2026-11-22 06:56:52", "2026-11-22".
+std::optional<TimeNs> parse_rfc3339(std::string_view text);
+// RFC 3339, or relative to `now`: "now", "-15m", "-24h", "-7d", "-30s", "-2w".
+std::optional<TimeNs> parse_time_arg(std::string_view text, TimeNs now);
+// RFC 3339 in UTC with millisecond precision: "2026-11-22T06:56:52.123Z".
+std::string format_rfc3339(TimeNs t);
+
+}  // namespace vigil

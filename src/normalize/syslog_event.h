@@ -1,0 +1,30 @@
+// Syslog line -> one OCSF event: the parsed header as fields, then the mapping of
+// the message for sources Vigil knows (linux_auth.h), else a Base Event (class 0).
+//
+// Fields every syslog event gets (when present in the line):
+//   time (timestamp; also Event::time), device.hostname, message, severity_id (OCSF 0-6
+//   from the syslog severity), process.name (app name), process.pid (numeric procid),
+//   metadata.log_name = "syslog", unmapped.syslog.{facility,severity,pri,msgid,procid,format},
+//   unmapped.syslog.sd.<SD-ID>.<param> for RFC 5424 structured data,
+//   class_uid, category_uid, activity_id, type_uid (class_uid*100 + activity_id).
+// A line that does not parse keeps raw, gets kFlagParseError and a Base Event.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "core/event_batch.h"
+#include "parse/syslog.h"
+
+namespace vigil {
+
+struct SyslogEventOptions {
+  size_t max_line_bytes = 64 * 1024;  // longer lines are cut and flagged kFlagTruncated
+  int32_t default_utc_offset_s = 0;   // for RFC 3164 timestamps without a zone
+};
+
+// Appends one event for `line` to `out`. `p.raw` is ignored: the raw is `line`.
+void append_syslog_event(std::string_view line, const Provenance& p, EventBatch& out,
+                         const SyslogEventOptions& options = {});
+
+}  // namespace vigil
