@@ -1,0 +1,34 @@
+# The two commands of the README: `make run` and `make test`. Both run the set-up first.
+PRESET ?= dev
+BUILD  := build/$(PRESET)
+JOBS   ?= $(shell nproc)
+
+.PHONY: all setup configure build run test test-asan fuzz clean
+
+all: build
+
+setup:
+	@scripts/setup
+
+configure: setup
+	@cmake --preset $(PRESET) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+# Starts the server on loopback with generated demo data in ./vigil-data.
+run: build
+	@$(BUILD)/vigil server --demo --data vigil-data
+
+test: build
+	@ctest --test-dir $(BUILD) -j $(JOBS) --output-on-failure --timeout 600
+
+test-asan:
+	@$(MAKE) --no-print-directory test PRESET=asan
+
+# libFuzzer targets (clang): build/fuzz/tests/fuzz/*_fuzz
+fuzz: setup
+	@cmake --preset fuzz >/dev/null && cmake --build build/fuzz -j $(JOBS)
+
+clean:
+	rm -rf build
