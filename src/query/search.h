@@ -4,6 +4,43 @@
 //   actor.user.name:root                   field:value, `*` wildcards, case-insensitive
 //   class_uid:3002 AND NOT status_id:1     AND / OR / NOT, parentheses; adjacency means AND
 //   ... | stats count() by src_endpoint.ip, actor.user.name
+//   "Failed password" -src_endpoint.ip:10.0.0.0/8   quoted phrases, leading '-' for NOT, CIDR
+//
+// The grammar is in query_parser.h; matching rules in matcher.h, stats in stats.h.
+// In short: free text is a case-insensitive substring of the raw text or of any
+// string field; field:value matches the whole value (case-insensitive, `*`
+// wildcards; quoted values are literal), numerically for numbers, by address or
+// CIDR for IPs, RFC 3339 for times; `field:*` means the field exists; a repeated
+// field matches when any of its values does; `raw`, `input`, `source` and
+// `tenant` are searchable like fields.
+//
+// JSON form of a result (result_to_json; format_result(Json) is the same document):
+//
+//   {"events": [ {
+//       "time": "2026-11-22T06:56:52.123Z",       RFC 3339 UTC; 3, 6 or 9 fraction digits,
+//       "receive_time": "2026-11-22T06:56:52.200Z",   as many as the value needs
+//       "raw": "...", "source": "10.0.0.5:514", "input": "syslog-udp", "tenant": "default",
+//       "raw_base64": "...",                      only when raw is not valid UTF-8 (then "raw"
+//                                                 has U+FFFD in place of the bad bytes)
+//       "flags": ["parse_error", "truncated", "no_timestamp"],   only when set
+//       "parse_error": "...",                     only when set
+//       "fields": {"actor.user.name": "alice", "src_endpoint.port": 22,
+//                  "src_endpoint.ip": "10.0.0.5", "dns.answers": ["a", "b"]},
+//       "types":  {"actor.user.name": "string", "src_endpoint.port": "int64",
+//                  "src_endpoint.ip": "ip", "dns.answers": "string"} } ],
+//    "stats": {"scanned": 5000, "matched": 120, "elapsed_ms": 3.2}}
+//
+//   {"columns": ["src_endpoint.ip", "count()"], "rows": [["10.0.0.5", 42], [null, 3]],
+//    "stats": {...}}
+//
+// "fields" maps a name to its value, or to an array when the field is repeated; the
+// values are JSON numbers (int64, float64), booleans, or strings (string, ip, and
+// timestamp as RFC 3339). "types" gives each field's type by field_type_name(), as
+// an array parallel to the values in the rare case a repeated field mixes types.
+// Non-finite floats are the strings "NaN", "Infinity", "-Infinity". Strings other
+// than raw that are not valid UTF-8 get U+FFFD for the bad bytes. Otherwise
+// result_from_json(result_to_json(r)) == r (floats too: numbers are re-read exactly).
+// Ndjson is one such event object, or one {"column": value, ...} row object, a line.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +69,8 @@ struct ResultValue {
   std::string text;  // strings; IPs and times also keep their text form here
   int64_t i64 = 0;   // Int64, Timestamp (ns), Bool (0/1)
   double f64 = 0;
+
+  friend bool operator==(const ResultValue&, const ResultValue&) = default;
 };
 
 struct ResultEvent {
@@ -39,21 +78,27 @@ struct ResultEvent {
   TimeNs receive_time = 0;
   uint32_t flags = 0;
   std::string raw, source, input, tenant, parse_error;
+  // In event order, except that the values of a repeated field are adjacent.
   std::vector<std::pair<std::string, ResultValue>> fields;
+
+  friend bool operator==(const ResultEvent&, const ResultEvent&) = default;
 };
 
 struct SearchResult {
   bool is_table = false;                     // true after `| stats`
   std::vector<ResultEvent> events;           // plain search: matching events, newest first
   std::vector<std::string> columns;          // table: group-by fields then aggregates
-  std::vector<std::vector<ResultValue>> rows;
-  uint64_t events_scanned = 0;
-  uint64_t events_matched = 0;
+  std::vector<std::vector<ResultValue>> rows;  // group keys are their text (String) or null
+  uint64_t events_scanned = 0;   // events read from the store, in the time range or not
+  uint64_t events_matched = 0;   // in the time range and matching, all of them (not only `limit`)
   double elapsed_ms = 0;
+
+  friend bool operator==(const SearchResult&, const SearchResult&) = default;
 };
 
 enum class OutputFormat { Table, Json, Ndjson };
 
+// Errors: the query's syntax (with its column), or the store's scan error.
 Result<SearchResult> run_search(const Store& store, const SearchRequest& request);
 std::string format_result(const SearchResult& result, OutputFormat format);
 // The API's JSON form of a result, and back (for `vigil search --server`).

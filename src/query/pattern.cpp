@@ -1,0 +1,69 @@
+// Glob matching over folded text; see pattern.h.
+#include "query/pattern.h"
+
+#include "query/text_util.h"
+
+namespace vigil::query {
+
+Pattern Pattern::literal(std::string_view text) {
+  Pattern p;
+  p.pieces.push_back(to_lower_ascii(text));
+  return p;
+}
+
+Pattern Pattern::glob(std::string_view text) {
+  Pattern p;
+  p.leading_star = !text.empty() && text.front() == '*';
+  p.trailing_star = !text.empty() && text.back() == '*';
+  size_t start = 0;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    if (i == text.size() || text[i] == '*') {
+      if (i < text.size()) p.wildcard = true;
+      if (i > start) p.pieces.push_back(to_lower_ascii(text.substr(start, i - start)));
+      start = i + 1;
+    }
+  }
+  p.match_all = p.wildcard && p.pieces.empty();
+  if (!p.wildcard && p.pieces.empty()) p.pieces.emplace_back();  // the empty value
+  return p;
+}
+
+bool Pattern::matches(std::string_view text) const {
+  if (match_all) return true;
+  if (!wildcard) return equals_folded(text, pieces[0]);
+  // Stars lie between pieces, so pieces are anchored at the ends only where there is
+  // no star; the middle ones are found leftmost-first, which is enough for globs
+  // made of '*' alone (no '?'): any match can be shifted to the leftmost one.
+  size_t first = 0, last = pieces.size();
+  size_t pos = 0, end = text.size();
+  if (!leading_star) {
+    const std::string& p = pieces[first++];
+    if (text.size() < p.size() || !equals_folded(text.substr(0, p.size()), p)) return false;
+    pos = p.size();
+  }
+  if (!trailing_star && last > first) {
+    const std::string& p = pieces[--last];
+    if (end < pos + p.size() || !equals_folded(text.substr(end - p.size()), p)) return false;
+    end -= p.size();
+  }
+  std::string_view window = text.substr(0, end);
+  for (size_t i = first; i < last; ++i) {
+    size_t at = find_folded(window, pieces[i], pos);
+    if (at == std::string_view::npos) return false;
+    pos = at + pieces[i].size();
+  }
+  return true;
+}
+
+bool Pattern::occurs_in(std::string_view text) const {
+  if (match_all) return true;
+  size_t pos = 0;
+  for (const std::string& p : pieces) {
+    size_t at = find_folded(text, p, pos);
+    if (at == std::string_view::npos) return false;
+    pos = at + p.size();
+  }
+  return true;
+}
+
+}  // namespace vigil::query

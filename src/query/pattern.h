@@ -1,0 +1,29 @@
+// Pattern: a search value compiled once per query — literal text or a `*` glob —
+// matched case-insensitively (ASCII) against many values without allocating.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vigil::query {
+
+struct Pattern {
+  std::vector<std::string> pieces;  // lowercased literal text between the stars
+  bool leading_star = false;        // the pattern starts with '*'
+  bool trailing_star = false;       // the pattern ends with '*'
+  bool wildcard = false;            // at least one '*'
+  bool match_all = false;           // nothing but stars (or empty for a substring search)
+
+  // `text` taken literally (quoted values: a '*' is just a star).
+  static Pattern literal(std::string_view text);
+  // `*` matches any run of bytes, including none.
+  static Pattern glob(std::string_view text);
+
+  // The whole of `text` matches (field values: `root` does not match `rootkit`).
+  bool matches(std::string_view text) const;
+  // The pattern occurs somewhere in `text` (free-text terms).
+  bool occurs_in(std::string_view text) const;
+};
+
+}  // namespace vigil::query

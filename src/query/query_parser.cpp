@@ -1,0 +1,312 @@
+// The query parser; grammar in query_parser.h.
+#include "query/query_parser.h"
+
+#include <optional>
+#include <vector>
+
+#include "query/text_util.h"
+#include "query/tokenizer.h"
+
+namespace vigil::query {
+
+bool is_field_name(std::string_view s) {
+  if (s.empty()) return false;
+  auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '@'; };
+  if (!alpha(s[0])) return false;
+  for (char c : s)
+    if (!alpha(c) && !(c >= '0' && c <= '9') && c != '.' && c != '-') return false;
+  return s.back() != '.';
+}
+
+namespace {
+
+bool is_keyword(const Token& t, std::string_view kw) {
+  return t.kind == TokenKind::Word && equals_folded(t.text, kw);
+}
+
+std::string col(size_t c) { return "col " + std::to_string(c) + ": "; }
+
+class Parser {
+ public:
+  explicit Parser(std::vector<Token> tokens) : t_(std::move(tokens)) {}
+
+  Result<Query> parse() {
+    Query q;
+    if (peek().kind != TokenKind::Pipe && peek().kind != TokenKind::End) {
+      q.filter = parse_or();
+      if (error_) return Status::error(*error_);
+      if (peek().kind == TokenKind::RParen) return Status::error(col(peek().col) + "unbalanced parenthesis (')' without '(')");
+      if (peek().kind == TokenKind::Comma)
+        return Status::error(col(peek().col) + "unexpected ','; quote a value that contains a comma");
+      if (peek().kind != TokenKind::Pipe && peek().kind != TokenKind::End)
+        return Status::error(col(peek().col) + "unexpected " + describe(peek()));
+    }
+    while (peek().kind == TokenKind::Pipe) {
+      next();
+      const Token& name = peek();
+      if (name.kind != TokenKind::Word) return Status::error(col(name.col) + "expected a stage name after '|'");
+      if (equals_folded(name.text, "stats")) {
+        next();
+        StatsStage s = parse_stats(name.col);
+        if (error_) return Status::error(*error_);
+        q.stages.emplace_back(std::move(s));
+      } else {
+        return Status::error("unknown stage '" + name.text + "' at col " + std::to_string(name.col) +
+                             " (supported: stats)");
+      }
+    }
+    return q;
+  }
+
+ private:
+  const Token& peek(size_t ahead = 0) const { return t_[std::min(pos_ + ahead, t_.size() - 1)]; }
+  const Token& next() {
+    const Token& t = t_[pos_];
+    if (pos_ + 1 < t_.size()) ++pos_;
+    return t;
+  }
+  const Token& previous() const { return t_[pos_ == 0 ? 0 : pos_ - 1]; }
+  bool failed() const { return error_.has_value(); }
+  Expr fail(std::string message) {
+    if (!error_) error_ = std::move(message);
+    return {};
+  }
+
+  bool starts_term(const Token& t) const {
+    switch (t.kind) {
+      case TokenKind::Word: return !is_keyword(t, "and") && !is_keyword(t, "or");
+      case TokenKind::Quoted:
+      case TokenKind::LParen:
+      case TokenKind::Minus: return true;
+      default: return false;
+    }
+  }
+
+  // n-ary AND/OR nodes: long flat lists of terms cost no recursion depth.
+  Expr parse_or() {
+    Expr first = parse_and();
+    if (failed() || !is_keyword(peek(), "or")) return first;
+    Expr node;
+    node.kind = Expr::Kind::Or;
+    node.col = first.col;
+    node.children.push_back(std::move(first));
+    while (!failed() && is_keyword(peek(), "or")) {
+      next();
+      node.children.push_back(parse_and());
+    }
+    return node;
+  }
+
+  Expr parse_and() {
+    Expr first = parse_not();
+    Expr node;
+    node.kind = Expr::Kind::And;
+    node.col = first.col;
+    node.children.push_back(std::move(first));
+    while (!failed()) {
+      if (is_keyword(peek(), "and")) {
+        next();
+      } else if (!starts_term(peek())) {
+        break;
+      }
+      node.children.push_back(parse_not());
+    }
+    if (node.children.size() == 1) return std::move(node.children[0]);
+    return node;
+  }
+
+  Expr parse_not() {
+    if (is_keyword(peek(), "not") || peek().kind == TokenKind::Minus) {
+      const Token& op = next();
+      if (++depth_ > kMaxNesting)
+        return fail(col(op.col) + "query nested too deeply (more than " + std::to_string(kMaxNesting) + " levels)");
+      Expr node;
+      node.kind = Expr::Kind::Not;
+      node.col = op.col;
+      node.children.push_back(parse_not());
+      --depth_;
+      return node;
+    }
+    return parse_primary();
+  }
+
+  Expr parse_primary() {
+    const Token& t = peek();
+    switch (t.kind) {
+      case TokenKind::LParen: {
+        next();
+        if (++depth_ > kMaxNesting)
+          return fail(col(t.col) + "query nested too deeply (more than " + std::to_string(kMaxNesting) + " levels)");
+        ++open_parens_;
+        if (peek().kind == TokenKind::RParen) return fail(col(peek().col) + "expected a search term inside '()'");
+        Expr e = parse_or();
+        if (failed()) return e;
+        if (peek().kind != TokenKind::RParen) return fail(col(t.col) + "unbalanced parenthesis ('(' is never closed)");
+        next();
+        --open_parens_;
+        --depth_;
+        return e;
+      }
+      case TokenKind::RParen:
+        if (open_parens_ == 0) return fail(col(t.col) + "unbalanced parenthesis (')' without '(')");
+        return fail(col(t.col) + "expected a search term before ')'");
+      case TokenKind::Comma:
+        return fail(col(t.col) + "unexpected ','; quote a value that contains a comma");
+      case TokenKind::Quoted: {
+        next();
+        Expr e;
+        e.kind = Expr::Kind::Text;
+        e.value = t.text;
+        e.quoted = true;
+        e.col = t.col;
+        return e;
+      }
+      case TokenKind::Word:
+        if (!is_keyword(t, "and") && !is_keyword(t, "or")) return parse_word();
+        [[fallthrough]];
+      case TokenKind::Pipe:
+      case TokenKind::End:
+      case TokenKind::Minus:
+        break;
+    }
+    if (pos_ > 0 && t.kind != TokenKind::Word) {
+      return fail(col(t.col) + "expected a search term after " + describe(previous()));
+    }
+    return fail(col(t.col) + "expected a search term before " + describe(t));
+  }
+
+  Expr parse_word() {
+    const Token& t = next();
+    Expr e;
+    e.col = t.col;
+    size_t colon = t.text.find(':');
+    if (colon != std::string::npos && is_field_name(std::string_view(t.text).substr(0, colon))) {
+      e.kind = Expr::Kind::Field;
+      e.field = t.text.substr(0, colon);
+      e.value = t.text.substr(colon + 1);
+      if (e.value.empty()) {
+        // `field:"quoted value"` arrives as two tokens with nothing between them.
+        if (peek().kind == TokenKind::Quoted && !peek().space_before) {
+          e.value = next().text;
+          e.quoted = true;
+        } else {
+          return fail(col(t.col + colon + 1) + "expected a value after '" + e.field + ":'" +
+                      (peek().space_before && starts_term(peek()) ? " (no space allowed after ':')" : ""));
+        }
+      }
+      return e;
+    }
+    if (t.text == "*") {
+      e.kind = Expr::Kind::All;
+      return e;
+    }
+    e.kind = Expr::Kind::Text;
+    e.value = t.text;
+    return e;
+  }
+
+  // After 'stats': aggregates, then an optional 'by' list.
+  StatsStage parse_stats(size_t stage_col) {
+    StatsStage s;
+    s.col = stage_col;
+    columns_.clear();
+    const char* after = "'stats'";
+    while (true) {
+      const Token& name = peek();
+      if (name.kind != TokenKind::Word || is_keyword(name, "by")) {
+        fail(col(name.col) + "expected an aggregate such as count() after " + after);
+        return s;
+      }
+      Aggregate a;
+      a.col = name.col;
+      if (equals_folded(name.text, "count")) {
+        a.kind = AggKind::Count;
+      } else {
+        fail(col(name.col) + "unknown aggregate '" + name.text + "' (supported: count)");
+        return s;
+      }
+      next();
+      if (peek().kind != TokenKind::LParen) {
+        fail(col(peek().col) + "expected '(' after '" + name.text + "'");
+        return s;
+      }
+      next();
+      if (peek().kind == TokenKind::Word) {
+        if (!is_field_name(peek().text)) {
+          fail(col(peek().col) + "expected a field name or ')' in '" + name.text + "('");
+          return s;
+        }
+        a.field = next().text;
+      }
+      if (peek().kind != TokenKind::RParen) {
+        fail(col(peek().col) + "expected ')' to close '" + name.text + "('");
+        return s;
+      }
+      next();
+      a.name = to_lower_ascii(name.text) + "(" + a.field + ")";
+      if (is_keyword(peek(), "as")) {
+        next();
+        if (peek().kind != TokenKind::Word || !is_field_name(peek().text)) {
+          fail(col(peek().col) + "expected a column name after 'as'");
+          return s;
+        }
+        a.name = next().text;
+      }
+      if (!add_column(a.name, a.col)) return s;
+      s.aggregates.push_back(std::move(a));
+      if (peek().kind != TokenKind::Comma) break;
+      next();
+      after = "','";
+    }
+    if (is_keyword(peek(), "by")) {
+      next();
+      after = "'by'";
+      while (true) {
+        const Token& f = peek();
+        if (f.kind != TokenKind::Word || !is_field_name(f.text)) {
+          fail(col(f.col) + "expected a field name after " + after);
+          return s;
+        }
+        if (!add_column(f.text, f.col)) return s;
+        s.by.push_back(next().text);
+        if (peek().kind != TokenKind::Comma) break;
+        next();
+        after = "','";
+      }
+    }
+    if (peek().kind != TokenKind::Pipe && peek().kind != TokenKind::End) {
+      fail(col(peek().col) + "unexpected " + describe(peek()) + " in stats (expected ',', 'by' or '|')");
+    }
+    return s;
+  }
+
+  // Column names must be unique: rows are also emitted as JSON objects keyed by them.
+  bool add_column(const std::string& name, size_t at) {
+    for (const std::string& c : columns_) {
+      if (c == name) {
+        fail(col(at) + "duplicate column '" + name + "' (rename one with 'as')");
+        return false;
+      }
+    }
+    columns_.push_back(name);
+    return true;
+  }
+
+  std::vector<Token> t_;
+  size_t pos_ = 0;
+  int depth_ = 0;
+  int open_parens_ = 0;
+  std::vector<std::string> columns_;
+  std::optional<std::string> error_;
+};
+
+}  // namespace
+
+Result<Query> parse_query(std::string_view text) {
+  auto tokens = tokenize(text);
+  if (!tokens.ok()) return tokens.status();
+  Parser p(std::move(*tokens));
+  return p.parse();
+}
+
+}  // namespace vigil::query

@@ -1,0 +1,141 @@
+// format_result: results for people (an aligned terminal table) and for programs
+// (JSON, NDJSON; see result_json.cpp).
+#include <algorithm>
+#include <cstdio>
+
+#include "query/result_json.h"
+#include "query/search.h"
+#include "query/text_util.h"
+#include "query/value_text.h"
+
+namespace vigil {
+
+namespace {
+
+// Widths in code points: a message is cut so that a line fits a wide terminal.
+constexpr size_t kMessageWidth = 100;
+constexpr size_t kCellWidth = 40;
+
+std::string cell_text(const ResultValue& v) {
+  if (v.is_null) return "(null)";
+  switch (v.type) {
+    case FieldType::String:
+    case FieldType::Ip:
+    case FieldType::Timestamp: return v.text;
+    case FieldType::Int64: return std::to_string(v.i64);
+    case FieldType::Float64: {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%g", v.f64);
+      return buf;
+    }
+    case FieldType::Bool: return v.i64 ? "true" : "false";
+  }
+  return {};
+}
+
+const ResultValue* find_field(const ResultEvent& e, std::string_view name) {
+  for (const auto& [n, v] : e.fields)
+    if (n == name) return &v;
+  return nullptr;
+}
+
+struct Cell {
+  std::string text;  // already cut and cleaned for the terminal
+  size_t width = 0;
+  bool right = false;  // numbers align right
+};
+
+Cell make_cell(std::string_view text, size_t max_width, bool right = false) {
+  Cell c;
+  c.width = query::append_cell_text(c.text, text, max_width);
+  c.right = right;
+  return c;
+}
+
+// Columns separated by two spaces; the last column is not padded.
+void render(std::string& out, const std::vector<Cell>& header, const std::vector<std::vector<Cell>>& rows) {
+  std::vector<size_t> width(header.size());
+  for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].width;
+  for (const auto& row : rows)
+    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].width);
+  auto line = [&](const std::vector<Cell>& row) {
+    std::string l;
+    for (size_t i = 0; i < row.size(); ++i) {
+      size_t pad = width[i] - row[i].width;
+      bool last = i + 1 == row.size();
+      if (row[i].right) l.append(pad, ' ');
+      l += row[i].text;
+      if (!row[i].right && !last) l.append(pad, ' ');
+      if (!last) l += "  ";
+    }
+    while (!l.empty() && l.back() == ' ') l.pop_back();
+    out += l;
+    out += '\n';
+  };
+  line(header);
+  std::vector<Cell> rule;
+  for (size_t i = 0; i < header.size(); ++i) {
+    Cell c;
+    c.text.assign(width[i], '-');
+    c.width = width[i];
+    rule.push_back(std::move(c));
+  }
+  line(rule);
+  for (const auto& row : rows) line(row);
+}
+
+std::string summary(const SearchResult& r) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "%llu matched of %llu scanned in %.1f ms\n",
+                static_cast<unsigned long long>(r.events_matched), static_cast<unsigned long long>(r.events_scanned),
+                r.elapsed_ms);
+  return buf;
+}
+
+std::string format_table(const SearchResult& r) {
+  std::string out;
+  if (r.is_table) {
+    std::vector<Cell> header;
+    for (const std::string& c : r.columns) header.push_back(make_cell(c, kCellWidth));
+    std::vector<std::vector<Cell>> rows;
+    for (const auto& row : r.rows) {
+      std::vector<Cell> cells;
+      for (const ResultValue& v : row) {
+        bool number = !v.is_null && (v.type == FieldType::Int64 || v.type == FieldType::Float64);
+        cells.push_back(make_cell(cell_text(v), kCellWidth, number));
+      }
+      rows.push_back(std::move(cells));
+    }
+    render(out, header, rows);
+    out += std::to_string(r.rows.size()) + (r.rows.size() == 1 ? " row, " : " rows, ") + summary(r);
+    return out;
+  }
+  if (r.events.empty()) return "no matching events; " + summary(r);
+  std::vector<Cell> header = {make_cell("TIME", 32), make_cell("CLASS", 8), make_cell("HOST", 32),
+                              make_cell("MESSAGE", kMessageWidth)};
+  std::vector<std::vector<Cell>> rows;
+  for (const ResultEvent& e : r.events) {
+    const ResultValue* cls = find_field(e, "class_uid");
+    const ResultValue* host = find_field(e, "device.hostname");
+    const ResultValue* msg = find_field(e, "message");
+    std::string message = msg ? cell_text(*msg) : e.raw;
+    rows.push_back({make_cell(query::format_time(e.time), 32), make_cell(cls ? cell_text(*cls) : "", 8, true),
+                    make_cell(host ? cell_text(*host) : "", 32), make_cell(message, kMessageWidth)});
+  }
+  render(out, header, rows);
+  out += std::to_string(r.events.size()) + (r.events.size() == 1 ? " event shown, " : " events shown, ") + summary(r);
+  return out;
+}
+
+}  // namespace
+
+std::string format_result(const SearchResult& result, OutputFormat format) {
+  switch (format) {
+    case OutputFormat::Table: return format_table(result);
+    case OutputFormat::Json: return result_to_json(result) + "\n";
+    case OutputFormat::Ndjson: return query::result_to_ndjson(result);
+  }
+  return {};
+}
+
+}  // namespace vigil

@@ -1,0 +1,116 @@
+// run_search: parse, plan (v1: a filter and at most one stats stage), scan the
+// store once and collect either the newest matching events or the stats table.
+#include "query/search.h"
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <queue>
+
+#include "query/matcher.h"
+#include "query/query_parser.h"
+#include "query/result_event.h"
+#include "query/stats.h"
+
+namespace vigil {
+
+namespace {
+
+// The newest `limit` events seen so far, in any scan order. A full window reuses
+// the slot of the event it evicts, so steady state copies without allocating.
+class NewestEvents {
+ public:
+  explicit NewestEvents(size_t limit) : limit_(limit) {}
+
+  void offer(const EventBatch& batch, const Event& e) {
+    uint64_t seq = seq_++;  // among equal times, later in the scan counts as newer
+    if (limit_ == 0) return;
+    Key key{e.time, seq, 0};
+    if (slots_.size() < limit_) {
+      key.slot = slots_.size();
+      slots_.emplace_back();
+    } else {
+      const Key& oldest = heap_.top();
+      if (!older(oldest, key)) return;
+      key.slot = oldest.slot;
+      heap_.pop();
+    }
+    query::assign_result_event(batch, e, slots_[key.slot]);
+    heap_.push(key);
+  }
+
+  std::vector<ResultEvent> take_newest_first() {
+    std::vector<Key> keys;
+    keys.reserve(heap_.size());
+    while (!heap_.empty()) {
+      keys.push_back(heap_.top());
+      heap_.pop();
+    }
+    std::vector<ResultEvent> out;
+    out.reserve(keys.size());
+    for (auto it = keys.rbegin(); it != keys.rend(); ++it) out.push_back(std::move(slots_[it->slot]));
+    return out;
+  }
+
+ private:
+  struct Key {
+    TimeNs time;
+    uint64_t seq;
+    size_t slot;
+  };
+  static bool older(const Key& a, const Key& b) { return a.time != b.time ? a.time < b.time : a.seq < b.seq; }
+  struct NewerFirst {
+    bool operator()(const Key& a, const Key& b) const { return older(b, a); }
+  };
+
+  size_t limit_;
+  uint64_t seq_ = 0;
+  std::vector<ResultEvent> slots_;
+  std::priority_queue<Key, std::vector<Key>, NewerFirst> heap_;  // top: the oldest kept
+};
+
+}  // namespace
+
+Result<SearchResult> run_search(const Store& store, const SearchRequest& request) {
+  const auto start = std::chrono::steady_clock::now();
+  auto parsed = query::parse_query(request.query);
+  if (!parsed.ok()) return parsed.status();
+  const query::Query& q = *parsed;
+  if (q.stages.size() > 1) {
+    const auto& second = std::get<query::StatsStage>(q.stages[1]);
+    return Status::error("col " + std::to_string(second.col) + ": only one stage per query is supported so far");
+  }
+
+  const query::Matcher matcher = query::Matcher::compile(q.filter);
+  std::optional<query::StatsAccumulator> stats;
+  if (!q.stages.empty()) stats.emplace(std::get<query::StatsStage>(q.stages[0]));
+  NewestEvents newest(request.limit);
+
+  SearchResult result;
+  Status s = store.scan(request.from, request.to, [&](const EventBatch& batch) {
+    for (const Event& e : batch.events()) {
+      ++result.events_scanned;
+      if (e.time < request.from || e.time > request.to) continue;
+      if (!matcher.matches(batch, e)) continue;
+      ++result.events_matched;
+      if (stats) {
+        stats->add(batch, e);
+      } else {
+        newest.offer(batch, e);
+      }
+    }
+    return true;
+  });
+  if (!s.ok()) return s;
+
+  if (stats) {
+    stats->finish(result);
+  } else {
+    result.events = newest.take_newest_first();
+  }
+  result.elapsed_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace vigil

@@ -1,0 +1,174 @@
+// Grouping and aggregation for `| stats`; see stats.h.
+#include "query/stats.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "query/search.h"
+
+namespace vigil::query {
+
+namespace {
+
+bool same_value(const Value& a, const Value& b) {
+  if (a.type != b.type) return false;
+  switch (a.type) {
+    case FieldType::String: return a.as_string() == b.as_string();
+    case FieldType::Int64: return a.i64 == b.i64;
+    case FieldType::Float64: return a.f64 == b.f64;
+    case FieldType::Bool: return a.b == b.b;
+    case FieldType::Timestamp: return a.ts == b.ts;
+    case FieldType::Ip: return a.ip_v4 == b.ip_v4 && std::memcmp(a.ip, b.ip, 16) == 0;
+  }
+  return false;
+}
+
+void append_key_part(std::string& key, const Value* v, TextBuffer& buf) {
+  if (!v) {
+    key += '\0';
+    return;
+  }
+  std::string_view text = value_text(*v, buf);
+  uint32_t n = static_cast<uint32_t>(text.size());
+  key += '\1';
+  key.append(reinterpret_cast<const char*>(&n), sizeof n);
+  key += text;
+}
+
+}  // namespace
+
+StatsAccumulator::StatsAccumulator(const StatsStage& stage) : stage_(stage) {
+  for (const std::string& f : stage_.by) by_ids_.push_back(field_dictionary().find(f));
+  for (const Aggregate& a : stage_.aggregates)
+    agg_ids_.push_back(a.field.empty() ? kNoField : field_dictionary().find(a.field));
+  values_.resize(by_ids_.size());
+  odometer_.resize(by_ids_.size());
+  text_.resize(by_ids_.size());
+}
+
+void StatsAccumulator::add(const EventBatch& batch, const Event& event) {
+  for (size_t i = 0; i < by_ids_.size(); ++i) {
+    std::vector<const Value*>& vals = values_[i];
+    vals.clear();
+    if (by_ids_[i] != kNoField) {
+      for (const Field& f : batch.fields(event)) {
+        if (f.id != by_ids_[i]) continue;
+        bool seen = false;
+        for (const Value* v : vals) seen = seen || same_value(*v, f.value);
+        if (!seen) vals.push_back(&f.value);
+      }
+    }
+    if (vals.empty()) vals.push_back(nullptr);  // the null group
+    odometer_[i] = 0;
+  }
+  // One group per combination of the by-fields' values (one, unless repeated).
+  while (true) {
+    add_group(batch, event);
+    size_t i = 0;
+    for (; i < odometer_.size(); ++i) {
+      if (++odometer_[i] < values_[i].size()) break;
+      odometer_[i] = 0;
+    }
+    if (i == odometer_.size()) break;
+  }
+}
+
+void StatsAccumulator::add_group(const EventBatch& batch, const Event& event) {
+  key_.clear();
+  for (size_t i = 0; i < by_ids_.size(); ++i) append_key_part(key_, values_[i][odometer_[i]], text_[i]);
+  uint32_t g;
+  auto it = index_.find(std::string_view(key_));
+  if (it != index_.end()) {
+    g = it->second;
+  } else {
+    g = static_cast<uint32_t>(groups_.size());
+    index_.emplace(key_, g);
+    keys_.push_back(key_);
+    groups_.emplace_back(stage_.aggregates.size());
+  }
+  std::vector<AggState>& states = groups_[g];
+  for (size_t a = 0; a < stage_.aggregates.size(); ++a) {
+    switch (stage_.aggregates[a].kind) {
+      case AggKind::Count:
+        if (stage_.aggregates[a].field.empty()) {
+          ++states[a].count;
+        } else if (agg_ids_[a] != kNoField) {
+          // count(field): events that have the field, as in Splunk.
+          for (const Field& f : batch.fields(event)) {
+            if (f.id == agg_ids_[a]) {
+              ++states[a].count;
+              break;
+            }
+          }
+        }
+        break;
+    }
+  }
+}
+
+void StatsAccumulator::finish(SearchResult& result) const {
+  result.is_table = true;
+  result.columns.clear();
+  for (const std::string& f : stage_.by) result.columns.push_back(f);
+  for (const Aggregate& a : stage_.aggregates) result.columns.push_back(a.name);
+
+  // Without `by` there is always exactly one row, even when nothing matched.
+  const std::vector<std::vector<AggState>>* groups = &groups_;
+  const std::vector<std::string>* keys = &keys_;
+  std::vector<std::vector<AggState>> zero_group;
+  std::vector<std::string> zero_key;
+  if (stage_.by.empty() && groups_.empty()) {
+    zero_group.emplace_back(stage_.aggregates.size());
+    zero_key.emplace_back();
+    groups = &zero_group;
+    keys = &zero_key;
+  }
+
+  std::vector<std::vector<ResultValue>> rows;
+  rows.reserve(groups->size());
+  for (size_t g = 0; g < groups->size(); ++g) {
+    std::vector<ResultValue> row;
+    std::string_view k = (*keys)[g];
+    for (size_t i = 0; i < stage_.by.size(); ++i) {
+      ResultValue v;
+      if (k[0] == '\0') {
+        v.is_null = true;
+        k.remove_prefix(1);
+      } else {
+        uint32_t n;
+        std::memcpy(&n, k.data() + 1, sizeof n);
+        v.text.assign(k.substr(1 + sizeof n, n));
+        k.remove_prefix(1 + sizeof n + n);
+      }
+      row.push_back(std::move(v));
+    }
+    for (size_t a = 0; a < stage_.aggregates.size(); ++a) {
+      ResultValue v;
+      switch (stage_.aggregates[a].kind) {
+        case AggKind::Count:
+          v.type = FieldType::Int64;
+          v.i64 = static_cast<int64_t>((*groups)[g][a].count);
+          break;
+      }
+      row.push_back(std::move(v));
+    }
+    rows.push_back(std::move(row));
+  }
+
+  const size_t nby = stage_.by.size();
+  auto less_key = [](const ResultValue& a, const ResultValue& b) {
+    if (a.is_null != b.is_null) return b.is_null;  // nulls last
+    return a.text < b.text;
+  };
+  std::sort(rows.begin(), rows.end(), [&](const std::vector<ResultValue>& a, const std::vector<ResultValue>& b) {
+    if (!stage_.aggregates.empty() && a[nby].i64 != b[nby].i64) return a[nby].i64 > b[nby].i64;
+    for (size_t i = 0; i < nby; ++i) {
+      if (less_key(a[i], b[i])) return true;
+      if (less_key(b[i], a[i])) return false;
+    }
+    return false;
+  });
+  result.rows = std::move(rows);
+}
+
+}  // namespace vigil::query

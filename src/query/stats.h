@@ -1,0 +1,67 @@
+// `| stats`: groups matching events by the text of the by-fields and computes
+// aggregates per group, then turns the groups into the result table.
+//
+// Choices (Splunk differs on the first two):
+//  - An event without a by-field is counted in a group whose key is null; Splunk
+//    drops such events. Keeping them makes the counts add up to the matches and
+//    shows how many events lack the field, which an analyst usually wants to know.
+//  - A repeated (multi-valued) by-field counts the event once under each distinct
+//    value (as Splunk does); with several such fields, once per combination.
+//  - Keys are compared and returned as text (an IP "10.0.0.5", a port "22").
+//  - Rows are sorted by the first aggregate, descending, then by key ascending
+//    (nulls last), so the answer is stable.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/event_batch.h"
+#include "query/query_ast.h"
+#include "query/value_text.h"
+
+namespace vigil {
+struct SearchResult;
+}
+
+namespace vigil::query {
+
+class StatsAccumulator {
+ public:
+  explicit StatsAccumulator(const StatsStage& stage);  // resolves field names once
+
+  void add(const EventBatch& batch, const Event& event);
+  // Fills result.columns and result.rows, and sets is_table.
+  void finish(SearchResult& result) const;
+
+ private:
+  // Per-group state of one aggregate. count() needs one number; dc/sum/avg will
+  // add members (a sketch, a sum) rather than new containers.
+  struct AggState {
+    uint64_t count = 0;
+  };
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+
+  void add_group(const EventBatch& batch, const Event& event);
+
+  StatsStage stage_;
+  std::vector<FieldId> by_ids_;    // kNoField: every event has a null key there
+  std::vector<FieldId> agg_ids_;   // argument of count(field), or kNoField
+  // A group key is the by-values encoded as (1 byte present, 4 bytes length, bytes)
+  // each; it indexes groups_ and is decoded once at finish().
+  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> index_;
+  std::vector<std::string> keys_;
+  std::vector<std::vector<AggState>> groups_;
+
+  // Scratch reused for every event: the values of each by-field and the key.
+  std::vector<std::vector<const Value*>> values_;
+  std::vector<size_t> odometer_;
+  std::vector<TextBuffer> text_;
+  std::string key_;
+};
+
+}  // namespace vigil::query

@@ -1,0 +1,136 @@
+// Case-insensitive search and UTF-8 repair; see text_util.h.
+#include "query/text_util.h"
+
+#include <cstring>
+
+namespace vigil::query {
+
+std::string to_lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = fold(c);
+  return out;
+}
+
+bool equals_folded(std::string_view a, std::string_view b_lower) {
+  if (a.size() != b_lower.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (fold(a[i]) != b_lower[i]) return false;
+  return true;
+}
+
+size_t find_folded(std::string_view hay, std::string_view needle, size_t from) {
+  if (needle.empty()) return from <= hay.size() ? from : std::string_view::npos;
+  if (hay.size() < needle.size() || from > hay.size() - needle.size()) return std::string_view::npos;
+  const char first = needle[0];
+  const char first_upper = (first >= 'a' && first <= 'z') ? static_cast<char>(first - 32) : first;
+  const char* base = hay.data();
+  const size_t last = hay.size() - needle.size();
+  const std::string_view rest = needle.substr(1);
+  size_t i = from;
+  while (i <= last) {
+    // memchr is vectorized; scanning for the two cases of the first byte keeps
+    // the common "no candidate here" path fast.
+    const void* lo = std::memchr(base + i, first, last - i + 1);
+    const void* hi = first_upper == first ? nullptr : std::memchr(base + i, first_upper, last - i + 1);
+    const char* p = static_cast<const char*>(lo);
+    if (hi && (!p || static_cast<const char*>(hi) < p)) p = static_cast<const char*>(hi);
+    if (!p) return std::string_view::npos;
+    size_t at = static_cast<size_t>(p - base);
+    if (equals_folded(hay.substr(at + 1, rest.size()), rest)) return at;
+    i = at + 1;
+  }
+  return std::string_view::npos;
+}
+
+namespace {
+
+// Length of the well-formed UTF-8 sequence at s[i], or 0 (RFC 3629: no overlongs,
+// no surrogates, nothing above U+10FFFF).
+size_t utf8_sequence(std::string_view s, size_t i) {
+  auto b = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
+  uint8_t c = b(i);
+  if (c < 0x80) return 1;
+  size_t n = s.size() - i;
+  auto cont = [&](size_t k) { return (b(k) & 0xC0) == 0x80; };
+  if (c >= 0xC2 && c <= 0xDF) return n >= 2 && cont(i + 1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (n < 3 || !cont(i + 1) || !cont(i + 2)) return 0;
+    if (c == 0xE0 && b(i + 1) < 0xA0) return 0;   // overlong
+    if (c == 0xED && b(i + 1) >= 0xA0) return 0;  // surrogate
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (n < 4 || !cont(i + 1) || !cont(i + 2) || !cont(i + 3)) return 0;
+    if (c == 0xF0 && b(i + 1) < 0x90) return 0;  // overlong
+    if (c == 0xF4 && b(i + 1) >= 0x90) return 0;  // above U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    size_t n = utf8_sequence(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+std::string repair_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    size_t n = utf8_sequence(s, i);
+    if (n == 0) {
+      out += kReplacement;
+      ++i;
+    } else {
+      out.append(s.data() + i, n);
+      i += n;
+    }
+  }
+  return out;
+}
+
+size_t append_cell_text(std::string& out, std::string_view s, size_t max_chars) {
+  if (max_chars == 0) return 0;
+  size_t chars = 0;
+  for (size_t i = 0; i < s.size();) {
+    if (chars + 1 == max_chars) {
+      // One place left: it holds the last character only if nothing follows.
+      size_t n = utf8_sequence(s, i);
+      if (n != 0 && i + n == s.size() && static_cast<uint8_t>(s[i]) >= 0x20) {
+        out.append(s.data() + i, n);
+      } else {
+        out += "\xE2\x80\xA6";  // …
+      }
+      return chars + 1;
+    }
+    size_t n = utf8_sequence(s, i);
+    if (n == 0) {
+      out += kReplacement;
+      ++i;
+    } else if (n == 1 && (static_cast<uint8_t>(s[i]) < 0x20 || s[i] == 0x7F)) {
+      out += ' ';  // newlines and tabs would break the table's alignment
+      ++i;
+    } else {
+      out.append(s.data() + i, n);
+      i += n;
+    }
+    ++chars;
+  }
+  return chars;
+}
+
+size_t utf8_length(std::string_view s) {
+  size_t n = 0;
+  for (char c : s) n += (static_cast<uint8_t>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+}  // namespace vigil::query

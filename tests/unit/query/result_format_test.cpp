@@ -1,0 +1,72 @@
+// Terminal tables for events and stats.
+#include <gtest/gtest.h>
+
+#include "core/time.h"
+#include "query/search.h"
+
+namespace vigil {
+namespace {
+
+ResultValue text(std::string s) {
+  ResultValue v;
+  v.text = std::move(s);
+  return v;
+}
+ResultValue number(int64_t x) {
+  ResultValue v;
+  v.type = FieldType::Int64;
+  v.i64 = x;
+  return v;
+}
+
+TEST(ResultFormat, StatsTable) {
+  SearchResult r;
+  r.is_table = true;
+  r.columns = {"src_endpoint.ip", "count()"};
+  ResultValue null;
+  null.is_null = true;
+  r.rows = {{text("10.0.0.5"), number(1234)}, {text("192.168.100.200"), number(7)}, {null, number(12)}};
+  r.events_scanned = 5000;
+  r.events_matched = 1253;
+  r.elapsed_ms = 2.25;
+  EXPECT_EQ(format_result(r, OutputFormat::Table),
+            "src_endpoint.ip  count()\n"
+            "---------------  -------\n"
+            "10.0.0.5            1234\n"
+            "192.168.100.200        7\n"
+            "(null)                12\n"
+            "3 rows, 1253 matched of 5000 scanned in 2.2 ms\n");
+}
+
+TEST(ResultFormat, EventsTable) {
+  SearchResult r;
+  ResultEvent a;
+  a.time = *parse_rfc3339("2026-11-22T06:56:52.123Z");
+  a.raw = "Nov 22 06:56:52 web-01 sshd[1]: Failed password\tfor root";
+  a.fields = {{"class_uid", number(3002)}, {"device.hostname", text("web-01")}};
+  ResultEvent b;
+  b.time = *parse_rfc3339("2026-11-22T06:56:50Z");
+  b.raw = "ignored because there is a message";
+  b.fields = {{"message", text("h\xC3\xA9llo " + std::string(200, 'x'))}};
+  r.events = {a, b};
+  r.events_scanned = 10;
+  r.events_matched = 2;
+  r.elapsed_ms = 0.04;
+  std::string out = format_result(r, OutputFormat::Table);
+  std::string expected =
+      "TIME                      CLASS  HOST    MESSAGE\n"
+      "------------------------  -----  ------  " + std::string(100, '-') + "\n"
+      "2026-11-22T06:56:52.123Z   3002  web-01  Nov 22 06:56:52 web-01 sshd[1]: Failed password for root\n"
+      "2026-11-22T06:56:50.000Z                 h\xC3\xA9llo " + std::string(93, 'x') + "\xE2\x80\xA6\n"
+      "2 events shown, 2 matched of 10 scanned in 0.0 ms\n";
+  EXPECT_EQ(out, expected);
+}
+
+TEST(ResultFormat, NoEvents) {
+  SearchResult r;
+  r.events_scanned = 3;
+  EXPECT_EQ(format_result(r, OutputFormat::Table), "no matching events; 0 matched of 3 scanned in 0.0 ms\n");
+}
+
+}  // namespace
+}  // namespace vigil

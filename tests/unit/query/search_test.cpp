@@ -1,0 +1,425 @@
+// run_search over an in-memory store: every match form, booleans, stats, limits
+// and time ranges.
+#include "query/search.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "memory_store.h"
+
+namespace vigil {
+namespace {
+
+constexpr TimeNs kSec = kNsPerSec;
+const TimeNs kBase = *parse_rfc3339("2026-11-22T06:00:00Z");
+
+// Five events; test.id tells them apart in assertions.
+class SearchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    FieldId id = field_id("test.id"), cls = field_id("class_uid"), user = field_id("actor.user.name"),
+            ip = field_id("src_endpoint.ip"), port = field_id("src_endpoint.port"), host = field_id("device.hostname"),
+            status = field_id("status_id"), cmd = field_id("process.cmd_line"), tags = field_id("metadata.labels"),
+            score = field_id("risk_score"), admin = field_id("actor.user.is_admin"), t = field_id("time");
+    EventBatch b;
+    auto begin = [&](int n, TimeNs time, std::string_view raw, std::string_view input = "syslog-udp") {
+      b.begin_event({.receive_time = time + 5, .raw = raw, .source = "10.9.9.9:514", .input = input});
+      b.set_time(time);
+      b.add_int(id, n);
+      b.add_time(t, time);
+    };
+    begin(1, kBase + 1 * kSec, "Nov 22 06:00:01 web-01 sshd[123]: Failed password for root from 10.0.0.5 port 22 ssh2");
+    b.add_int(cls, 3002);
+    b.add_string(user, "root");
+    b.add_ip(ip, *IpAddress::parse("10.0.0.5"));
+    b.add_int(port, 22);
+    b.add_string(host, "web-01");
+    b.add_int(status, 2);
+    b.end_event();
+    begin(2, kBase + 2 * kSec, "Nov 22 06:00:02 web-01 sshd[124]: Accepted publickey for alice from 192.168.1.20");
+    b.add_int(cls, 3002);
+    b.add_string(user, "Alice");
+    b.add_ip(ip, *IpAddress::parse("192.168.1.20"));
+    b.add_int(port, 50022);
+    b.add_string(host, "web-01");
+    b.add_int(status, 1);
+    b.end_event();
+    store.add(std::move(b));
+
+    b = EventBatch();
+    begin(3, kBase + 3 * kSec, "Nov 22 06:00:03 db-01 sshd[9]: Failed password for invalid user admin from 10.1.2.3");
+    b.add_int(cls, 3002);
+    b.add_string(user, "admin");
+    b.add_ip(ip, *IpAddress::parse("10.1.2.3"));
+    b.add_string(host, "db-01");
+    b.add_int(status, 2);
+    b.end_event();
+    begin(4, kBase + 4 * kSec, "process started", "agent");
+    b.add_int(cls, 1007);
+    b.add_string(cmd, "C:\\Windows\\System32\\cmd.exe /c whoami");
+    b.add_string(host, "WIN-7");
+    b.add_string(tags, "lateral");
+    b.add_string(tags, "Discovery");
+    b.add_float(score, 0.75);
+    b.add_bool(admin, true);
+    b.add_ip(ip, *IpAddress::parse("fe80::1"));
+    b.end_event();
+    begin(5, kBase + 5 * kSec, "\x01\xff garbage \"quoted\" \\ line");
+    b.set_parse_error("no syslog header");
+    b.end_event();
+    store.add(std::move(b));
+  }
+
+  // test.id of the matching events, ascending.
+  std::vector<int64_t> ids(std::string_view q) {
+    SearchRequest req;
+    req.query = q;
+    req.limit = 1000;
+    auto r = run_search(store, req);
+    EXPECT_TRUE(r.ok()) << q << ": " << r.error();
+    std::vector<int64_t> out;
+    if (!r.ok()) return out;
+    for (const ResultEvent& e : r->events)
+      for (const auto& [name, v] : e.fields)
+        if (name == "test.id") out.push_back(v.i64);
+    std::sort(out.begin(), out.end());
+    EXPECT_EQ(r->events_matched, out.size());
+    return out;
+  }
+  using Ids = std::vector<int64_t>;
+
+  testing::MemoryStore store;
+};
+
+TEST_F(SearchTest, FreeText) {
+  EXPECT_EQ(ids(""), (Ids{1, 2, 3, 4, 5}));
+  EXPECT_EQ(ids("*"), (Ids{1, 2, 3, 4, 5}));
+  EXPECT_EQ(ids("failed"), (Ids{1, 3}));
+  EXPECT_EQ(ids("FAILED PASSWORD"), (Ids{1, 3}));
+  EXPECT_EQ(ids("\"failed password for root\""), (Ids{1}));
+  EXPECT_EQ(ids("\"password root\""), Ids{});
+  EXPECT_EQ(ids("fail*root"), (Ids{1}));
+  EXPECT_EQ(ids("web-*"), (Ids{1, 2}));
+  EXPECT_EQ(ids("whoami"), (Ids{4}));        // only in a string field, not in raw
+  EXPECT_EQ(ids("discovery"), (Ids{4}));     // any value of a repeated field
+  EXPECT_EQ(ids("\"\\\"quoted\\\"\""), (Ids{5}));
+  EXPECT_EQ(ids("garbage"), (Ids{5}));
+  EXPECT_EQ(ids("nowhere"), Ids{});
+}
+
+TEST_F(SearchTest, FieldStrings) {
+  EXPECT_EQ(ids("actor.user.name:root"), (Ids{1}));
+  EXPECT_EQ(ids("actor.user.name:ROOT"), (Ids{1}));
+  EXPECT_EQ(ids("actor.user.name:alice"), (Ids{2}));  // stored as "Alice"
+  EXPECT_EQ(ids("actor.user.name:roo"), Ids{});       // whole value, not a substring
+  EXPECT_EQ(ids("actor.user.name:a*"), (Ids{2, 3}));
+  EXPECT_EQ(ids("actor.user.name:*o*"), (Ids{1}));
+  EXPECT_EQ(ids("actor.user.name:\"a*\""), Ids{});    // quoted: literal star
+  EXPECT_EQ(ids("device.hostname:\"web-01\""), (Ids{1, 2}));
+  EXPECT_EQ(ids("process.cmd_line:C:\\Windows\\*"), (Ids{4}));
+  EXPECT_EQ(ids("process.cmd_line:*whoami"), (Ids{4}));
+  EXPECT_EQ(ids("metadata.labels:discovery"), (Ids{4}));
+  EXPECT_EQ(ids("metadata.labels:lateral"), (Ids{4}));
+  EXPECT_EQ(ids("metadata.labels:other"), Ids{});
+}
+
+TEST_F(SearchTest, FieldExistsAndMissing) {
+  EXPECT_EQ(ids("src_endpoint.port:*"), (Ids{1, 2}));
+  EXPECT_EQ(ids("-src_endpoint.port:*"), (Ids{3, 4, 5}));
+  EXPECT_EQ(ids("no.such.field:*"), Ids{});
+  EXPECT_EQ(ids("no.such.field:x"), Ids{});
+  EXPECT_EQ(ids("NOT no.such.field:x"), (Ids{1, 2, 3, 4, 5}));
+  EXPECT_EQ(ids("src_endpoint.port:1"), Ids{});
+}
+
+TEST_F(SearchTest, Numbers) {
+  EXPECT_EQ(ids("class_uid:3002"), (Ids{1, 2, 3}));
+  EXPECT_EQ(ids("class_uid:3002.0"), (Ids{1, 2, 3}));
+  EXPECT_EQ(ids("class_uid:+1007"), (Ids{4}));
+  EXPECT_EQ(ids("src_endpoint.port:22"), (Ids{1}));
+  EXPECT_EQ(ids("src_endpoint.port:5*"), (Ids{2}));  // wildcard: the decimal text
+  EXPECT_EQ(ids("src_endpoint.port:abc"), Ids{});
+  EXPECT_EQ(ids("risk_score:0.75"), (Ids{4}));
+  EXPECT_EQ(ids("risk_score:.75"), (Ids{4}));
+  EXPECT_EQ(ids("risk_score:0.750"), (Ids{4}));
+  EXPECT_EQ(ids("risk_score:0.7*"), (Ids{4}));
+  EXPECT_EQ(ids("actor.user.is_admin:true"), (Ids{4}));
+  EXPECT_EQ(ids("actor.user.is_admin:TRUE"), (Ids{4}));
+  EXPECT_EQ(ids("actor.user.is_admin:false"), Ids{});
+  EXPECT_EQ(ids("actor.user.is_admin:1"), (Ids{4}));
+}
+
+TEST_F(SearchTest, IpsAndCidr) {
+  EXPECT_EQ(ids("src_endpoint.ip:10.0.0.5"), (Ids{1}));
+  EXPECT_EQ(ids("src_endpoint.ip:10.0.0.0/8"), (Ids{1, 3}));
+  EXPECT_EQ(ids("src_endpoint.ip:10.0.0.0/24"), (Ids{1}));
+  EXPECT_EQ(ids("src_endpoint.ip:0.0.0.0/0"), (Ids{1, 2, 3}));
+  EXPECT_EQ(ids("src_endpoint.ip:192.168.0.0/16"), (Ids{2}));
+  EXPECT_EQ(ids("src_endpoint.ip:fe80::1"), (Ids{4}));
+  EXPECT_EQ(ids("src_endpoint.ip:fe80::/10"), (Ids{4}));
+  EXPECT_EQ(ids("src_endpoint.ip:10.0.*"), (Ids{1}));
+  EXPECT_EQ(ids("src_endpoint.ip:10.0.0.0/33"), Ids{});
+  EXPECT_EQ(ids("-src_endpoint.ip:10.0.0.0/8 src_endpoint.ip:*"), (Ids{2, 4}));
+}
+
+TEST_F(SearchTest, TimesAndPseudoFields) {
+  EXPECT_EQ(ids("time:2026-11-22T06:00:03Z"), (Ids{3}));
+  EXPECT_EQ(ids("time:2026-11-22T07:00:03+01:00"), (Ids{3}));
+  EXPECT_EQ(ids("time:2026-11-22T06:00:0*"), (Ids{1, 2, 3, 4, 5}));
+  EXPECT_EQ(ids("input:agent"), (Ids{4}));
+  EXPECT_EQ(ids("input:SYSLOG*"), (Ids{1, 2, 3, 5}));
+  EXPECT_EQ(ids("source:10.9.9.9\\:514"), Ids{});  // no escapes in words: the value is "10.9.9.9\:514"
+  EXPECT_EQ(ids("source:10.9.9.9:514"), (Ids{1, 2, 3, 4, 5}));
+  EXPECT_EQ(ids("tenant:default"), (Ids{1, 2, 3, 4, 5}));
+  EXPECT_EQ(ids("tenant:other"), Ids{});
+  EXPECT_EQ(ids("raw:*garbage*"), (Ids{5}));
+  EXPECT_EQ(ids("raw:garbage"), Ids{});  // whole value, like any field
+}
+
+TEST_F(SearchTest, BooleansAndPrecedence) {
+  EXPECT_EQ(ids("failed OR accepted"), (Ids{1, 2, 3}));
+  EXPECT_EQ(ids("failed AND root"), (Ids{1}));
+  EXPECT_EQ(ids("failed root"), (Ids{1}));
+  EXPECT_EQ(ids("failed -root"), (Ids{3}));
+  EXPECT_EQ(ids("failed NOT root"), (Ids{3}));
+  EXPECT_EQ(ids("not failed"), (Ids{2, 4, 5}));
+  // AND binds tighter than OR: accepted OR (failed AND root)
+  EXPECT_EQ(ids("accepted OR failed root"), (Ids{1, 2}));
+  EXPECT_EQ(ids("(accepted OR failed) root"), (Ids{1}));
+  EXPECT_EQ(ids("accepted or failed and root"), (Ids{1, 2}));
+  // NOT binds tighter than AND and OR.
+  EXPECT_EQ(ids("NOT failed OR root"), (Ids{1, 2, 4, 5}));
+  EXPECT_EQ(ids("NOT (failed OR root)"), (Ids{2, 4, 5}));
+  EXPECT_EQ(ids("-(failed OR accepted) class_uid:*"), (Ids{4}));
+  EXPECT_EQ(ids("class_uid:3002 AND NOT status_id:1"), (Ids{1, 3}));
+}
+
+TEST_F(SearchTest, LimitNewestFirstAndCounts) {
+  SearchRequest req;
+  req.limit = 2;
+  auto r = run_search(store, req);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_FALSE(r->is_table);
+  ASSERT_EQ(r->events.size(), 2u);
+  EXPECT_EQ(r->events[0].time, kBase + 5 * kSec);
+  EXPECT_EQ(r->events[1].time, kBase + 4 * kSec);
+  EXPECT_EQ(r->events_matched, 5u);
+  EXPECT_EQ(r->events_scanned, 5u);
+  EXPECT_GE(r->elapsed_ms, 0.0);
+
+  req.limit = 0;
+  r = run_search(store, req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->events.empty());
+  EXPECT_EQ(r->events_matched, 5u);
+}
+
+TEST_F(SearchTest, NewestFirstAcrossBatchesInAnyOrder) {
+  // Batches arrive out of time order, and with equal times: the window still keeps
+  // the newest, and among equal times the later ones in scan order.
+  testing::MemoryStore s;
+  FieldId id = field_id("test.id");
+  int n = 0;
+  for (int batch : {3, 1, 4, 1, 5, 9, 2, 6}) {
+    EventBatch b;
+    for (int i = 0; i < 10; ++i) {
+      b.begin_event({.receive_time = 0, .raw = "x"});
+      b.set_time(batch * 100 + i);
+      b.add_int(id, n++);
+      b.end_event();
+    }
+    s.add(std::move(b));
+  }
+  SearchRequest req;
+  req.limit = 15;
+  auto r = run_search(s, req);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->events.size(), 15u);
+  EXPECT_EQ(r->events[0].time, 909);
+  EXPECT_EQ(r->events[9].time, 900);
+  EXPECT_EQ(r->events[10].time, 609);
+  EXPECT_EQ(r->events[14].time, 605);
+  for (size_t i = 1; i < r->events.size(); ++i) EXPECT_GT(r->events[i - 1].time, r->events[i].time);
+  // Equal times: the later duplicate batch (second "1") wins.
+  req.limit = 1;
+  req.query = "x";
+  req.to = 100;
+  r = run_search(s, req);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->events.size(), 1u);
+  EXPECT_EQ(r->events[0].fields[0].second.i64, 30);
+  EXPECT_EQ(r->events_matched, 2u);
+}
+
+TEST_F(SearchTest, TimeRange) {
+  SearchRequest req;
+  req.from = kBase + 2 * kSec;
+  req.to = kBase + 3 * kSec;
+  auto r = run_search(store, req);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->events.size(), 2u);
+  EXPECT_EQ(r->events[0].time, kBase + 3 * kSec);
+  EXPECT_EQ(r->events[1].time, kBase + 2 * kSec);
+  EXPECT_EQ(r->events_matched, 2u);
+  EXPECT_EQ(r->events_scanned, 5u);  // both batches overlap the range; all their events are read
+
+  req.from = kBase + 10 * kSec;
+  req.to = kMaxTime;
+  r = run_search(store, req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->events_scanned, 0u);
+  EXPECT_EQ(r->events_matched, 0u);
+}
+
+TEST_F(SearchTest, ResultEventsCarryEverything) {
+  SearchRequest req;
+  req.query = "whoami";
+  auto r = run_search(store, req);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->events.size(), 1u);
+  const ResultEvent& e = r->events[0];
+  EXPECT_EQ(e.raw, "process started");
+  EXPECT_EQ(e.input, "agent");
+  EXPECT_EQ(e.source, "10.9.9.9:514");
+  EXPECT_EQ(e.tenant, "default");
+  EXPECT_EQ(e.receive_time, kBase + 4 * kSec + 5);
+  std::vector<std::string> names;
+  for (const auto& [n, v] : e.fields) names.push_back(n);
+  EXPECT_EQ(names, (std::vector<std::string>{"test.id", "time", "class_uid", "process.cmd_line", "device.hostname",
+                                             "metadata.labels", "metadata.labels", "risk_score",
+                                             "actor.user.is_admin", "src_endpoint.ip"}));
+  EXPECT_EQ(e.fields[1].second.type, FieldType::Timestamp);
+  EXPECT_EQ(e.fields[1].second.text, "2026-11-22T06:00:04.000Z");
+  EXPECT_EQ(e.fields[1].second.i64, kBase + 4 * kSec);
+  EXPECT_EQ(e.fields[6].second.text, "Discovery");
+  EXPECT_EQ(e.fields[7].second.f64, 0.75);
+  EXPECT_EQ(e.fields[8].second.i64, 1);
+  EXPECT_EQ(e.fields[9].second.type, FieldType::Ip);
+  EXPECT_EQ(e.fields[9].second.text, "fe80::1");
+
+  req.query = "garbage";
+  r = run_search(store, req);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->events.size(), 1u);
+  EXPECT_EQ(r->events[0].flags, static_cast<uint32_t>(kFlagParseError));
+  EXPECT_EQ(r->events[0].parse_error, "no syslog header");
+}
+
+TEST_F(SearchTest, ParseErrorsAreReturned) {
+  SearchRequest req;
+  req.query = "(failed";
+  auto r = run_search(store, req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), "col 1: unbalanced parenthesis ('(' is never closed)");
+  req.query = "a | stats count() | stats count()";
+  r = run_search(store, req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), "col 21: only one stage per query is supported so far");
+}
+
+// ---- stats -------------------------------------------------------------------
+
+std::vector<std::string> row_text(const std::vector<ResultValue>& row) {
+  std::vector<std::string> out;
+  for (const ResultValue& v : row) {
+    if (v.is_null) out.push_back("null");
+    else if (v.type == FieldType::Int64) out.push_back(std::to_string(v.i64));
+    else out.push_back(v.text);
+  }
+  return out;
+}
+using Row = std::vector<std::string>;
+
+TEST_F(SearchTest, StatsWithoutBy) {
+  SearchRequest req;
+  req.query = "failed | stats count()";
+  auto r = run_search(store, req);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_TRUE(r->is_table);
+  EXPECT_TRUE(r->events.empty());
+  EXPECT_EQ(r->columns, (std::vector<std::string>{"count()"}));
+  ASSERT_EQ(r->rows.size(), 1u);
+  EXPECT_EQ(row_text(r->rows[0]), (Row{"2"}));
+  EXPECT_EQ(r->events_matched, 2u);
+
+  req.query = "nothing | stats count() as n";  // one row even when nothing matched
+  r = run_search(store, req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->columns, (std::vector<std::string>{"n"}));
+  ASSERT_EQ(r->rows.size(), 1u);
+  EXPECT_EQ(row_text(r->rows[0]), (Row{"0"}));
+}
+
+TEST_F(SearchTest, StatsByOneField) {
+  SearchRequest req;
+  req.query = "| stats count() by device.hostname";
+  auto r = run_search(store, req);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->columns, (std::vector<std::string>{"device.hostname", "count()"}));
+  ASSERT_EQ(r->rows.size(), 4u);
+  // count descending, then key; the event without a hostname is in the null group.
+  EXPECT_EQ(row_text(r->rows[0]), (Row{"web-01", "2"}));
+  EXPECT_EQ(row_text(r->rows[1]), (Row{"WIN-7", "1"}));
+  EXPECT_EQ(row_text(r->rows[2]), (Row{"db-01", "1"}));
+  EXPECT_EQ(row_text(r->rows[3]), (Row{"null", "1"}));
+  EXPECT_TRUE(r->rows[3][0].is_null);
+
+  req.query = "| stats count() as n by src_endpoint.ip";
+  r = run_search(store, req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->columns, (std::vector<std::string>{"src_endpoint.ip", "n"}));
+  ASSERT_EQ(r->rows.size(), 5u);
+  EXPECT_EQ(row_text(r->rows[0]), (Row{"10.0.0.5", "1"}));
+  EXPECT_EQ(row_text(r->rows[3]), (Row{"fe80::1", "1"}));
+  EXPECT_EQ(row_text(r->rows[4]), (Row{"null", "1"}));
+
+  req.query = "| stats count() by never.seen.field";
+  r = run_search(store, req);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->rows.size(), 1u);
+  EXPECT_EQ(row_text(r->rows[0]), (Row{"null", "5"}));
+}
+
+TEST_F(SearchTest, StatsByTwoFieldsAndSeveralAggregates) {
+  SearchRequest req;
+  req.query = "class_uid:3002 | stats count(), count(src_endpoint.port) as with_port by device.hostname, status_id";
+  auto r = run_search(store, req);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->columns, (std::vector<std::string>{"device.hostname", "status_id", "count()", "with_port"}));
+  ASSERT_EQ(r->rows.size(), 3u);
+  EXPECT_EQ(row_text(r->rows[0]), (Row{"db-01", "2", "1", "0"}));
+  EXPECT_EQ(row_text(r->rows[1]), (Row{"web-01", "1", "1", "1"}));
+  EXPECT_EQ(row_text(r->rows[2]), (Row{"web-01", "2", "1", "1"}));
+
+  req.query = "| stats count() by device.hostname, class_uid";
+  r = run_search(store, req);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->rows.size(), 4u);
+  EXPECT_EQ(row_text(r->rows[0]), (Row{"web-01", "3002", "2"}));
+  EXPECT_EQ(row_text(r->rows[3]), (Row{"null", "null", "1"}));
+}
+
+TEST_F(SearchTest, StatsByRepeatedField) {
+  SearchRequest req;
+  req.query = "| stats count() by metadata.labels";
+  auto r = run_search(store, req);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->rows.size(), 3u);
+  EXPECT_EQ(row_text(r->rows[0]), (Row{"null", "4"}));
+  EXPECT_EQ(row_text(r->rows[1]), (Row{"Discovery", "1"}));
+  EXPECT_EQ(row_text(r->rows[2]), (Row{"lateral", "1"}));
+}
+
+TEST_F(SearchTest, StatsSeesFieldsInternedLater) {
+  // Names are resolved when the query starts: a field no event had yet is a null key.
+  SearchRequest req;
+  req.query = "| stats count() by test.later";
+  auto r = run_search(store, req);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->rows.size(), 1u);
+  EXPECT_TRUE(r->rows[0][0].is_null);
+}
+
+}  // namespace
+}  // namespace vigil
