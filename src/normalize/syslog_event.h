@@ -3,11 +3,18 @@
 //
 // Fields every syslog event gets (when present in the line):
 //   time (timestamp; also Event::time), device.hostname, message, severity_id (OCSF 0-6
-//   from the syslog severity), process.name (app name), process.pid (numeric procid),
-//   metadata.log_name = "syslog", unmapped.syslog.{facility,severity,pri,msgid,procid,format},
-//   unmapped.syslog.sd.<SD-ID>.<param> for RFC 5424 structured data,
-//   class_uid, category_uid, activity_id, type_uid (class_uid*100 + activity_id).
-// A line that does not parse keeps raw, gets kFlagParseError and a Base Event.
+//   from the syslog severity, unless the mapping sets its own), process.name (app name),
+//   process.pid (numeric procid), metadata.log_name = "syslog",
+//   unmapped.syslog.{facility,severity,pri,msgid,procid,format},
+//   unmapped.syslog.sd.<SD-ID>.<param> for RFC 5424 structured data (names longer than
+//   RFC 5424's 32 characters stay only in raw), class_uid, category_uid, activity_id,
+//   type_uid (class_uid*100 + activity_id).
+// In a Process Activity (sudo COMMAND=) `process` is the launched command, so the
+// logging program goes to actor.process.name/pid instead of process.name/pid.
+// A line that parses but that no mapping knows is a Base Event with activity_id 99
+// (Other, type_uid 99). A line that does not parse keeps raw, gets kFlagParseError,
+// kFlagNoTimestamp, message = the whole line and a Base Event with activity_id 0
+// (Unknown, type_uid 0).
 #pragma once
 
 #include <cstddef>
