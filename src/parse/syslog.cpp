@@ -200,13 +200,14 @@ void parse_3164(std::string_view s, size_t start, bool has_pri, const SyslogPars
     if (k > i && k + 1 < n && s[k] == ':' && s[k + 1] == ' ') ts = skip_spaces(s, k + 2);
     if (ts < n && (s[ts] == '*' || s[ts] == '.')) ++ts;
   }
-  // receive_time 0 means "not given": the year is then picked relative to now.
-  const TimeNs receive_time = o.receive_time != 0 ? o.receive_time : now_ns();
   TimeNs t = 0;
   size_t e = kNoMatch;
-  if (ts < n) {
-    e = is_digit(s[ts]) ? syslog_detail::scan_rfc3339(s, ts, o.default_utc_offset_s, t)
-                        : syslog_detail::scan_bsd_timestamp(s, ts, receive_time, o.default_utc_offset_s, t);
+  if (ts < n && is_digit(s[ts])) {
+    e = syslog_detail::scan_rfc3339(s, ts, o.default_utc_offset_s, t);
+  } else if (ts < n) {
+    // receive_time 0 means "not given": the year is then picked relative to now.
+    const TimeNs receive_time = o.receive_time != 0 ? o.receive_time : now_ns();
+    e = syslog_detail::scan_bsd_timestamp(s, ts, receive_time, o.default_utc_offset_s, t);
   }
   // A timestamp ends the header word: "Mar 10 09:30:20x" is not one. A ':' right after
   // it is tolerated ("Mar 7 19:06:53: host", Cisco "...06:56:52: %ASA-...").

@@ -104,6 +104,13 @@ TEST(Syslog3164, YearRollover) {
   EXPECT_EQ(*m.time, at("2024-02-29T10:00:00Z"));
 }
 
+TEST(Syslog3164, NoReceiveTimeMeansNow) {
+  auto m = parse_syslog("<13>Jan  1 00:00:00 h a: x", SyslogParseOptions{});
+  ASSERT_TRUE(m.time);
+  EXPECT_GT(*m.time, now_ns() - 367 * 86400 * kNsPerSec);
+  EXPECT_LT(*m.time, now_ns() + 8 * 86400 * kNsPerSec);
+}
+
 TEST(Syslog3164, DefaultUtcOffset) {
   // A zone-less time is the sender's wall clock; +01:00 means 06:56:52 local is 05:56:52 UTC.
   auto m = parse_syslog("<13>Nov 22 06:56:52 h a: x", received("2026-11-22T12:00:00Z", 3600));
