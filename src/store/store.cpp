@@ -1,0 +1,523 @@
+// The embedded store (interface in store.h). One writer thread owns the WAL:
+// appenders only enqueue, so any number of them share each write + fdatasync (group
+// commit). A sealer thread compresses frozen in-memory parts into segments, so a seal
+// never stalls acknowledgements. Scans take a snapshot of shared_ptrs under a short
+// lock and never wait for either thread.
+#include "store/store.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/batch_codec.h"
+#include "store/io.h"
+#include "store/lock_file.h"
+#include "store/recovery.h"
+#include "store/segment.h"
+#include "store/wal.h"
+
+namespace vigil {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// After a failed seal (disk full...), wait this long before trying again; the events
+// stay in memory and in the WAL meanwhile, so nothing is lost.
+constexpr auto kSealRetry = std::chrono::seconds(5);
+
+class DiskStore final : public Store {
+ public:
+  DiskStore(const StoreOptions& options, Recovered&& rec, std::unique_ptr<LockFile> lock,
+            std::unique_ptr<wal::Writer> wal, uint64_t wal_seq);
+  ~DiskStore() override;
+
+  void append(EventBatch&& batch, Done done) override;
+  Status scan(TimeNs from, TimeNs to, const std::function<bool(const EventBatch&)>& visit) const override;
+  Status flush() override;
+  StoreStats stats() const override;
+
+ private:
+  // An append (batch set) or a flush (flushed set), in arrival order.
+  struct Request {
+    std::shared_ptr<const EventBatch> batch;
+    Done done;
+    std::promise<Status>* flushed = nullptr;
+  };
+  // A frozen in-memory part on its way into a segment; still scanned until it is one.
+  struct SealJob {
+    std::vector<MemBatch> batches;
+    uint64_t wal_first = 0, wal_last = 0;  // the WAL files holding exactly these batches
+    uint64_t events = 0;
+    uint64_t wal_bytes = 0;
+    std::vector<std::promise<Status>*> flushes;  // answered when this job ends
+  };
+
+  void run();  // writer thread
+  void commit(std::vector<Request*>& group);
+  void start_seal(std::promise<Status>* flushed);
+  bool seal_due(Clock::time_point now) const;
+  bool seal_pending() const;
+  void fail(const Status& s);
+  void seal_loop();  // sealer thread
+  Result<segment::Info> write_segment(const SealJob& job);
+  void drop_sealed_wal(uint64_t first, uint64_t last);
+
+  const StoreOptions options_;
+  const std::string name_;  // the directory, for log lines
+  std::unique_ptr<LockFile> lock_;
+
+  // Owned by the writer thread.
+  std::unique_ptr<wal::Writer> wal_;
+  uint64_t wal_seq_ = 0;            // sequence number of wal_
+  uint64_t next_job_wal_first_ = 0; // first WAL file not yet given to a seal job
+  uint64_t unassigned_wal_bytes_ = 0;
+  Clock::time_point memory_since_;  // when the oldest batch of memory_ arrived
+  std::string buf_;
+
+  // Owned by the sealer thread.
+  uint64_t next_segment_seq_ = 1;
+  Clock::time_point seal_retry_at_;
+
+  std::mutex queue_mu_;  // taken before state_mu_ when both are needed
+  std::condition_variable queue_cv_;
+  std::vector<Request> queue_;
+  bool stop_ = false;
+  bool seal_finished_ = false;  // wakes the writer: a new seal may start
+
+  // What scans and stats see; memory_ changes only on the writer thread, sealing_ is
+  // appended by the writer and popped by the sealer, all under state_mu_.
+  mutable std::mutex state_mu_;
+  std::condition_variable seal_cv_;
+  bool stop_sealer_ = false;
+  std::vector<std::shared_ptr<const segment::Info>> segments_;
+  std::deque<SealJob> sealing_;  // a deque: the sealer holds a reference to front() unlocked
+  std::vector<MemBatch> memory_;
+  uint64_t memory_events_ = 0;
+  uint64_t memory_bytes_ = 0;
+  uint64_t sealing_events_ = 0;
+  uint64_t segment_events_ = 0;
+  uint64_t wal_bytes_ = 0;
+  StoreStats counters_;
+  Status failed_;  // set once a WAL write or sync failed: no more writes
+
+  std::thread sealer_;  // last: they start after everything above is ready
+  std::thread writer_;
+};
+
+DiskStore::DiskStore(const StoreOptions& options, Recovered&& rec, std::unique_ptr<LockFile> lock,
+                     std::unique_ptr<wal::Writer> wal, uint64_t wal_seq)
+    : options_(options),
+      name_(options.dir.string()),
+      lock_(std::move(lock)),
+      wal_(std::move(wal)),
+      wal_seq_(wal_seq),
+      next_job_wal_first_(rec.first_unsealed_wal),
+      unassigned_wal_bytes_(rec.wal_bytes),
+      memory_since_(Clock::now()),
+      next_segment_seq_(rec.next_segment_seq),
+      memory_(std::move(rec.memory)),
+      wal_bytes_(rec.wal_bytes) {
+  for (auto& s : rec.segments) {
+    segment_events_ += s.header.events;
+    segments_.push_back(std::make_shared<const segment::Info>(std::move(s)));
+  }
+  for (const auto& m : memory_) {
+    memory_events_ += m.batch->size();
+    memory_bytes_ += m.bytes;
+  }
+  counters_.replayed_events = rec.replayed_events;
+  if (!options_.read_only) {
+    sealer_ = std::thread([this] { seal_loop(); });
+    writer_ = std::thread([this] { run(); });
+  }
+}
+
+DiskStore::~DiskStore() {
+  if (!writer_.joinable()) return;
+  {
+    std::lock_guard lk(queue_mu_);
+    stop_ = true;
+  }
+  queue_cv_.notify_one();
+  writer_.join();
+  {
+    std::lock_guard lk(state_mu_);
+    stop_sealer_ = true;
+  }
+  seal_cv_.notify_one();
+  sealer_.join();
+}
+
+void DiskStore::append(EventBatch&& batch, Done done) {
+  if (options_.read_only) {
+    done(Status::error(fmt::format("store {} is open read-only", name_)));
+    return;
+  }
+  if (batch.empty()) {  // nothing to make durable
+    done(Status());
+    return;
+  }
+  auto shared = std::make_shared<const EventBatch>(std::move(batch));
+  {
+    std::lock_guard lk(queue_mu_);
+    if (!stop_) {
+      queue_.push_back(Request{std::move(shared), std::move(done), nullptr});
+      queue_cv_.notify_one();
+      return;
+    }
+  }
+  done(Status::error(fmt::format("store {} is closing", name_)));
+}
+
+Status DiskStore::flush() {
+  if (options_.read_only) return Status::error(fmt::format("store {} is open read-only", name_));
+  std::promise<Status> flushed;
+  auto result = flushed.get_future();
+  {
+    std::lock_guard lk(queue_mu_);
+    if (stop_) return Status::error(fmt::format("store {} is closing", name_));
+    queue_.push_back(Request{nullptr, nullptr, &flushed});
+  }
+  queue_cv_.notify_one();
+  return result.get();
+}
+
+void DiskStore::run() {
+  std::vector<Request> requests;
+  std::vector<Request*> group;
+  for (;;) {
+    if (seal_due(Clock::now())) start_seal(nullptr);
+    {
+      std::unique_lock lk(queue_mu_);
+      while (queue_.empty() && !stop_ && !seal_finished_) {
+        if (memory_.empty() || !failed_.ok() || seal_pending()) {  // no seal can come due by time
+          queue_cv_.wait(lk);
+        } else if (queue_cv_.wait_until(lk, memory_since_ + options_.seal_interval) == std::cv_status::timeout) {
+          break;
+        }
+      }
+      seal_finished_ = false;
+      if (queue_.empty() && stop_) break;
+      requests.swap(queue_);
+    }
+    for (auto& r : requests) {
+      if (r.batch) {
+        group.push_back(&r);
+        continue;
+      }
+      commit(group);  // appends queued before the flush belong in its segment
+      group.clear();
+      start_seal(r.flushed);
+    }
+    commit(group);
+    group.clear();
+    requests.clear();
+  }
+}
+
+void DiskStore::commit(std::vector<Request*>& group) {
+  if (group.empty()) return;
+  if (!failed_.ok()) {
+    for (auto* r : group) r->done(failed_);
+    return;
+  }
+  buf_.clear();
+  std::vector<uint64_t> sizes;
+  sizes.reserve(group.size());
+  for (auto*& r : group) {
+    size_t start = wal::begin_record(buf_);
+    encode_batch(*r->batch, buf_);
+    uint64_t size = buf_.size() - start - wal::kHeaderSize;
+    if (size > wal::kMaxRecord) {
+      buf_.resize(start);
+      r->done(Status::error(fmt::format("batch of {} events encodes to {} bytes, over the {} byte limit of a WAL "
+                                        "record: split it",
+                                        r->batch->size(), size, wal::kMaxRecord)));
+      r = nullptr;
+      continue;
+    }
+    wal::end_record(buf_, start);
+    sizes.push_back(size);
+  }
+  std::erase(group, nullptr);
+  if (group.empty()) return;
+
+  Status s = wal_->append(buf_);
+  if (s.ok() && options_.sync) s = wal_->sync();
+  if (!s.ok()) {
+    fail(s);
+    for (auto* r : group) r->done(s);
+    return;
+  }
+  unassigned_wal_bytes_ += buf_.size();
+  {
+    std::lock_guard lk(state_mu_);
+    if (memory_.empty()) memory_since_ = Clock::now();
+    for (size_t i = 0; i < group.size(); ++i) {
+      const EventBatch& b = *group[i]->batch;
+      memory_.push_back(MemBatch{group[i]->batch, b.min_time(), b.max_time(), sizes[i]});
+      memory_events_ += b.size();
+      memory_bytes_ += sizes[i];
+      counters_.events_appended += b.size();
+    }
+    counters_.batches_appended += group.size();
+    if (options_.sync) ++counters_.wal_syncs;
+    wal_bytes_ += buf_.size();
+  }
+  for (auto* r : group) r->done(Status());
+}
+
+void DiskStore::fail(const Status& s) {
+  spdlog::error("store {}: {}; refusing further writes (acknowledged events are safe in the WAL)", name_,
+                s.message());
+  std::lock_guard lk(state_mu_);
+  failed_ = Status::error(fmt::format("store {} stopped accepting writes after an I/O error: {}", name_, s.message()));
+}
+
+bool DiskStore::seal_pending() const {
+  std::lock_guard lk(state_mu_);
+  return !sealing_.empty();
+}
+
+// One seal at a time: while the sealer works, memory_ keeps growing and is sealed
+// next, which bounds memory to about two in-memory parts when the disk is slow.
+bool DiskStore::seal_due(Clock::time_point now) const {
+  if (memory_.empty() || !failed_.ok() || seal_pending()) return false;
+  return memory_events_ >= options_.seal_events || memory_bytes_ >= options_.seal_bytes ||
+         now - memory_since_ >= options_.seal_interval;
+}
+
+// Freezes memory_ into a seal job for the sealer thread. `flushed`, if set, is answered
+// once everything appended so far is in segments.
+void DiskStore::start_seal(std::promise<Status>* flushed) {
+  if (!failed_.ok()) {
+    if (flushed) flushed->set_value(failed_);
+    return;
+  }
+  if (memory_.empty()) {
+    std::unique_lock lk(state_mu_);
+    if (flushed && !sealing_.empty()) {
+      sealing_.back().flushes.push_back(flushed);
+    } else if (flushed) {
+      lk.unlock();
+      flushed->set_value(Status());
+    }
+    return;
+  }
+  // Rotate first, so that appends after this point go to a WAL file the segment does
+  // not cover. An empty current file needs no rotation: it holds none of these batches.
+  uint64_t last = wal_seq_;
+  if (wal_->size() == 0) {
+    last = wal_seq_ - 1;
+  } else {
+    auto next = wal::Writer::create(options_.dir / "wal" / io::seq_name(wal_seq_ + 1, wal::kSuffix));
+    if (!next.ok()) {
+      fail(next.status());
+      if (flushed) flushed->set_value(failed_);
+      return;
+    }
+    wal_ = std::move(*next);
+    ++wal_seq_;
+  }
+  SealJob job;
+  job.wal_first = next_job_wal_first_;
+  job.wal_last = last;
+  job.events = memory_events_;
+  job.wal_bytes = unassigned_wal_bytes_;
+  if (flushed) job.flushes.push_back(flushed);
+  next_job_wal_first_ = last + 1;
+  unassigned_wal_bytes_ = 0;
+  {
+    std::lock_guard lk(state_mu_);
+    job.batches = std::move(memory_);
+    memory_.clear();
+    sealing_events_ += memory_events_;
+    memory_events_ = 0;
+    memory_bytes_ = 0;
+    sealing_.push_back(std::move(job));
+  }
+  seal_cv_.notify_one();
+}
+
+void DiskStore::seal_loop() {
+  std::unique_lock lk(state_mu_);
+  for (;;) {
+    while (!stop_sealer_ && (sealing_.empty() || Clock::now() < seal_retry_at_)) {
+      if (sealing_.empty()) {
+        seal_cv_.wait(lk);
+      } else {
+        seal_cv_.wait_until(lk, seal_retry_at_);
+      }
+    }
+    if (stop_sealer_) break;
+    SealJob& job = sealing_.front();  // only this thread pops, and deque keeps references
+    lk.unlock();
+    auto start = Clock::now();
+    auto info = write_segment(job);
+    lk.lock();
+    std::vector<std::promise<Status>*> flushes;
+    flushes.swap(job.flushes);
+    Status result;
+    uint64_t wal_first = job.wal_first, wal_last = job.wal_last;
+    if (info.ok()) {
+      // One critical section: a scan sees these events in the job or in the segment, never both.
+      segments_.push_back(std::make_shared<const segment::Info>(*info));
+      segment_events_ += info->header.events;
+      sealing_events_ -= job.events;
+      wal_bytes_ -= job.wal_bytes;
+      sealing_.pop_front();
+    } else {
+      seal_retry_at_ = Clock::now() + kSealRetry;
+      result = info.status();
+    }
+    lk.unlock();
+    if (info.ok()) {
+      drop_sealed_wal(wal_first, wal_last);
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+      spdlog::info("store {}: sealed segment {} ({} events in {} batches, {} -> {} bytes, {} ms)", name_,
+                   info->path.filename().string(), info->header.events, info->header.batches,
+                   info->header.raw_bytes, info->header.payload_bytes, ms);
+    } else {
+      spdlog::error("store {}: seal failed, events stay in the WAL and memory (retrying in {} s): {}", name_,
+                    std::chrono::duration_cast<std::chrono::seconds>(kSealRetry).count(), info.error());
+    }
+    for (auto* f : flushes) f->set_value(result);
+    if (info.ok()) {
+      std::lock_guard qlk(queue_mu_);
+      seal_finished_ = true;
+      queue_cv_.notify_one();
+    }
+    lk.lock();
+  }
+  // Jobs left behind are safe in the WAL and replay at the next open.
+  for (auto& job : sealing_) {
+    for (auto* f : job.flushes) f->set_value(Status::error(fmt::format("store {} is closing", name_)));
+    job.flushes.clear();
+  }
+}
+
+// Runs unlocked: job.batches is only read here and by scans.
+Result<segment::Info> DiskStore::write_segment(const SealJob& job) {
+  std::vector<std::shared_ptr<const EventBatch>> batches;
+  batches.reserve(job.batches.size());
+  for (const auto& m : job.batches) batches.push_back(m.batch);
+  segment::Info info;
+  info.seq = next_segment_seq_;
+  info.path = options_.dir / "segments" / io::seq_name(info.seq, segment::kSuffix);
+  auto header = segment::write(info.path, batches, job.wal_first, job.wal_last);
+  if (!header.ok()) return header.status();
+  info.header = *header;
+  ++next_segment_seq_;
+  return info;
+}
+
+// The segment is durable: the WAL files it covers can go. A crash before this is
+// harmless, recovery skips (and removes) WAL files a segment covers.
+void DiskStore::drop_sealed_wal(uint64_t first, uint64_t last) {
+  std::error_code ec;
+  for (uint64_t seq = first; seq <= last; ++seq) {
+    fs::remove(options_.dir / "wal" / io::seq_name(seq, wal::kSuffix), ec);
+    if (ec) spdlog::warn("store {}: cannot remove sealed WAL file {}: {}", name_, seq, ec.message());
+  }
+  (void)io::sync_dir(options_.dir / "wal");
+}
+
+Status DiskStore::scan(TimeNs from, TimeNs to, const std::function<bool(const EventBatch&)>& visit) const {
+  std::vector<std::shared_ptr<const segment::Info>> segments;
+  std::vector<MemBatch> memory;
+  {
+    std::lock_guard lk(state_mu_);
+    segments = segments_;
+    for (const auto& job : sealing_) memory.insert(memory.end(), job.batches.begin(), job.batches.end());
+    memory.insert(memory.end(), memory_.begin(), memory_.end());
+  }
+  for (const auto& seg : segments) {
+    if (seg->header.max_time < from || seg->header.min_time > to) continue;
+    auto more = segment::scan(*seg, from, to, visit);
+    if (!more.ok()) {
+      spdlog::error("store {}: {}", name_, more.error());
+      return more.status();
+    }
+    if (!*more) return {};
+  }
+  for (const auto& m : memory) {
+    if (m.max_time < from || m.min_time > to) continue;
+    if (!visit(*m.batch)) return {};
+  }
+  return {};
+}
+
+StoreStats DiskStore::stats() const {
+  std::lock_guard lk(state_mu_);
+  StoreStats s = counters_;
+  s.wal_bytes = wal_bytes_;
+  s.segments = segments_.size();
+  s.segment_events = segment_events_;
+  s.memory_events = memory_events_ + sealing_events_;
+  return s;
+}
+
+Status make_dirs(const fs::path& dir) {
+  for (const auto& d : {dir, dir / "wal", dir / "segments"}) {
+    std::error_code ec;
+    fs::create_directories(d, ec);
+    if (ec) return Status::error(fmt::format("cannot create directory {}: {}", d.string(), ec.message()));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
+  const fs::path& dir = options.dir;
+  std::unique_ptr<LockFile> lock;
+  if (options.read_only) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+      return Status::error(fmt::format("data directory {} does not exist", dir.string()));
+    }
+  } else {
+    if (Status s = make_dirs(dir); !s.ok()) return s;
+    auto l = LockFile::acquire(dir);
+    if (!l.ok()) return l.status();
+    lock = std::move(*l);
+  }
+
+  auto rec = recover(dir, options.read_only);
+  if (!rec.ok()) {
+    spdlog::error("store {}: cannot open: {}", dir.string(), rec.error());
+    return rec.status();
+  }
+  uint64_t segment_events = 0;
+  for (const auto& s : rec->segments) segment_events += s.header.events;
+  spdlog::info("store {}: opened{}: {} segments ({} events), replayed {} events from {} WAL files", dir.string(),
+               options.read_only ? " read-only" : "", rec->segments.size(), segment_events,
+               rec->replayed_events, rec->wal_files);
+
+  std::unique_ptr<wal::Writer> wal;
+  uint64_t wal_seq = rec->next_wal_seq;
+  if (!options.read_only) {
+    auto w = wal::Writer::create(dir / "wal" / io::seq_name(wal_seq, wal::kSuffix));
+    if (!w.ok()) return w.status();
+    wal = std::move(*w);
+  }
+  return std::unique_ptr<Store>(new DiskStore(options, std::move(*rec), std::move(lock), std::move(wal), wal_seq));
+}
+
+Status Store::append_sync(EventBatch&& batch) {
+  std::promise<Status> acked;
+  auto result = acked.get_future();
+  append(std::move(batch), [&acked](const Status& s) { acked.set_value(s); });
+  return result.get();
+}
+
+}  // namespace vigil
