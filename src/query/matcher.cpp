@@ -84,7 +84,13 @@ bool term_matches(const CompiledTerm& t, const EventBatch& batch, const Event& e
 
 bool value_matches(const CompiledTerm& t, const Value& v) {
   switch (v.type) {
-    case FieldType::String: return t.pattern.matches(v.as_string());
+    case FieldType::String:
+      // Addresses a parser kept as text (unmapped.*) still answer a CIDR query.
+      if (t.cidr_bits >= 0) {
+        auto ip = IpAddress::parse(v.as_string());
+        if (ip) return ip->in_network(*t.as_ip, t.cidr_bits);
+      }
+      return t.pattern.matches(v.as_string());
     case FieldType::Int64:
       if (t.as_int) return v.i64 == *t.as_int;
       if (t.as_double) return static_cast<double>(v.i64) == *t.as_double;

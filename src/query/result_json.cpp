@@ -204,6 +204,8 @@ struct ExactHandler {
   static constexpr std::size_t max_key_size = json::string::max_size();
   static constexpr std::size_t max_string_size = json::string::max_size();
 
+  explicit ExactHandler(json::storage_ptr sp) : st(std::move(sp)) {}
+
   json::value_stack st;
   std::string number;
 

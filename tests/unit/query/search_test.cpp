@@ -53,6 +53,7 @@ class SearchTest : public ::testing::Test {
     b.add_string(user, "admin");
     b.add_ip(ip, *IpAddress::parse("10.1.2.3"));
     b.add_string(host, "db-01");
+    b.add_string(field_id("unmapped.peer"), "10.1.2.3");
     b.add_int(status, 2);
     b.end_event();
     begin(4, kBase + 4 * kSec, "process started", "agent");
@@ -160,6 +161,8 @@ TEST_F(SearchTest, IpsAndCidr) {
   EXPECT_EQ(ids("src_endpoint.ip:fe80::/10"), (Ids{4}));
   EXPECT_EQ(ids("src_endpoint.ip:10.0.*"), (Ids{1}));
   EXPECT_EQ(ids("src_endpoint.ip:10.0.0.0/33"), Ids{});
+  EXPECT_EQ(ids("unmapped.peer:10.0.0.0/8"), (Ids{3}));  // an address kept as a string
+  EXPECT_EQ(ids("unmapped.peer:10.1.2.3"), (Ids{3}));
   EXPECT_EQ(ids("-src_endpoint.ip:10.0.0.0/8 src_endpoint.ip:*"), (Ids{2, 4}));
 }
 
