@@ -3,13 +3,12 @@
 #include "store/lock_file.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "store/io.h"
 
@@ -30,8 +29,8 @@ Result<std::unique_ptr<LockFile>> LockFile::acquire(const std::filesystem::path&
     ::close(fd);
     std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
     while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
-    return Status::error(fmt::format("data directory {} is in use by another Vigil process (pid {})",
-                                     dir.string(), pid.empty() ? "unknown" : pid));
+    return Status::error(fmt::format("data directory {} is in use by another Vigil process (pid {})", dir.string(),
+                                     pid.empty() ? "unknown" : pid));
   }
   // Informational only: the lock is the flock, not the content.
   std::string pid = std::to_string(::getpid()) + "\n";

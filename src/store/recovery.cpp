@@ -6,13 +6,13 @@
 // was sealed into a segment the listing may have missed, so the whole pass restarts.
 #include "store/recovery.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <map>
 #include <system_error>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "core/batch_codec.h"
 #include "store/io.h"
@@ -119,20 +119,22 @@ Result<Recovered> recover_once(const fs::path& dir, bool read_only, bool& vanish
     uint64_t torn = read->file_bytes - read->valid_bytes;
     if (std::next(it) != wals.end()) {
       // A newer WAL file is only started after this one was fully synced.
-      return Status::error(fmt::format(
-          "WAL file {} is damaged at offset {} ({} bytes) although a newer WAL file exists; refusing "
-          "to open so that acknowledged events are not dropped — move the file aside to accept the loss",
-          path.string(), read->valid_bytes, torn));
+      return Status::error(
+          fmt::format("WAL file {} is damaged at offset {} ({} bytes) although a newer WAL file exists; refusing "
+                      "to open so that acknowledged events are not dropped — move the file aside to accept the loss",
+                      path.string(), read->valid_bytes, torn));
     }
     if (read_only) {
-      spdlog::info("store {}: WAL file {} ends in {} incomplete bytes at offset {} (torn or being written); "
-                   "reading up to there",
-                   dir.string(), path.string(), torn, read->valid_bytes);
+      spdlog::info(
+          "store {}: WAL file {} ends in {} incomplete bytes at offset {} (torn or being written); "
+          "reading up to there",
+          dir.string(), path.string(), torn, read->valid_bytes);
       continue;
     }
-    spdlog::warn("store {}: WAL file {} has a torn tail: discarding {} bytes at offset {} (a write that was "
-                 "never acknowledged)",
-                 dir.string(), path.string(), torn, read->valid_bytes);
+    spdlog::warn(
+        "store {}: WAL file {} has a torn tail: discarding {} bytes at offset {} (a write that was "
+        "never acknowledged)",
+        dir.string(), path.string(), torn, read->valid_bytes);
     if (Status s = wal::truncate(path, read->valid_bytes); !s.ok()) return s;
   }
   return r;

@@ -2,14 +2,13 @@
 #include "store/segment.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "core/batch_codec.h"
 #include "core/varint.h"
@@ -42,9 +41,7 @@ std::string encode_header(const Header& h) {
 }
 
 Result<Header> decode_header(std::string_view b, const std::filesystem::path& path) {
-  auto bad = [&](std::string_view why) {
-    return Status::error(fmt::format("segment {}: {}", path.string(), why));
-  };
+  auto bad = [&](std::string_view why) { return Status::error(fmt::format("segment {}: {}", path.string(), why)); };
   if (b.size() < kHeaderSize) return bad("shorter than its header");
   if (std::memcmp(b.data(), kMagic, sizeof kMagic) != 0) return bad("not a Vigil segment (bad magic)");
   if (crc32c::unmask(io::get_fixed32(b.data() + 84)) != crc32c::extend(0, b.data(), 84)) {
@@ -117,16 +114,14 @@ Result<Header> read_header(const std::filesystem::path& path) {
   auto h = decode_header(std::string_view(buf, static_cast<size_t>(n)), path);
   if (!h.ok()) return h;
   if (static_cast<uint64_t>(st.st_size) != kHeaderSize + h->payload_bytes) {
-    return Status::error(fmt::format("segment {}: {} bytes, header says {}", path.string(), st.st_size,
-                                     kHeaderSize + h->payload_bytes));
+    return Status::error(
+        fmt::format("segment {}: {} bytes, header says {}", path.string(), st.st_size, kHeaderSize + h->payload_bytes));
   }
   return h;
 }
 
 Result<bool> scan(const Info& seg, TimeNs from, TimeNs to, const std::function<bool(const EventBatch&)>& visit) {
-  auto bad = [&](std::string_view why) {
-    return Status::error(fmt::format("segment {}: {}", seg.path.string(), why));
-  };
+  auto bad = [&](std::string_view why) { return Status::error(fmt::format("segment {}: {}", seg.path.string(), why)); };
   std::string file;
   if (Status s = io::read_all(seg.path, file); !s.ok()) return s;
   auto h = decode_header(file, seg.path);

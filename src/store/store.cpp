@@ -5,6 +5,9 @@
 // lock and never wait for either thread.
 #include "store/store.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
@@ -13,9 +16,6 @@
 #include <system_error>
 #include <thread>
 #include <vector>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "core/batch_codec.h"
 #include "store/io.h"
@@ -77,8 +77,8 @@ class DiskStore final : public Store {
 
   // Owned by the writer thread.
   std::unique_ptr<wal::Writer> wal_;
-  uint64_t wal_seq_ = 0;            // sequence number of wal_
-  uint64_t next_job_wal_first_ = 0; // first WAL file not yet given to a seal job
+  uint64_t wal_seq_ = 0;             // sequence number of wal_
+  uint64_t next_job_wal_first_ = 0;  // first WAL file not yet given to a seal job
   uint64_t unassigned_wal_bytes_ = 0;
   Clock::time_point memory_since_;  // when the oldest batch of memory_ arrived
   std::string buf_;
@@ -239,9 +239,10 @@ void DiskStore::commit(std::vector<Request*>& group) {
     uint64_t size = buf_.size() - start - wal::kHeaderSize;
     if (size > wal::kMaxRecord) {
       buf_.resize(start);
-      r->done(Status::error(fmt::format("batch of {} events encodes to {} bytes, over the {} byte limit of a WAL "
-                                        "record: split it",
-                                        r->batch->size(), size, wal::kMaxRecord)));
+      r->done(
+          Status::error(fmt::format("batch of {} events encodes to {} bytes, over the {} byte limit of a WAL "
+                                    "record: split it",
+                                    r->batch->size(), size, wal::kMaxRecord)));
       r = nullptr;
       continue;
     }
@@ -277,8 +278,7 @@ void DiskStore::commit(std::vector<Request*>& group) {
 }
 
 void DiskStore::fail(const Status& s) {
-  spdlog::error("store {}: {}; refusing further writes (acknowledged events are safe in the WAL)", name_,
-                s.message());
+  spdlog::error("store {}: {}; refusing further writes (acknowledged events are safe in the WAL)", name_, s.message());
   std::lock_guard lk(state_mu_);
   failed_ = Status::error(fmt::format("store {} stopped accepting writes after an I/O error: {}", name_, s.message()));
 }
@@ -384,8 +384,8 @@ void DiskStore::seal_loop() {
       drop_sealed_wal(wal_first, wal_last);
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
       spdlog::info("store {}: sealed segment {} ({} events in {} batches, {} -> {} bytes, {} ms)", name_,
-                   info->path.filename().string(), info->header.events, info->header.batches,
-                   info->header.raw_bytes, info->header.payload_bytes, ms);
+                   info->path.filename().string(), info->header.events, info->header.batches, info->header.raw_bytes,
+                   info->header.payload_bytes, ms);
     } else {
       spdlog::error("store {}: seal failed, events stay in the WAL and memory (retrying in {} s): {}", name_,
                     std::chrono::duration_cast<std::chrono::seconds>(kSealRetry).count(), info.error());
@@ -500,8 +500,8 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
   uint64_t segment_events = 0;
   for (const auto& s : rec->segments) segment_events += s.header.events;
   spdlog::info("store {}: opened{}: {} segments ({} events), replayed {} events from {} WAL files", dir.string(),
-               options.read_only ? " read-only" : "", rec->segments.size(), segment_events,
-               rec->replayed_events, rec->wal_files);
+               options.read_only ? " read-only" : "", rec->segments.size(), segment_events, rec->replayed_events,
+               rec->wal_files);
 
   std::unique_ptr<wal::Writer> wal;
   uint64_t wal_seq = rec->next_wal_seq;

@@ -2,11 +2,10 @@
 #include "store/wal.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
-
-#include <fmt/format.h>
 
 #include "store/crc32c.h"
 #include "store/io.h"
@@ -87,11 +86,11 @@ Result<ReadResult> read_records(std::string_view data, const std::filesystem::pa
   for (size_t next = off + 1; next + kHeaderSize <= data.size(); ++next) {
     uint32_t len = 0;
     if (intact_at(data, next, len)) {
-      return Status::error(fmt::format(
-          "WAL file {} is corrupt at offset {} ({} damaged bytes before an intact record at offset {}); "
-          "refusing to open so that acknowledged events are not dropped — move the file aside to "
-          "accept the loss",
-          path.string(), off, next - off, next));
+      return Status::error(
+          fmt::format("WAL file {} is corrupt at offset {} ({} damaged bytes before an intact record at offset {}); "
+                      "refusing to open so that acknowledged events are not dropped — move the file aside to "
+                      "accept the loss",
+                      path.string(), off, next - off, next));
     }
   }
   return r;
@@ -101,8 +100,10 @@ Status truncate(const std::filesystem::path& path, uint64_t size) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) return io::os_error("cannot open", path, errno);
   Status s;
-  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) s = io::os_error("cannot truncate", path, errno);
-  else if (::fsync(fd) != 0) s = io::os_error("cannot fsync", path, errno);
+  if (::ftruncate(fd, static_cast<off_t>(size)) != 0)
+    s = io::os_error("cannot truncate", path, errno);
+  else if (::fsync(fd) != 0)
+    s = io::os_error("cannot fsync", path, errno);
   ::close(fd);
   return s;
 }

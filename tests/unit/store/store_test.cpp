@@ -26,17 +26,20 @@ TEST(Store, AppendThenScanRoundTrip) {
   ASSERT_TRUE((*store)->append_sync(std::move(b)).ok());
 
   int batches = 0;
-  ASSERT_TRUE((*store)->scan(kMinTime, kMaxTime, [&](const EventBatch& got) {
-                 ++batches;
-                 EXPECT_EQ(got.size(), 4u);
-                 const Event& e = got[3];
-                 EXPECT_EQ(e.raw, "raw bytes\n\x01");
-                 EXPECT_EQ(e.source, "10.0.0.1:514");
-                 EXPECT_EQ(e.input, "syslog-udp");
-                 EXPECT_EQ(e.parse_error, "no header");
-                 EXPECT_EQ(got.find(e, field_id("actor.user.name"))->to_string(), "alice");
-                 return true;
-               }).ok());
+  ASSERT_TRUE((*store)
+                  ->scan(kMinTime, kMaxTime,
+                         [&](const EventBatch& got) {
+                           ++batches;
+                           EXPECT_EQ(got.size(), 4u);
+                           const Event& e = got[3];
+                           EXPECT_EQ(e.raw, "raw bytes\n\x01");
+                           EXPECT_EQ(e.source, "10.0.0.1:514");
+                           EXPECT_EQ(e.input, "syslog-udp");
+                           EXPECT_EQ(e.parse_error, "no header");
+                           EXPECT_EQ(got.find(e, field_id("actor.user.name"))->to_string(), "alice");
+                           return true;
+                         })
+                  .ok());
   EXPECT_EQ(batches, 1);
   auto st = (*store)->stats();
   EXPECT_EQ(st.events_appended, 4u);
@@ -195,7 +198,7 @@ TEST(Store, SealsByBytesAndByAge) {
   {
     auto store = Store::open(o);
     ASSERT_TRUE(store.ok());
-    ASSERT_TRUE((*store)->append_sync(make_batch(0, 100, 0)).ok());   // > 2000 bytes encoded
+    ASSERT_TRUE((*store)->append_sync(make_batch(0, 100, 0)).ok());  // > 2000 bytes encoded
     EXPECT_TRUE(eventually([&] { return (*store)->stats().segments == 1; }));
   }
   TempDir dir2;

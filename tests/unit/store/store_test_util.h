@@ -28,8 +28,8 @@ struct TempDir {
   TempDir() {
     static std::atomic<int> counter{0};
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path = fs::temp_directory_path() / ("vigil-store-" + std::to_string(::getpid()) + "-" +
-                                        std::to_string(counter++) + "-" + (info ? info->name() : "x"));
+    path = fs::temp_directory_path() / ("vigil-store-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) +
+                                        "-" + (info ? info->name() : "x"));
     fs::remove_all(path);
     fs::create_directories(path);
   }
