@@ -369,5 +369,25 @@ TEST(Ndjson, ManyLinesKeepTheirOwnFields) {
   }
 }
 
+TEST(Ndjson, ManyDistinctNamesSurviveTheNameCache) {
+  // More names than the per-thread cache holds, so entries are evicted and re-filled.
+  std::string body;
+  for (int line = 0; line < 3; ++line) {
+    body += "{";
+    for (int i = 0; i < 5000; ++i) body += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);
+    body += "}\n";
+  }
+  auto r = read(body);
+  ASSERT_EQ(r.batch.size(), 3u);
+  for (size_t e = 0; e < 3; ++e) {
+    auto f = r.batch.fields(r.batch[e]);
+    ASSERT_EQ(f.size(), 5000u);
+    for (size_t i = 0; i < f.size(); ++i) {
+      ASSERT_EQ(field_name(f[i].id), "k" + std::to_string(i));
+      ASSERT_EQ(f[i].value.i64, static_cast<int64_t>(i));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace vigil
