@@ -22,21 +22,19 @@ class NewestEvents {
  public:
   explicit NewestEvents(size_t limit) : limit_(limit) {}
 
-  void offer(const EventBatch& batch, const Event& e) {
-    uint64_t seq = seq_++;  // among equal times, later in the scan counts as newer
-    if (limit_ == 0) return;
-    Key key{e.time, seq, 0};
-    if (slots_.size() < limit_) {
-      key.slot = slots_.size();
-      slots_.emplace_back();
-    } else {
-      const Key& oldest = heap_.top();
-      if (!older(oldest, key)) return;
-      key.slot = oldest.slot;
-      heap_.pop();
+  // Matches of one batch are offered together, so that at most `limit` of them are
+  // copied: in a scan in time order every match would otherwise enter the window.
+  void add_match(uint32_t index, TimeNs time) { pending_.push_back({time, seq_++, index}); }
+
+  void flush_batch(const EventBatch& batch) {
+    if (pending_.size() > limit_) {
+      auto newer = [](const Key& a, const Key& b) { return older(b, a); };
+      std::nth_element(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(limit_), pending_.end(),
+                       newer);
+      pending_.resize(limit_);
     }
-    query::assign_result_event(batch, e, slots_[key.slot]);
-    heap_.push(key);
+    for (const Key& k : pending_) offer(batch, k);
+    pending_.clear();
   }
 
   std::vector<ResultEvent> take_newest_first() {
@@ -55,16 +53,33 @@ class NewestEvents {
  private:
   struct Key {
     TimeNs time;
-    uint64_t seq;
-    size_t slot;
+    uint64_t seq;    // among equal times, later in the scan counts as newer
+    size_t slot;     // pending_: the event's index in its batch; heap_: its slot
   };
   static bool older(const Key& a, const Key& b) { return a.time != b.time ? a.time < b.time : a.seq < b.seq; }
   struct NewerFirst {
     bool operator()(const Key& a, const Key& b) const { return older(b, a); }
   };
 
+  void offer(const EventBatch& batch, const Key& match) {
+    if (limit_ == 0) return;
+    Key key{match.time, match.seq, 0};
+    if (slots_.size() < limit_) {
+      key.slot = slots_.size();
+      slots_.emplace_back();
+    } else {
+      const Key& oldest = heap_.top();
+      if (!older(oldest, key)) return;
+      key.slot = oldest.slot;
+      heap_.pop();
+    }
+    query::assign_result_event(batch, batch[match.slot], slots_[key.slot]);
+    heap_.push(key);
+  }
+
   size_t limit_;
   uint64_t seq_ = 0;
+  std::vector<Key> pending_;  // matches of the batch being scanned
   std::vector<ResultEvent> slots_;
   std::priority_queue<Key, std::vector<Key>, NewerFirst> heap_;  // top: the oldest kept
 };
@@ -88,7 +103,9 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& request
 
   SearchResult result;
   Status s = store.scan(request.from, request.to, [&](const EventBatch& batch) {
-    for (const Event& e : batch.events()) {
+    const auto& events = batch.events();
+    for (uint32_t i = 0; i < events.size(); ++i) {
+      const Event& e = events[i];
       ++result.events_scanned;
       if (e.time < request.from || e.time > request.to) continue;
       if (!matcher.matches(batch, e)) continue;
@@ -96,9 +113,10 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& request
       if (stats) {
         stats->add(batch, e);
       } else {
-        newest.offer(batch, e);
+        newest.add_match(i, e.time);
       }
     }
+    if (!stats) newest.flush_batch(batch);
     return true;
   });
   if (!s.ok()) return s;

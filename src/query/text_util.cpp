@@ -1,6 +1,7 @@
 // Case-insensitive search and UTF-8 repair; see text_util.h.
 #include "query/text_util.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace vigil::query {
@@ -26,20 +27,22 @@ size_t find_folded(std::string_view hay, std::string_view needle, size_t from) {
   const char* base = hay.data();
   const size_t last = hay.size() - needle.size();
   const std::string_view rest = needle.substr(1);
-  size_t i = from;
-  while (i <= last) {
-    // memchr is vectorized; scanning for the two cases of the first byte keeps
-    // the common "no candidate here" path fast.
-    const void* lo = std::memchr(base + i, first, last - i + 1);
-    const void* hi = first_upper == first ? nullptr : std::memchr(base + i, first_upper, last - i + 1);
-    const char* p = static_cast<const char*>(lo);
-    if (hi && (!p || static_cast<const char*>(hi) < p)) p = static_cast<const char*>(hi);
-    if (!p) return std::string_view::npos;
-    size_t at = static_cast<size_t>(p - base);
+  // memchr is vectorized; scanning for both cases of the first byte keeps the common
+  // "no candidate here" path fast. Each case's next position is kept until passed,
+  // so the text is scanned once per case, not once per candidate.
+  auto next_of = [&](char c, size_t at) -> size_t {
+    const void* p = std::memchr(base + at, c, last - at + 1);
+    return p ? static_cast<size_t>(static_cast<const char*>(p) - base) : std::string_view::npos;
+  };
+  size_t lo = next_of(first, from);
+  size_t hi = first_upper == first ? std::string_view::npos : next_of(first_upper, from);
+  while (true) {
+    size_t at = std::min(lo, hi);
+    if (at == std::string_view::npos) return std::string_view::npos;
     if (equals_folded(hay.substr(at + 1, rest.size()), rest)) return at;
-    i = at + 1;
+    if (at == lo) lo = at < last ? next_of(first, at + 1) : std::string_view::npos;
+    if (at == hi) hi = at < last ? next_of(first_upper, at + 1) : std::string_view::npos;
   }
-  return std::string_view::npos;
 }
 
 namespace {

@@ -63,8 +63,16 @@ std::string_view value_text(const Value& v, TextBuffer& buf) {
     case FieldType::Timestamp:
       return format_time(v.ts, buf);
     case FieldType::Ip: {
-      const char* r = v.ip_v4 ? inet_ntop(AF_INET, v.ip + 12, buf.data, sizeof buf.data)
-                              : inet_ntop(AF_INET6, v.ip, buf.data, sizeof buf.data);
+      if (v.ip_v4) {
+        // By hand: inet_ntop costs more than the rest of a stats update.
+        char* p = buf.data;
+        for (int i = 12; i < 16; ++i) {
+          if (i > 12) *p++ = '.';
+          p = std::to_chars(p, buf.data + sizeof buf.data, static_cast<unsigned>(v.ip[i])).ptr;
+        }
+        return {buf.data, static_cast<size_t>(p - buf.data)};
+      }
+      const char* r = inet_ntop(AF_INET6, v.ip, buf.data, sizeof buf.data);
       return r ? std::string_view(buf.data) : std::string_view();
     }
   }
