@@ -1,0 +1,15 @@
+// Registration of each `vigil` subcommand; each lives in its own <name>_command.cpp.
+// The callback stores the process exit code in `exit_code`.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace vigil {
+
+void add_server_command(CLI::App& app, int& exit_code);
+void add_search_command(CLI::App& app, int& exit_code);
+void add_simulate_command(CLI::App& app, int& exit_code);
+
+}  // namespace vigil

@@ -1,0 +1,33 @@
+#include "ingest/pipeline.h"
+
+#include <future>
+
+namespace vigil {
+
+void Pipeline::submit(EventBatch&& batch, Store::Done done) {
+  size_t n = batch.size();
+  uint64_t errors = 0, truncated = 0;
+  for (const Event& e : batch.events()) {
+    errors += (e.flags & kFlagParseError) != 0;
+    truncated += (e.flags & kFlagTruncated) != 0;
+  }
+  counters_.events_received += n;
+  counters_.parse_errors += errors;
+  counters_.truncated += truncated;
+  size_t bytes = batch.memory_bytes();
+  inflight_bytes_ += bytes;
+  store_.append(std::move(batch), [this, n, bytes, done = std::move(done)](const Status& s) {
+    inflight_bytes_ -= bytes;
+    (s.ok() ? counters_.events_stored : counters_.events_failed) += n;
+    if (done) done(s);
+  });
+}
+
+Status Pipeline::submit_sync(EventBatch&& batch) {
+  std::promise<Status> p;
+  auto f = p.get_future();
+  submit(std::move(batch), [&p](const Status& s) { p.set_value(s); });
+  return f.get();
+}
+
+}  // namespace vigil

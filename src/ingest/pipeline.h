@@ -1,0 +1,40 @@
+// Pipeline: the path every ingested batch takes after it is parsed and normalized —
+// counted, then (later: enriched and run through detection) written to the store.
+// Inputs hand over batches here and never talk to the store directly.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+
+#include "core/event_batch.h"
+#include "ingest/ingest_counters.h"
+#include "store/store.h"
+
+namespace vigil {
+
+class Pipeline {
+ public:
+  Pipeline(Store& store, IngestCounters& counters, size_t max_inflight_bytes = 256u << 20)
+      : store_(store), counters_(counters), max_inflight_bytes_(max_inflight_bytes) {}
+
+  // Takes the batch; done(status) runs once it is durable (or failed). `done` may run
+  // on the store's thread: keep it short.
+  void submit(EventBatch&& batch, Store::Done done);
+  // Writes a batch and waits until it is durable.
+  Status submit_sync(EventBatch&& batch);
+
+  // True when more than max_inflight_bytes are waiting for the store: inputs that can
+  // wait (TCP, HTTP) simply wait for their acks; inputs that cannot (UDP) drop and count.
+  bool overloaded() const { return inflight_bytes_.load(std::memory_order_relaxed) > max_inflight_bytes_; }
+
+  IngestCounters& counters() { return counters_; }
+  Store& store() { return store_; }
+
+ private:
+  Store& store_;
+  IngestCounters& counters_;
+  size_t max_inflight_bytes_;
+  std::atomic<size_t> inflight_bytes_{0};
+};
+
+}  // namespace vigil

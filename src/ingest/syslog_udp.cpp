@@ -1,0 +1,138 @@
+// Syslog over UDP (RFC 5426): one message per datagram, batched for the pipeline.
+// UDP cannot push back on a sender, so under overload datagrams are dropped and
+// counted in udp_dropped — visible at /api/v1/stats, never silent.
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <boost/asio.hpp>
+
+#include "ingest/listener.h"
+#include "normalize/syslog_event.h"
+
+namespace vigil {
+
+namespace asio = boost::asio;
+using asio::ip::udp;
+
+namespace {
+
+class UdpInput : public std::enable_shared_from_this<UdpInput> {
+ public:
+  UdpInput(asio::io_context& io, Pipeline& pipeline, const SyslogInputOptions& options)
+      : strand_(asio::make_strand(io)), socket_(strand_), timer_(strand_), pipeline_(pipeline), options_(options) {
+    syslog_options_.max_line_bytes = options.max_line_bytes;
+    syslog_options_.default_utc_offset_s = options.default_utc_offset_s;
+  }
+
+  Status bind(const HostPort& at) {
+    boost::system::error_code ec;
+    auto addr = asio::ip::make_address(at.host, ec);
+    if (ec) return Status::error("syslog UDP: bad listen host '" + at.host + "': " + ec.message());
+    udp::endpoint ep(addr, at.port);
+    socket_.open(ep.protocol(), ec);
+    if (!ec) socket_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) socket_.set_option(asio::socket_base::receive_buffer_size(8 << 20), ec);
+    ec.clear();  // a smaller kernel buffer is not fatal
+    if (!ec) socket_.bind(ep, ec);
+    if (ec) return Status::error("syslog UDP: cannot listen on " + format_host_port(at) + ": " + ec.message());
+    auto local = socket_.local_endpoint();
+    bound_ = {local.address().to_string(), local.port()};
+    return {};
+  }
+
+  void start() {
+    asio::post(strand_, [self = shared_from_this()] { self->receive(); });
+  }
+
+  void stop() {
+    asio::post(strand_, [self = shared_from_this()] {
+      boost::system::error_code ec;
+      self->socket_.close(ec);
+      self->timer_.cancel();
+      self->flush();
+    });
+  }
+
+  HostPort bound() const { return bound_; }
+
+ private:
+  void receive() {
+    socket_.async_receive_from(asio::buffer(buf_), peer_,
+                               [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+                                 if (ec == asio::error::operation_aborted || !self->socket_.is_open()) return;
+                                 if (!ec) self->on_datagram(n);
+                                 self->receive();
+                               });
+  }
+
+  void on_datagram(size_t n) {
+    IngestCounters& c = pipeline_.counters();
+    ++c.udp_datagrams;
+    c.bytes_received += n;
+    if (pipeline_.overloaded()) {
+      ++c.udp_dropped;
+      return;
+    }
+    std::string_view msg(buf_.data(), n);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == '\r' || msg.back() == '\0')) msg.remove_suffix(1);
+    if (msg.empty()) return;
+    if (peer_ != last_peer_ || peer_text_.empty()) {  // format the peer once per sender run, not per datagram
+      last_peer_ = peer_;
+      peer_text_ = format_host_port({peer_.address().to_string(), peer_.port()});
+    }
+    Provenance p{.receive_time = now_ns(), .source = peer_text_, .input = "syslog-udp", .tenant = options_.tenant};
+    append_syslog_event(msg, p, pending_, syslog_options_);
+    if (pending_.size() >= options_.batch_events) {
+      flush();
+    } else if (pending_.size() == 1) {
+      timer_.expires_after(options_.flush_after);
+      timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        if (!ec) self->flush();
+      });
+    }
+  }
+
+  void flush() {
+    if (pending_.empty()) return;
+    timer_.cancel();
+    pipeline_.submit(std::move(pending_), [](const Status& s) {
+      if (!s.ok()) spdlog::error("syslog UDP: batch not stored: {}", s.message());
+    });
+    pending_ = EventBatch();
+  }
+
+  asio::strand<asio::io_context::executor_type> strand_;
+  udp::socket socket_;
+  asio::steady_timer timer_;
+  Pipeline& pipeline_;
+  SyslogInputOptions options_;
+  SyslogEventOptions syslog_options_;
+  std::array<char, 65536> buf_;
+  udp::endpoint peer_, last_peer_;
+  std::string peer_text_;
+  EventBatch pending_;
+  HostPort bound_;
+};
+
+class UdpListener : public Listener {
+ public:
+  explicit UdpListener(std::shared_ptr<UdpInput> input) : input_(std::move(input)) {}
+  ~UdpListener() override { input_->stop(); }
+  HostPort address() const override { return input_->bound(); }
+  void stop() override { input_->stop(); }
+
+ private:
+  std::shared_ptr<UdpInput> input_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Listener>> start_syslog_udp(asio::io_context& io, const HostPort& at, Pipeline& pipeline,
+                                                   const SyslogInputOptions& options) {
+  auto input = std::make_shared<UdpInput>(io, pipeline, options);
+  if (Status s = input->bind(at); !s.ok()) return s;
+  input->start();
+  return std::unique_ptr<Listener>(new UdpListener(input));
+}
+
+}  // namespace vigil

@@ -1,0 +1,26 @@
+// The HTTP API, version 1:
+//   POST /api/v1/ingest   NDJSON events (Content-Encoding gzip|zstd accepted); answered once durable
+//   GET  /api/v1/search   q=QUERY&from=T&to=T&limit=N  (times RFC 3339 or relative: -15m, -24h, now)
+//   GET  /api/v1/stats    ingest counters and store statistics
+//   GET  /api/v1/health   liveness
+#pragma once
+
+#include <functional>
+
+#include "ingest/pipeline.h"
+#include "server/config.h"
+#include "server/http_server.h"
+
+namespace vigil {
+
+struct ApiContext {
+  Pipeline* pipeline = nullptr;
+  const ServerConfig* config = nullptr;
+  // Runs slow work (searches) off the I/O threads.
+  std::function<void(std::function<void()>)> run_blocking;
+  TimeNs started = 0;
+};
+
+HttpHandler make_api_handler(ApiContext context);
+
+}  // namespace vigil

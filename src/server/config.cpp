@@ -1,0 +1,85 @@
+#include "server/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+
+namespace vigil {
+
+namespace {
+
+Status check_keys(const YAML::Node& node, const std::string& where, const std::set<std::string>& allowed) {
+  if (!node.IsMap()) return Status::error(where + ": expected a mapping");
+  for (const auto& kv : node) {
+    std::string key = kv.first.as<std::string>();
+    if (!allowed.count(key)) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      return Status::error("unknown key '" + (where.empty() ? key : where + "." + key) + "' (expected one of: " + list +
+                           ")");
+    }
+  }
+  return {};
+}
+
+template <typename T>
+Status read(const YAML::Node& node, const std::string& key, T& out) {
+  if (!node) return {};
+  try {
+    out = node.as<T>();
+  } catch (const YAML::Exception&) {
+    return Status::error("key '" + key + "' at line " + std::to_string(node.Mark().line + 1) + ": bad value '" +
+                         node.Scalar() + "'");
+  }
+  return {};
+}
+
+std::string address_value(std::string v) { return v == "off" ? std::string() : v; }
+
+}  // namespace
+
+Status load_server_config(const std::filesystem::path& file, ServerConfig& c) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file.string());
+  } catch (const YAML::BadFile&) {
+    return Status::error("cannot read config file " + file.string());
+  } catch (const YAML::Exception& e) {
+    return Status::error("config file " + file.string() + ": " + e.what());
+  }
+  if (root.IsNull()) return {};
+  auto fail = [&](const Status& s) { return Status::error("config file " + file.string() + ": " + s.message()); };
+  if (Status s = check_keys(root, "", {"data", "tenant", "listen", "limits", "syslog", "io_threads"}); !s.ok())
+    return fail(s);
+  std::string data = c.data_dir.string();
+  Status s;
+  if (!(s = read(root["data"], "data", data)).ok()) return fail(s);
+  c.data_dir = data;
+  if (!(s = read(root["tenant"], "tenant", c.tenant)).ok()) return fail(s);
+  if (!(s = read(root["io_threads"], "io_threads", c.io_threads)).ok()) return fail(s);
+  if (c.io_threads < 1 || c.io_threads > 64) return fail(Status::error("io_threads must be 1..64"));
+  if (auto l = root["listen"]) {
+    if (!(s = check_keys(l, "listen", {"syslog_udp", "syslog_tcp", "http"})).ok()) return fail(s);
+    if (!(s = read(l["syslog_udp"], "listen.syslog_udp", c.syslog_udp)).ok()) return fail(s);
+    if (!(s = read(l["syslog_tcp"], "listen.syslog_tcp", c.syslog_tcp)).ok()) return fail(s);
+    if (!(s = read(l["http"], "listen.http", c.http)).ok()) return fail(s);
+    c.syslog_udp = address_value(c.syslog_udp);
+    c.syslog_tcp = address_value(c.syslog_tcp);
+    c.http = address_value(c.http);
+  }
+  if (auto l = root["limits"]) {
+    if (!(s = check_keys(l, "limits", {"max_line_bytes", "max_body_bytes", "max_decoded_body_bytes"})).ok())
+      return fail(s);
+    if (!(s = read(l["max_line_bytes"], "limits.max_line_bytes", c.max_line_bytes)).ok()) return fail(s);
+    if (!(s = read(l["max_body_bytes"], "limits.max_body_bytes", c.max_body_bytes)).ok()) return fail(s);
+    if (!(s = read(l["max_decoded_body_bytes"], "limits.max_decoded_body_bytes", c.max_decoded_body_bytes)).ok())
+      return fail(s);
+  }
+  if (auto l = root["syslog"]) {
+    if (!(s = check_keys(l, "syslog", {"default_utc_offset"})).ok()) return fail(s);
+    if (!(s = read(l["default_utc_offset"], "syslog.default_utc_offset", c.default_utc_offset_s)).ok()) return fail(s);
+  }
+  return {};
+}
+
+}  // namespace vigil

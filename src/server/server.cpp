@@ -1,0 +1,205 @@
+#include "server/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio.hpp>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include "ingest/listener.h"
+#include "ingest/simulate.h"
+#include "normalize/syslog_event.h"
+#include "server/api.h"
+#include "server/http_server.h"
+
+namespace vigil {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Generated demo data (the last 24 hours of a few hosts, with an SSH brute force),
+// loaded once per data directory through the same path as syslog input.
+Status load_demo(Pipeline& pipeline, const ServerConfig& config) {
+  std::filesystem::path marker = config.data_dir / "demo-loaded";
+  if (std::filesystem::exists(marker)) {
+    spdlog::info("demo data already loaded in {} (remove {} to load it again)", config.data_dir.string(),
+                 marker.string());
+    return {};
+  }
+  SimulateOptions options;
+  options.end = now_ns();
+  options.start = options.end - 24 * 3600 * kNsPerSec;
+  std::vector<SimulatedLine> lines = simulate_syslog(options);
+  EventBatch batch;
+  size_t stored = 0;
+  for (const SimulatedLine& l : lines) {
+    Provenance p{.receive_time = l.time, .source = "vigil-simulate", .input = "demo", .tenant = config.tenant};
+    append_syslog_event(l.line, p, batch);
+    if (batch.size() >= 4096) {
+      stored += batch.size();
+      if (Status s = pipeline.submit_sync(std::move(batch)); !s.ok()) return s;
+      batch = EventBatch();
+    }
+  }
+  stored += batch.size();
+  if (!batch.empty())
+    if (Status s = pipeline.submit_sync(std::move(batch)); !s.ok()) return s;
+  std::ofstream(marker) << stored << "\n";
+  spdlog::info("loaded {} demo events (simulated hosts, last 24 hours)", stored);
+  return {};
+}
+
+Status write_ready_file(const std::string& path, const std::vector<std::pair<std::string, HostPort>>& bound) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << "{\"pid\":" << getpid();
+    for (const auto& [name, hp] : bound) out << ",\"" << name << "\":\"" << format_host_port(hp) << "\"";
+    out << "}\n";
+    if (!out) return Status::error("cannot write ready file " + path);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return Status::error("cannot write ready file " + path + ": " + ec.message());
+  return {};
+}
+
+// What a person who just ran `make run` needs: where to send data and a search to try.
+void print_banner(const std::vector<std::pair<std::string, HostPort>>& bound, bool demo) {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  std::string vigil = ec ? "vigil" : std::filesystem::relative(exe, std::filesystem::current_path(), ec).string();
+  if (ec || vigil.empty()) vigil = "vigil";
+  std::string http;
+  std::printf("\nVigil is running.\n");
+  for (const auto& [name, hp] : bound) {
+    if (name == "http") {
+      http = "http://" + format_host_port(hp);
+      std::printf("  HTTP API     %s/api/v1/  (ingest, search, stats, health)\n", http.c_str());
+    } else {
+      std::printf("  %-12s %s\n", name == "syslog_udp" ? "syslog UDP" : "syslog TCP", format_host_port(hp).c_str());
+    }
+  }
+  if (!http.empty()) {
+    std::printf("\nTry, in another terminal:\n");
+    if (demo) {
+      std::printf("  %s search --server %s 'class_uid:3002 status_id:2 | stats count() by src_endpoint.ip, user.name'\n",
+                  vigil.c_str(), http.c_str());
+      std::printf("  %s search --server %s 'src_endpoint.ip:203.0.113.77 status_id:1'\n", vigil.c_str(), http.c_str());
+      std::printf("  %s search --server %s 'class_uid:1007 | stats count() by actor.user.name'\n", vigil.c_str(),
+                  http.c_str());
+    }
+    std::printf("  curl -s '%s/api/v1/search?q=sshd&limit=5'\n", http.c_str());
+    std::printf("  curl -s %s/api/v1/stats\n", http.c_str());
+  }
+  std::printf("\nStop with Ctrl-C.\n\n");
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int run_server(const ServerConfig& config) {
+  StoreOptions so;
+  so.dir = config.data_dir;
+  auto opened = Store::open(so);
+  if (!opened.ok()) {
+    spdlog::error("{}", opened.error());
+    return 1;
+  }
+  // Destruction order matters: the io_context must outlive the store, whose last
+  // acknowledgements post completions to it.
+  asio::io_context io;
+  asio::thread_pool workers(2);
+  std::unique_ptr<Store> store = std::move(opened.value());
+  IngestCounters counters;
+  Pipeline pipeline(*store, counters);
+  // The store's pending acknowledgements reference the pipeline: close it first on every path.
+  struct CloseStore {
+    std::unique_ptr<Store>& store;
+    ~CloseStore() { store.reset(); }
+  } close_store{store};
+
+  if (config.demo) {
+    if (Status s = load_demo(pipeline, config); !s.ok()) {
+      spdlog::error("demo data: {}", s.message());
+      return 1;
+    }
+  }
+
+  SyslogInputOptions input_options;
+  input_options.tenant = config.tenant;
+  input_options.max_line_bytes = config.max_line_bytes;
+  input_options.default_utc_offset_s = config.default_utc_offset_s;
+
+  std::vector<std::unique_ptr<Listener>> listeners;
+  std::vector<std::pair<std::string, HostPort>> bound;
+  auto start = [&](const std::string& name, const std::string& addr, auto&& starter) -> bool {
+    if (addr.empty()) return true;
+    auto hp = parse_host_port(addr);
+    if (!hp.ok()) {
+      spdlog::error("{}: {}", name, hp.error());
+      return false;
+    }
+    auto l = starter(*hp);
+    if (!l.ok()) {
+      spdlog::error("{}", l.error());
+      return false;
+    }
+    bound.emplace_back(name, (*l)->address());
+    listeners.push_back(std::move(l.value()));
+    return true;
+  };
+  bool ok = start("syslog_udp", config.syslog_udp,
+                  [&](const HostPort& hp) { return start_syslog_udp(io, hp, pipeline, input_options); }) &&
+            start("syslog_tcp", config.syslog_tcp,
+                  [&](const HostPort& hp) { return start_syslog_tcp(io, hp, pipeline, input_options); }) &&
+            start("http", config.http, [&](const HostPort& hp) {
+              ApiContext ctx;
+              ctx.pipeline = &pipeline;
+              ctx.config = &config;
+              ctx.started = now_ns();
+              ctx.run_blocking = [&workers](std::function<void()> fn) { asio::post(workers, std::move(fn)); };
+              return start_http_server(io, hp, make_api_handler(std::move(ctx)),
+                                       HttpServerOptions{.max_body_bytes = config.max_body_bytes});
+            });
+  if (!ok) return 1;
+  if (listeners.empty()) {
+    spdlog::error("no inputs configured: set at least one of --syslog-udp, --syslog-tcp, --http");
+    return 1;
+  }
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    spdlog::info("signal {}: shutting down", sig);
+    for (auto& l : listeners) l->stop();
+    io.stop();
+  });
+
+  for (const auto& [name, hp] : bound) spdlog::info("listening: {} on {}", name, format_host_port(hp));
+  StoreStats st = store->stats();
+  spdlog::info("store {}: {} events in {} segments, {} recovered from the WAL", config.data_dir.string(),
+               st.segment_events + st.memory_events, st.segments, st.replayed_events);
+  if (!config.ready_file.empty()) {
+    if (Status s = write_ready_file(config.ready_file, bound); !s.ok()) {
+      spdlog::error("{}", s.message());
+      return 1;
+    }
+  }
+
+  print_banner(bound, config.demo);
+
+  std::vector<std::thread> threads;
+  for (int i = 1; i < config.io_threads; ++i) threads.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : threads) t.join();
+  listeners.clear();
+  workers.join();
+  store.reset();  // finishes queued appends; everything acknowledged is already in the WAL
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace vigil
