@@ -1,17 +1,9 @@
 // Store append throughput and acknowledgement latency: T threads each append_sync()
 // batches of B syslog-like events (prebuilt, so the store is what is measured), then
-// a full scan and a reopen that replays the WAL. Not in CMake yet; build by hand:
-//   g++ -std=c++20 -O2 -Isrc bench/store_append_bench.cpp build/<dir>/libvigil_store.a
-//       build/<dir>/libvigil_core.a -lzstd -lspdlog -lfmt -pthread -o store_append_bench
-//   ./store_append_bench [threads=8] [batch=100] [events=400000] [sync=1] [dir]
-//
-// Recorded 2026-11-22 (2-core VM, ext4, shared with other builds: load ~6; libraries -O1 -g):
-//   8 threads, batch 100, fsync:   198k events/s, 4000 batches in 734 fsyncs, ack p50 0.8 ms p99 20 ms
-//   1 thread,  batch 100, fsync:    23k events/s, one fsync per batch,        ack p50 4.0 ms
-//   8 threads, batch 100, no sync: 792k events/s
-//   seal of 200k events (37 MB encoded -> 1.6 MB zstd-3): ~250 ms on the sealer thread; max ack
-//   latency 36 ms with it running (1.6 s when the seal ran on the writer thread)
-//   full scan of 400k events (one segment + memory): 150-240 ms; replay of 200k WAL events: ~195 ms
+// a full scan and a reopen that replays the WAL.
+//   cmake --preset release && cmake --build build/release --target store_append_bench
+//   build/release/bench/store_append_bench [threads=8] [batch=100] [events=400000] [sync=1] [dir]
+// Results: bench/RESULTS.md.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>

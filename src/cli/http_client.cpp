@@ -54,6 +54,9 @@ Result<HttpClientResponse> http_call(std::string_view method, std::string_view u
     stream.socket().shutdown(tcp::socket::shutdown_both, ec);
     auto res = parser.release();
     return HttpClientResponse{static_cast<int>(res.result_int()), std::move(res.body())};
+  } catch (const boost::system::system_error& e) {
+    // e.what() carries Boost's source locations; the code's message is what a user needs.
+    return Status::error("cannot reach " + std::string(url) + ": " + e.code().message());
   } catch (const std::exception& e) {
     return Status::error("cannot reach " + std::string(url) + ": " + e.what());
   }

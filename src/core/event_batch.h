@@ -70,14 +70,19 @@ class EventBatch {
 
   // Adders for the open event. add_string copies; add_string_ref expects bytes
   // that already live in this batch's arena (e.g. a slice of the event's raw).
-  void add_string(FieldId id, std::string_view s) { add(id, Value::string(arena_.copy(s))); }
+  void add_string(FieldId id, std::string_view s) {
+    if (id != kNoField) add(id, Value::string(arena_.copy(s)));
+  }
   void add_string_ref(FieldId id, std::string_view s) { add(id, Value::string(s)); }
   void add_int(FieldId id, int64_t v) { add(id, Value::int64(v)); }
   void add_float(FieldId id, double v) { add(id, Value::float64(v)); }
   void add_bool(FieldId id, bool v) { add(id, Value::boolean(v)); }
   void add_time(FieldId id, TimeNs v) { add(id, Value::timestamp(v)); }
   void add_ip(FieldId id, const IpAddress& v) { add(id, Value::ip_address(v)); }
-  void add(FieldId id, const Value& v) { fields_.push_back(Field{id, v}); }
+  // A field whose name the dictionary refused (kNoField) is not added: see FieldDictionary.
+  void add(FieldId id, const Value& v) {
+    if (id != kNoField) [[likely]] fields_.push_back(Field{id, v});
+  }
 
   // The open event (between begin_event and end_event).
   Event& current() { return events_.back(); }

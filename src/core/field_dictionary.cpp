@@ -10,9 +10,17 @@ FieldId FieldDictionary::intern(std::string_view name) {
     auto it = ids_.find(name);
     if (it != ids_.end()) return it->second;
   }
+  if (name.size() > kMaxNameBytes) {
+    refused_.fetch_add(1, std::memory_order_relaxed);
+    return kNoField;
+  }
   std::unique_lock lock(mu_);
   auto it = ids_.find(name);
   if (it != ids_.end()) return it->second;
+  if (names_.size() >= kMaxFields) {
+    refused_.fetch_add(1, std::memory_order_relaxed);
+    return kNoField;
+  }
   FieldId id = static_cast<FieldId>(names_.size());
   names_.emplace_back(name);
   ids_.emplace(names_.back(), id);

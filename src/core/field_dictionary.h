@@ -4,6 +4,7 @@
 // (anything written to disk or the wire carries names, see batch_codec.h).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <shared_mutex>
@@ -18,8 +19,16 @@ constexpr FieldId kNoField = UINT32_MAX;
 
 class FieldDictionary {
  public:
-  // The id of `name`, adding it when new. Thread-safe.
+  // Field names come from untrusted senders (JSON keys, syslog SD names), and the
+  // dictionary lives as long as the process: both its size and a name's length are
+  // capped. A refused name yields kNoField (EventBatch drops such fields; the event's
+  // raw bytes still hold them) and is counted in refused().
+  static constexpr size_t kMaxFields = 1u << 18;
+  static constexpr size_t kMaxNameBytes = 256;
+
+  // The id of `name`, adding it when new; kNoField when refused. Thread-safe.
   FieldId intern(std::string_view name);
+  uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
   // The id of `name`, or kNoField when no event has used it.
   FieldId find(std::string_view name) const;
   // The name of an id returned by intern(); stable for the life of the process.
@@ -28,6 +37,7 @@ class FieldDictionary {
 
  private:
   mutable std::shared_mutex mu_;
+  std::atomic<uint64_t> refused_{0};
   std::deque<std::string> names_;  // deque: references stay valid as it grows
   std::unordered_map<std::string_view, FieldId> ids_;
 };

@@ -1,5 +1,6 @@
 #include "core/time.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -127,7 +128,7 @@ std::optional<TimeNs> parse_time_arg(std::string_view s, TimeNs now) {
   return parse_rfc3339(s);
 }
 
-std::string format_rfc3339(TimeNs t) {
+size_t format_rfc3339(TimeNs t, char* out) {
   int64_t secs = t / kNsPerSec;
   int64_t ns = t % kNsPerSec;
   if (ns < 0) {
@@ -143,11 +144,18 @@ std::string format_rfc3339(TimeNs t) {
   int64_t y;
   unsigned m, d;
   civil_from_days(days, y, m, d);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<long long>(y), m, d,
-                static_cast<int>(sod / 3600), static_cast<int>(sod / 60 % 60), static_cast<int>(sod % 60),
-                static_cast<int>(ns / 1'000'000));
-  return buf;
+  // Fewest fraction digits that keep the value exact: ms for syslog, more when the source had it.
+  int digits = ns % 1'000'000 == 0 ? 3 : ns % 1'000 == 0 ? 6 : 9;
+  long frac = static_cast<long>(digits == 3 ? ns / 1'000'000 : digits == 6 ? ns / 1'000 : ns);
+  int n = std::snprintf(out, kRfc3339MaxSize, "%04lld-%02u-%02uT%02d:%02d:%02d.%0*ldZ", static_cast<long long>(y), m,
+                        d, static_cast<int>(sod / 3600), static_cast<int>(sod / 60 % 60), static_cast<int>(sod % 60),
+                        digits, frac);
+  return n < 0 ? 0 : std::min(static_cast<size_t>(n), kRfc3339MaxSize - 1);
+}
+
+std::string format_rfc3339(TimeNs t) {
+  char buf[kRfc3339MaxSize];
+  return std::string(buf, format_rfc3339(t, buf));
 }
 
 }  // namespace vigil

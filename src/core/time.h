@@ -25,7 +25,11 @@ void civil_from_days(int64_t days, int64_t& year, unsigned& month, unsigned& day
 std::optional<TimeNs> parse_rfc3339(std::string_view text);
 // RFC 3339, or relative to `now`: "now", "-15m", "-24h", "-7d", "-30s", "-2w".
 std::optional<TimeNs> parse_time_arg(std::string_view text, TimeNs now);
-// RFC 3339 in UTC with millisecond precision: "2026-11-22T06:56:52.123Z".
+// RFC 3339 in UTC with as many fraction digits as the value needs (3, 6 or 9):
+// "2026-11-22T06:56:52.123Z". Exact, so parse_rfc3339(format_rfc3339(t)) == t.
 std::string format_rfc3339(TimeNs t);
+// The same into `out` (at least kRfc3339MaxSize bytes) without allocating; returns the length.
+constexpr size_t kRfc3339MaxSize = 48;
+size_t format_rfc3339(TimeNs t, char* out);
 
 }  // namespace vigil

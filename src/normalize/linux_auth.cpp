@@ -4,6 +4,7 @@
 // the texts come from a handful of programs whose formats change once a decade,
 // and this runs for every syslog line.
 #include "normalize/linux_auth.h"
+#include "normalize/digits.h"
 
 #include <cstdint>
 #include <functional>
@@ -154,25 +155,6 @@ sv word(sv& s) {
   return w;
 }
 
-bool all_digits(sv s) {
-  if (s.empty() || s.size() > 18) return false;
-  for (char c : s)
-    if (c < '0' || c > '9') return false;
-  return true;
-}
-
-int64_t to_int(sv s) {
-  int64_t v = 0;
-  for (char c : s) v = v * 10 + (c - '0');
-  return v;
-}
-
-// The leading digits of `s` (a port followed by ":11:" or " ssh2").
-sv leading_digits(sv s) {
-  size_t n = 0;
-  while (n < s.size() && n < 18 && s[n] >= '0' && s[n] <= '9') ++n;
-  return s.substr(0, n);
-}
 
 // Strips a trailing "[preauth]" (and spaces); true when there was one.
 bool strip_preauth(sv& s) {

@@ -2,6 +2,7 @@
 // batch arena, as the event's raw) and parsed there, so every string field is a
 // slice of the raw and is added without another copy.
 #include "normalize/syslog_event.h"
+#include "normalize/digits.h"
 
 #include <cstdint>
 #include <cstring>
@@ -44,18 +45,6 @@ const Ids& ids() {
 // RFC 5424 NILVALUE "-" means absent.
 sv present(sv s) { return s == "-" ? sv{} : s; }
 
-bool all_digits(sv s) {
-  if (s.empty() || s.size() > 18) return false;
-  for (char c : s)
-    if (c < '0' || c > '9') return false;
-  return true;
-}
-
-int64_t to_int(sv s) {
-  int64_t v = 0;
-  for (char c : s) v = v * 10 + (c - '0');
-  return v;
-}
 
 // Syslog severity (0 emergency .. 7 debug) -> OCSF severity_id (0 unknown .. 6 fatal).
 int ocsf_severity(int syslog_severity) {

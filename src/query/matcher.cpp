@@ -125,7 +125,7 @@ CompiledTerm compile_term(const Expr& e) {
     t.kind = CompiledTerm::Kind::PseudoValue;
     return t;
   }
-  t.field = field_dictionary().find(e.field);
+  t.field = field_dictionary().intern(e.field);  // intern, not find: the store may decode batches naming it only during the scan
   if (t.field == kNoField) {
     t.kind = CompiledTerm::Kind::Never;
     return t;

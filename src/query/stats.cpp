@@ -38,9 +38,9 @@ void append_key_part(std::string& key, const Value* v, TextBuffer& buf) {
 }  // namespace
 
 StatsAccumulator::StatsAccumulator(const StatsStage& stage) : stage_(stage) {
-  for (const std::string& f : stage_.by) by_ids_.push_back(field_dictionary().find(f));
+  for (const std::string& f : stage_.by) by_ids_.push_back(field_dictionary().intern(f));
   for (const Aggregate& a : stage_.aggregates)
-    agg_ids_.push_back(a.field.empty() ? kNoField : field_dictionary().find(a.field));
+    agg_ids_.push_back(a.field.empty() ? kNoField : field_dictionary().intern(a.field));
   values_.resize(by_ids_.size());
   odometer_.resize(by_ids_.size());
   text_.resize(by_ids_.size());

@@ -9,42 +9,11 @@
 namespace vigil::query {
 
 std::string_view format_time(TimeNs t, TextBuffer& buf) {
-  int64_t secs = t / kNsPerSec;
-  int64_t ns = t % kNsPerSec;
-  if (ns < 0) {
-    ns += kNsPerSec;
-    secs -= 1;
-  }
-  int64_t days = secs / 86400;
-  int64_t sod = secs % 86400;
-  if (sod < 0) {
-    sod += 86400;
-    days -= 1;
-  }
-  int64_t y;
-  unsigned m, d;
-  civil_from_days(days, y, m, d);
-  int h = static_cast<int>(sod / 3600), mi = static_cast<int>(sod / 60 % 60), s = static_cast<int>(sod % 60);
-  int n;
-  if (ns % 1'000'000 == 0) {
-    n = std::snprintf(buf.data, sizeof buf.data, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<long long>(y),
-                      m, d, h, mi, s, static_cast<int>(ns / 1'000'000));
-  } else if (ns % 1'000 == 0) {
-    n = std::snprintf(buf.data, sizeof buf.data, "%04lld-%02u-%02uT%02d:%02d:%02d.%06dZ", static_cast<long long>(y),
-                      m, d, h, mi, s, static_cast<int>(ns / 1'000));
-  } else {
-    n = std::snprintf(buf.data, sizeof buf.data, "%04lld-%02u-%02uT%02d:%02d:%02d.%09dZ", static_cast<long long>(y),
-                      m, d, h, mi, s, static_cast<int>(ns));
-  }
-  if (n < 0) n = 0;
-  if (n >= static_cast<int>(sizeof buf.data)) n = sizeof buf.data - 1;
-  return {buf.data, static_cast<size_t>(n)};
+  static_assert(sizeof buf.data >= kRfc3339MaxSize);
+  return {buf.data, format_rfc3339(t, buf.data)};
 }
 
-std::string format_time(TimeNs t) {
-  TextBuffer buf;
-  return std::string(format_time(t, buf));
-}
+std::string format_time(TimeNs t) { return format_rfc3339(t); }
 
 std::string_view value_text(const Value& v, TextBuffer& buf) {
   switch (v.type) {

@@ -92,7 +92,8 @@ HttpResponse handle_stats(const ApiContext& ctx) {
                       {"events_failed", c.events_failed.load()},
                       {"parse_errors", c.parse_errors.load()},
                       {"truncated", c.truncated.load()},
-                      {"bytes_received", c.bytes_received.load()}};
+                      {"bytes_received", c.bytes_received.load()},
+                      {"field_names_refused", field_dictionary().refused()}};
   json::object store{{"events_appended", s.events_appended}, {"batches_appended", s.batches_appended},
                      {"wal_syncs", s.wal_syncs},             {"wal_bytes", s.wal_bytes},
                      {"segments", s.segments},               {"segment_events", s.segment_events},

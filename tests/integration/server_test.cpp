@@ -301,7 +301,8 @@ TEST(ServerIntegration, DemoDataAnswersTheSearchWePrint) {
   EXPECT_GE(r.rows.at(0).at(1).i64, 20);
   auto success = search_cli({"--server", server.http_url(), "class_uid:3002 status_id:1 src_endpoint.ip:203.0.113.77"});
   EXPECT_GE(success.events_matched, 1u);
-  // A second start does not load the demo twice.
+  // A second start does not load the demo twice. A clean stop seals the data into a
+  // segment, so this also checks the first query of a fresh process over sealed data.
   server.terminate();
   server.start();
   auto again = counts_by(search_cli({"--server", server.http_url(), "class_uid:3002 status_id:2 | stats count() by src_endpoint.ip"}));

@@ -78,6 +78,23 @@ TEST(BatchCodec, RejectsEveryTruncation) {
   }
 }
 
+TEST(FieldDictionary, RefusesOverlongNamesAndCountsThem) {
+  FieldDictionary dict;
+  EXPECT_EQ(dict.intern("a.b"), dict.intern("a.b"));
+  std::string long_name(FieldDictionary::kMaxNameBytes + 1, 'x');
+  EXPECT_EQ(dict.intern(long_name), kNoField);
+  EXPECT_EQ(dict.refused(), 1u);
+  EXPECT_NE(dict.intern(long_name.substr(1)), kNoField);
+
+  EventBatch b;
+  b.begin_event({.raw = "x"});
+  b.add_string(kNoField, "dropped");
+  b.add_int(kNoField, 1);
+  b.add_int(field_id("kept"), 2);
+  b.end_event();
+  EXPECT_EQ(b[0].field_count, 1u);
+}
+
 TEST(IpAddress, ParseAndNetworks) {
   auto a = IpAddress::parse("192.168.1.77");
   ASSERT_TRUE(a);

@@ -424,5 +424,34 @@ TEST_F(SearchTest, StatsSeesFieldsInternedLater) {
   EXPECT_TRUE(r->rows[0][0].is_null);
 }
 
+// A store whose batches come into being during scan(), as decoded segments do in a
+// freshly started process: their field names are interned only then.
+class DecodingStore : public testing::MemoryStore {
+ public:
+  Status scan(TimeNs, TimeNs, const std::function<bool(const EventBatch&)>& visit) const override {
+    EventBatch b;
+    for (int i = 0; i < 3; ++i) {
+      b.begin_event({.receive_time = 1000 + i, .raw = "decoded"});
+      b.add_int(field_id("decoded.only.status"), i % 2);
+      b.add_string(field_id("decoded.only.user"), i == 2 ? "bob" : "alice");
+      b.end_event();
+    }
+    visit(b);
+    return Status();
+  }
+};
+
+TEST(SearchFieldResolution, FieldsFirstNamedDuringTheScanStillMatch) {
+  DecodingStore store;
+  ASSERT_EQ(field_dictionary().find("decoded.only.status"), kNoField);  // nothing has named it yet
+  auto r = run_search(store, SearchRequest{.query = "decoded.only.status:1"});
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->events_matched, 1u);
+  auto s = run_search(store, SearchRequest{.query = "decoded.only.status:0 | stats count() by decoded.only.user"});
+  ASSERT_TRUE(s.ok()) << s.error();
+  ASSERT_EQ(s->rows.size(), 2u);
+  EXPECT_EQ(s->rows[0][0].text, "alice");
+}
+
 }  // namespace
 }  // namespace vigil
