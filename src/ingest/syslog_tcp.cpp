@@ -4,9 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
-#include <boost/asio.hpp>
-
-#include "ingest/listener.h"
+#include "ingest/asio_listener.h"
 #include "ingest/syslog_framer.h"
 #include "normalize/syslog_event.h"
 
@@ -84,20 +82,7 @@ class TcpInput : public std::enable_shared_from_this<TcpInput> {
   TcpInput(asio::io_context& io, Pipeline& pipeline, const SyslogInputOptions& options)
       : io_(io), acceptor_(asio::make_strand(io)), pipeline_(pipeline), options_(options) {}
 
-  Status bind(const HostPort& at) {
-    boost::system::error_code ec;
-    auto addr = asio::ip::make_address(at.host, ec);
-    if (ec) return Status::error("syslog TCP: bad listen host '" + at.host + "': " + ec.message());
-    tcp::endpoint ep(addr, at.port);
-    acceptor_.open(ep.protocol(), ec);
-    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(ep, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return Status::error("syslog TCP: cannot listen on " + format_host_port(at) + ": " + ec.message());
-    auto local = acceptor_.local_endpoint();
-    bound_ = {local.address().to_string(), local.port()};
-    return {};
-  }
+  Status bind(const HostPort& at) { return bind_to(acceptor_, at, "syslog TCP", bound_); }
 
   void accept() {
     acceptor_.async_accept(asio::make_strand(io_), [self = shared_from_this()](boost::system::error_code ec,
@@ -130,17 +115,6 @@ class TcpInput : public std::enable_shared_from_this<TcpInput> {
   HostPort bound_;
 };
 
-class TcpListener : public Listener {
- public:
-  explicit TcpListener(std::shared_ptr<TcpInput> input) : input_(std::move(input)) {}
-  ~TcpListener() override { input_->stop(); }
-  HostPort address() const override { return input_->bound(); }
-  void stop() override { input_->stop(); }
-
- private:
-  std::shared_ptr<TcpInput> input_;
-};
-
 }  // namespace
 
 Result<std::unique_ptr<Listener>> start_syslog_tcp(asio::io_context& io, const HostPort& at, Pipeline& pipeline,
@@ -148,7 +122,7 @@ Result<std::unique_ptr<Listener>> start_syslog_tcp(asio::io_context& io, const H
   auto input = std::make_shared<TcpInput>(io, pipeline, options);
   if (Status s = input->bind(at); !s.ok()) return s;
   input->accept();
-  return std::unique_ptr<Listener>(new TcpListener(input));
+  return make_listener(input);
 }
 
 }  // namespace vigil

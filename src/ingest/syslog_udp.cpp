@@ -4,9 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
-#include <boost/asio.hpp>
-
-#include "ingest/listener.h"
+#include "ingest/asio_listener.h"
 #include "normalize/syslog_event.h"
 
 namespace vigil {
@@ -25,18 +23,9 @@ class UdpInput : public std::enable_shared_from_this<UdpInput> {
   }
 
   Status bind(const HostPort& at) {
-    boost::system::error_code ec;
-    auto addr = asio::ip::make_address(at.host, ec);
-    if (ec) return Status::error("syslog UDP: bad listen host '" + at.host + "': " + ec.message());
-    udp::endpoint ep(addr, at.port);
-    socket_.open(ep.protocol(), ec);
-    if (!ec) socket_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) socket_.set_option(asio::socket_base::receive_buffer_size(8 << 20), ec);
-    ec.clear();  // a smaller kernel buffer is not fatal
-    if (!ec) socket_.bind(ep, ec);
-    if (ec) return Status::error("syslog UDP: cannot listen on " + format_host_port(at) + ": " + ec.message());
-    auto local = socket_.local_endpoint();
-    bound_ = {local.address().to_string(), local.port()};
+    if (Status s = bind_to(socket_, at, "syslog UDP", bound_); !s.ok()) return s;
+    boost::system::error_code ignored;  // a smaller kernel buffer is not fatal
+    socket_.set_option(asio::socket_base::receive_buffer_size(8 << 20), ignored);
     return {};
   }
 
@@ -114,17 +103,6 @@ class UdpInput : public std::enable_shared_from_this<UdpInput> {
   HostPort bound_;
 };
 
-class UdpListener : public Listener {
- public:
-  explicit UdpListener(std::shared_ptr<UdpInput> input) : input_(std::move(input)) {}
-  ~UdpListener() override { input_->stop(); }
-  HostPort address() const override { return input_->bound(); }
-  void stop() override { input_->stop(); }
-
- private:
-  std::shared_ptr<UdpInput> input_;
-};
-
 }  // namespace
 
 Result<std::unique_ptr<Listener>> start_syslog_udp(asio::io_context& io, const HostPort& at, Pipeline& pipeline,
@@ -132,7 +110,7 @@ Result<std::unique_ptr<Listener>> start_syslog_udp(asio::io_context& io, const H
   auto input = std::make_shared<UdpInput>(io, pipeline, options);
   if (Status s = input->bind(at); !s.ok()) return s;
   input->start();
-  return std::unique_ptr<Listener>(new UdpListener(input));
+  return make_listener(input);
 }
 
 }  // namespace vigil

@@ -4,9 +4,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
+#include "ingest/asio_listener.h"
 
 namespace vigil {
 
@@ -106,20 +107,7 @@ class HttpAcceptor : public std::enable_shared_from_this<HttpAcceptor> {
         handler_(std::make_shared<const HttpHandler>(std::move(handler))),
         options_(options) {}
 
-  Status bind(const HostPort& at) {
-    boost::system::error_code ec;
-    auto addr = asio::ip::make_address(at.host, ec);
-    if (ec) return Status::error("HTTP: bad listen host '" + at.host + "': " + ec.message());
-    tcp::endpoint ep(addr, at.port);
-    acceptor_.open(ep.protocol(), ec);
-    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(ep, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return Status::error("HTTP: cannot listen on " + format_host_port(at) + ": " + ec.message());
-    auto local = acceptor_.local_endpoint();
-    bound_ = {local.address().to_string(), local.port()};
-    return {};
-  }
+  Status bind(const HostPort& at) { return bind_to(acceptor_, at, "HTTP", bound_); }
 
   void accept() {
     acceptor_.async_accept(asio::make_strand(io_), [self = shared_from_this()](beast::error_code ec,
@@ -146,17 +134,6 @@ class HttpAcceptor : public std::enable_shared_from_this<HttpAcceptor> {
   HostPort bound_;
 };
 
-class HttpListener : public Listener {
- public:
-  explicit HttpListener(std::shared_ptr<HttpAcceptor> a) : acceptor_(std::move(a)) {}
-  ~HttpListener() override { acceptor_->stop(); }
-  HostPort address() const override { return acceptor_->bound(); }
-  void stop() override { acceptor_->stop(); }
-
- private:
-  std::shared_ptr<HttpAcceptor> acceptor_;
-};
-
 }  // namespace
 
 Result<std::unique_ptr<Listener>> start_http_server(asio::io_context& io, const HostPort& at, HttpHandler handler,
@@ -164,7 +141,7 @@ Result<std::unique_ptr<Listener>> start_http_server(asio::io_context& io, const 
   auto acceptor = std::make_shared<HttpAcceptor>(io, std::move(handler), options);
   if (Status s = acceptor->bind(at); !s.ok()) return s;
   acceptor->accept();
-  return std::unique_ptr<Listener>(new HttpListener(acceptor));
+  return make_listener(acceptor);
 }
 
 }  // namespace vigil
