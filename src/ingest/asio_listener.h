@@ -18,7 +18,13 @@ template <typename Socket>
 Status bind_to(Socket& s, const HostPort& at, const std::string& what, HostPort& bound) {
   boost::system::error_code ec;
   auto addr = boost::asio::ip::make_address(at.host, ec);
-  if (ec) return Status::error(what + ": bad listen host '" + at.host + "': " + ec.message());
+  if (ec) {  // a name such as "localhost": listen on its first address
+    typename Socket::protocol_type::resolver resolver(s.get_executor());
+    auto found = resolver.resolve(at.host, "", ec);
+    if (ec || found.empty())
+      return Status::error(what + ": cannot resolve listen host '" + at.host + "'" + (ec ? ": " + ec.message() : ""));
+    addr = found.begin()->endpoint().address();
+  }
   typename Socket::protocol_type::endpoint ep(addr, at.port);
   s.open(ep.protocol(), ec);
   if (!ec) s.set_option(boost::asio::socket_base::reuse_address(true), ec);

@@ -9,6 +9,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <random>
@@ -70,9 +71,14 @@ ServerProcess::~ServerProcess() {
 
 void ServerProcess::start() {
   std::filesystem::remove(ready_);
-  std::vector<std::string> args = {VIGIL_BINARY, "server",         "--data",         data_dir_.string(),
-                                   "--syslog-udp", "127.0.0.1:0", "--syslog-tcp", "127.0.0.1:0",
-                                   "--http",       "127.0.0.1:0", "--ready-file", ready_.string()};
+  std::vector<std::string> args = {VIGIL_BINARY, "server", "--data", data_dir_.string(), "--ready-file", ready_.string()};
+  // Ephemeral loopback ports, unless the test chose an address itself.
+  for (const char* flag : {"--syslog-udp", "--syslog-tcp", "--http"}) {
+    if (std::find(extra_args_.begin(), extra_args_.end(), flag) == extra_args_.end()) {
+      args.push_back(flag);
+      args.push_back("127.0.0.1:0");
+    }
+  }
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   int log_fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   pid_ = spawn(args, log_fd, log_fd);

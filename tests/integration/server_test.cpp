@@ -289,6 +289,25 @@ TEST(ServerIntegration, SearchApiErrorsAreClear) {
   server.terminate();
 }
 
+TEST(ServerIntegration, ListenErrorsNameTheInputAndAddress) {
+  TempDir dir;
+  CommandResult bad_host = run_vigil({"server", "--data", (dir.path / "d").string(), "--syslog-udp", "off",
+                                      "--syslog-tcp", "off", "--http", "no-such-host.invalid:8080"});
+  EXPECT_EQ(bad_host.exit_code, 1);
+  EXPECT_NE(bad_host.err.find("HTTP: cannot resolve listen host 'no-such-host.invalid'"), std::string::npos)
+      << bad_host.err;
+  CommandResult bad_port = run_vigil({"server", "--data", (dir.path / "d").string(), "--syslog-tcp", "127.0.0.1:99999"});
+  EXPECT_EQ(bad_port.exit_code, 1);
+  EXPECT_NE(bad_port.err.find("port must be a number from 0 to 65535"), std::string::npos) << bad_port.err;
+  // A name resolves: "localhost" listens on loopback.
+  ServerProcess server(dir.path / "data", {"--http", "localhost:0"});
+  server.start();
+  auto r = http_call("GET", server.http_url() + "/api/v1/health");
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->status, 200);
+  server.terminate();
+}
+
 TEST(ServerIntegration, DemoDataAnswersTheSearchWePrint) {
   TempDir dir;
   ServerProcess server(dir.path / "data", {"--demo"});
