@@ -1,6 +1,7 @@
 #include "server/api.h"
 
 #include <boost/json.hpp>
+#include <charconv>
 
 #include "ingest/decompress.h"
 #include "parse/ndjson.h"
@@ -64,11 +65,13 @@ void handle_search(const ApiContext& ctx, HttpRequest&& req, HttpRespond respond
     *out = *t;
   }
   if (auto it = req.query.find("limit"); it != req.query.end()) {
-    try {
-      sr.limit = std::stoul(it->second);
-    } catch (...) {
-      return respond(error_response(400, "bad 'limit': expected a whole number"));
-    }
+    // Events are copied into the answer: bound what one request can make the server hold.
+    constexpr size_t kMaxLimit = 100'000;
+    size_t limit = 0;
+    auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), limit);
+    if (ec != std::errc() || end != it->second.data() + it->second.size() || limit > kMaxLimit)
+      return respond(error_response(400, "bad 'limit': expected a whole number from 0 to 100000"));
+    sr.limit = limit;
   }
   ctx.run_blocking([store = &ctx.pipeline->store(), sr = std::move(sr), respond] {
     auto result = run_search(*store, sr);

@@ -280,6 +280,10 @@ TEST(ServerIntegration, SearchApiErrorsAreClear) {
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(t->status, 400);
   EXPECT_NE(t->body.find("RFC 3339"), std::string::npos) << t->body;
+  auto big = http_call("GET", server.http_url() + "/api/v1/search?q=x&limit=100000000");
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ(big->status, 400);
+  EXPECT_NE(big->body.find("limit"), std::string::npos) << big->body;
   auto nf = http_call("GET", server.http_url() + "/api/v1/nope");
   ASSERT_TRUE(nf.ok());
   EXPECT_EQ(nf->status, 404);
