@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <cstdio>
 #include <fstream>
@@ -145,6 +146,9 @@ int run_server(const ServerConfig& config) {
     auto l = starter(*hp);
     if (!l.ok()) {
       spdlog::error("{}", l.error());
+      std::string flag = "--" + name;
+      std::replace(flag.begin(), flag.end(), '_', '-');
+      spdlog::error("choose another address with {} HOST:PORT (port 0 picks a free one), or {} off", flag, flag);
       return false;
     }
     bound.emplace_back(name, (*l)->address());
