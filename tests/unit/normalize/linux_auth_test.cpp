@@ -1,6 +1,7 @@
 // map_linux_auth on hand-written messages of every shape it knows: the OCSF class,
 // activity, status and entities each one must produce.
 #include "normalize/linux_auth.h"
+#include "first_event.h"
 
 #include <gtest/gtest.h>
 
@@ -13,34 +14,8 @@ namespace {
 
 // One message mapped into a batch of its own. The message is the event's raw, as
 // in append_syslog_event, so the zero-copy path is the one tested.
-struct Mapped {
-  EventBatch batch;
+struct Mapped : testing::FirstEvent {
   int class_uid = 0;
-
-  const Value* get(std::string_view name) const {
-    FieldId id = field_dictionary().find(name);
-    return id == kNoField ? nullptr : batch.find(batch[0], id);
-  }
-  std::optional<int64_t> i(std::string_view name) const {
-    const Value* v = get(name);
-    if (!v || v->type != FieldType::Int64) return std::nullopt;
-    return v->i64;
-  }
-  std::optional<std::string> s(std::string_view name) const {
-    const Value* v = get(name);
-    if (!v || v->type != FieldType::String) return std::nullopt;
-    return std::string(v->as_string());
-  }
-  std::optional<std::string> ip(std::string_view name) const {
-    const Value* v = get(name);
-    if (!v || v->type != FieldType::Ip) return std::nullopt;
-    return v->as_ip().to_string();
-  }
-  std::optional<bool> b(std::string_view name) const {
-    const Value* v = get(name);
-    if (!v || v->type != FieldType::Bool) return std::nullopt;
-    return v->b;
-  }
 };
 
 Mapped map_msg(std::string_view app, std::string_view msg, std::string_view pid = "4242") {

@@ -1,6 +1,7 @@
 // append_syslog_event: header fields, the Base Event fallback, parse errors and
 // truncation, on whole syslog lines.
 #include "normalize/syslog_event.h"
+#include "first_event.h"
 
 #include <gtest/gtest.h>
 
@@ -13,24 +14,7 @@ namespace {
 
 constexpr TimeNs kReceive = 1'795'000'000LL * kNsPerSec;  // 2026-11-18, for 3164 year choice
 
-struct One {
-  EventBatch batch;
-  const Event& e() const { return batch[0]; }
-  const Value* get(std::string_view name) const {
-    FieldId id = field_dictionary().find(name);
-    return id == kNoField ? nullptr : batch.find(batch[0], id);
-  }
-  std::optional<int64_t> i(std::string_view name) const {
-    const Value* v = get(name);
-    if (!v || v->type != FieldType::Int64) return std::nullopt;
-    return v->i64;
-  }
-  std::optional<std::string> s(std::string_view name) const {
-    const Value* v = get(name);
-    if (!v || v->type != FieldType::String) return std::nullopt;
-    return std::string(v->as_string());
-  }
-};
+using One = testing::FirstEvent;
 
 One append(std::string_view line, const SyslogEventOptions& o = {}) {
   One r;
