@@ -1,6 +1,6 @@
 #include "ingest/pipeline.h"
 
-#include <future>
+#include "core/completion.h"
 
 namespace vigil {
 
@@ -24,10 +24,7 @@ void Pipeline::submit(EventBatch&& batch, Store::Done done) {
 }
 
 Status Pipeline::submit_sync(EventBatch&& batch) {
-  std::promise<Status> p;
-  auto f = p.get_future();
-  submit(std::move(batch), [&p](const Status& s) { p.set_value(s); });
-  return f.get();
+  return wait_for_completion([&](Store::Done done) { submit(std::move(batch), std::move(done)); });
 }
 
 }  // namespace vigil

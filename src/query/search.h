@@ -70,6 +70,23 @@ struct ResultValue {
   int64_t i64 = 0;   // Int64, Timestamp (ns), Bool (0/1)
   double f64 = 0;
 
+  static ResultValue string(std::string s) {
+    ResultValue v;
+    v.text = std::move(s);
+    return v;
+  }
+  static ResultValue int64(int64_t x) {
+    ResultValue v;
+    v.type = FieldType::Int64;
+    v.i64 = x;
+    return v;
+  }
+  static ResultValue null() {
+    ResultValue v;
+    v.is_null = true;
+    return v;
+  }
+
   friend bool operator==(const ResultValue&, const ResultValue&) = default;
 };
 

@@ -130,27 +130,20 @@ void StatsAccumulator::finish(SearchResult& result) const {
     std::vector<ResultValue> row;
     std::string_view k = (*keys)[g];
     for (size_t i = 0; i < stage_.by.size(); ++i) {
-      ResultValue v;
       if (k[0] == '\0') {
-        v.is_null = true;
+        row.push_back(ResultValue::null());
         k.remove_prefix(1);
       } else {
         uint32_t n;
         std::memcpy(&n, k.data() + 1, sizeof n);
-        v.text.assign(k.substr(1 + sizeof n, n));
+        row.push_back(ResultValue::string(std::string(k.substr(1 + sizeof n, n))));
         k.remove_prefix(1 + sizeof n + n);
       }
-      row.push_back(std::move(v));
     }
     for (size_t a = 0; a < stage_.aggregates.size(); ++a) {
-      ResultValue v;
       switch (stage_.aggregates[a].kind) {
-        case AggKind::Count:
-          v.type = FieldType::Int64;
-          v.i64 = static_cast<int64_t>((*groups)[g][a].count);
-          break;
+        case AggKind::Count: row.push_back(ResultValue::int64(static_cast<int64_t>((*groups)[g][a].count))); break;
       }
-      row.push_back(std::move(v));
     }
     rows.push_back(std::move(row));
   }

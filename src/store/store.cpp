@@ -5,6 +5,8 @@
 // lock and never wait for either thread.
 #include "store/store.h"
 
+#include "core/completion.h"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -514,10 +516,7 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
 }
 
 Status Store::append_sync(EventBatch&& batch) {
-  std::promise<Status> acked;
-  auto result = acked.get_future();
-  append(std::move(batch), [&acked](const Status& s) { acked.set_value(s); });
-  return result.get();
+  return wait_for_completion([&](Done done) { append(std::move(batch), std::move(done)); });
 }
 
 }  // namespace vigil

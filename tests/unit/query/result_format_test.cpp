@@ -7,24 +7,14 @@
 namespace vigil {
 namespace {
 
-ResultValue text(std::string s) {
-  ResultValue v;
-  v.text = std::move(s);
-  return v;
-}
-ResultValue number(int64_t x) {
-  ResultValue v;
-  v.type = FieldType::Int64;
-  v.i64 = x;
-  return v;
-}
+constexpr auto text = &ResultValue::string;
+constexpr auto number = &ResultValue::int64;
 
 TEST(ResultFormat, StatsTable) {
   SearchResult r;
   r.is_table = true;
   r.columns = {"src_endpoint.ip", "count()"};
-  ResultValue null;
-  null.is_null = true;
+  ResultValue null = ResultValue::null();
   r.rows = {{text("10.0.0.5"), number(1234)}, {text("192.168.100.200"), number(7)}, {null, number(12)}};
   r.events_scanned = 5000;
   r.events_matched = 1253;

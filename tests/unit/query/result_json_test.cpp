@@ -11,17 +11,8 @@
 namespace vigil {
 namespace {
 
-ResultValue str(std::string s) {
-  ResultValue v;
-  v.text = std::move(s);
-  return v;
-}
-ResultValue i64(int64_t x) {
-  ResultValue v;
-  v.type = FieldType::Int64;
-  v.i64 = x;
-  return v;
-}
+constexpr auto str = &ResultValue::string;
+constexpr auto i64 = &ResultValue::int64;
 ResultValue f64(double x) {
   ResultValue v;
   v.type = FieldType::Float64;
@@ -191,8 +182,7 @@ TEST(ResultJson, TableRoundTrip) {
   SearchResult r;
   r.is_table = true;
   r.columns = {"src_endpoint.ip", "actor.user.name", "count()"};
-  ResultValue null;
-  null.is_null = true;
+  ResultValue null = ResultValue::null();
   r.rows = {{str("10.0.0.5"), str("root"), i64(42)}, {null, str(""), i64(0)}};
   r.events_scanned = 1;
   r.events_matched = 1;
@@ -257,8 +247,7 @@ TEST(ResultJson, FormatJsonAndNdjson) {
   SearchResult t;
   t.is_table = true;
   t.columns = {"host", "count()"};
-  ResultValue null;
-  null.is_null = true;
+  ResultValue null = ResultValue::null();
   t.rows = {{str("web-01"), i64(2)}, {null, i64(1)}};
   EXPECT_EQ(format_result(t, OutputFormat::Ndjson), "{\"host\":\"web-01\",\"count()\":2}\n{\"host\":null,\"count()\":1}\n");
 }
