@@ -8,6 +8,7 @@
 #include "cli/http_client.h"
 #include "cli/subcommands.h"
 #include "query/search.h"
+#include "server/api.h"
 #include "server/http_server.h"
 
 namespace vigil {
@@ -27,13 +28,8 @@ Result<SearchResult> search_server(const SearchFlags& f) {
   if (!f.to.empty()) url += "&to=" + url_encode(f.to);
   auto res = http_call("GET", url);
   if (!res.ok()) return res.status();
-  if (res->status != 200) {
-    auto body = res->body;
-    // The API answers {"error":"..."}; show the message itself when we can find it.
-    size_t k = body.find("\"error\":\"");
-    std::string msg = k == std::string::npos ? body : body.substr(k + 9, body.rfind('"') - k - 9);
-    return Status::error("server answered " + std::to_string(res->status) + ": " + msg);
-  }
+  if (res->status != 200)
+    return Status::error("server answered " + std::to_string(res->status) + ": " + api_error_message(res->body));
   return result_from_json(res->body);
 }
 

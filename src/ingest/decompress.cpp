@@ -40,11 +40,12 @@ struct Output {
   }
 };
 
-Status too_big(size_t max_output_bytes) {
+Status too_big(size_t max_output_bytes, BodyError& why) {
+  why = BodyError::TooLarge;
   return Status::error("decompressed body exceeds " + std::to_string(max_output_bytes) + " bytes");
 }
 
-Result<std::string> gunzip(std::string_view body, size_t max_output_bytes) {
+Result<std::string> gunzip(std::string_view body, size_t max_output_bytes, BodyError& why) {
   z_stream zs{};
   if (inflateInit2(&zs, 15 + 16) != Z_OK) return Status::error("gzip: cannot initialise zlib");  // 16: gzip header
   std::unique_ptr<z_stream, int (*)(z_streamp)> guard(&zs, inflateEnd);
@@ -52,7 +53,7 @@ Result<std::string> gunzip(std::string_view body, size_t max_output_bytes) {
   const unsigned char* in = reinterpret_cast<const unsigned char*>(body.data());
   size_t in_left = body.size();
   for (;;) {
-    if (!out.grow()) return too_big(max_output_bytes);
+    if (!out.grow()) return too_big(max_output_bytes, why);
     // zlib counts in uInt: feed and drain at most UINT_MAX bytes per call.
     uInt in_now = static_cast<uInt>(std::min<size_t>(in_left, UINT_MAX));
     uInt out_now = static_cast<uInt>(std::min<size_t>(out.data.size() - out.produced, UINT_MAX));
@@ -64,7 +65,7 @@ Result<std::string> gunzip(std::string_view body, size_t max_output_bytes) {
     in += in_now - zs.avail_in;
     in_left -= in_now - zs.avail_in;
     out.produced += out_now - zs.avail_out;
-    if (out.over(max_output_bytes)) return too_big(max_output_bytes);
+    if (out.over(max_output_bytes)) return too_big(max_output_bytes, why);
     switch (rc) {
       case Z_STREAM_END:
         if (in_left == 0) return out.take();
@@ -93,14 +94,14 @@ int window_log_max(size_t max_output_bytes) {
   return bits;
 }
 
-Result<std::string> unzstd(std::string_view body, size_t max_output_bytes) {
+Result<std::string> unzstd(std::string_view body, size_t max_output_bytes, BodyError& why) {
   std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
   if (!dctx) return Status::error("zstd: out of memory");
   ZSTD_DCtx_setParameter(dctx.get(), ZSTD_d_windowLogMax, window_log_max(max_output_bytes));
   Output out(max_output_bytes, body.size());
   ZSTD_inBuffer in{body.data(), body.size(), 0};
   for (;;) {
-    if (!out.grow()) return too_big(max_output_bytes);
+    if (!out.grow()) return too_big(max_output_bytes, why);
     ZSTD_outBuffer ob{out.data.data() + out.produced, out.data.size() - out.produced, 0};
     size_t rc = ZSTD_decompressStream(dctx.get(), &ob, &in);
     if (ZSTD_isError(rc)) {
@@ -109,7 +110,7 @@ Result<std::string> unzstd(std::string_view body, size_t max_output_bytes) {
       return Status::error(std::string("corrupt zstd body: ") + ZSTD_getErrorName(rc));
     }
     out.produced += ob.pos;
-    if (out.over(max_output_bytes)) return too_big(max_output_bytes);
+    if (out.over(max_output_bytes)) return too_big(max_output_bytes, why);
     if (in.pos == in.size) {
       if (rc == 0) return out.take();  // every frame complete (0 = frame done and flushed)
       if (ob.pos < ob.size) return Status::error("zstd body is truncated");
@@ -129,7 +130,10 @@ bool iequals(std::string_view a, std::string_view b) {
 }  // namespace
 
 Result<std::string> decompress_body(std::string_view body, std::string_view content_encoding,
-                                    size_t max_output_bytes) {
+                                    size_t max_output_bytes, BodyError* why_out) {
+  BodyError local;
+  BodyError& why = why_out ? *why_out : local;
+  why = BodyError::None;
   std::string_view enc = content_encoding;
   while (!enc.empty() && (enc.front() == ' ' || enc.front() == '\t')) enc.remove_prefix(1);
   while (!enc.empty() && (enc.back() == ' ' || enc.back() == '\t')) enc.remove_suffix(1);
@@ -141,20 +145,25 @@ Result<std::string> decompress_body(std::string_view body, std::string_view cont
   else {
     std::string shown(enc.substr(0, 64));
     if (enc.size() > 64) shown += "...";
+    why = BodyError::UnsupportedEncoding;
     return Status::error("unsupported Content-Encoding '" + shown + "' (use gzip, zstd or identity)");
   }
 
   if (body.empty()) return std::string();
+  Result<std::string> out = Status::error("unreachable");
   switch (kind) {
     case kIdentity:
-      if (body.size() > max_output_bytes) return too_big(max_output_bytes);
+      if (body.size() > max_output_bytes) return too_big(max_output_bytes, why);
       return std::string(body);
     case kGzip:
-      return gunzip(body, max_output_bytes);
+      out = gunzip(body, max_output_bytes, why);
+      break;
     case kZstd:
-      return unzstd(body, max_output_bytes);
+      out = unzstd(body, max_output_bytes, why);
+      break;
   }
-  return Status::error("unreachable");
+  if (!out.ok() && why == BodyError::None) why = BodyError::Corrupt;
+  return out;
 }
 
 }  // namespace vigil

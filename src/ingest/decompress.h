@@ -18,7 +18,10 @@ namespace vigil {
 // "decompressed body exceeds N bytes" (checked while decoding, never after), and a
 // message naming the encoding for corrupt or truncated input. An empty body decodes
 // to an empty result whatever the encoding.
+// `why`, when given, tells callers the kind of failure without reading the message
+// (the HTTP API answers 415, 413 and 400 for them).
+enum class BodyError { None, UnsupportedEncoding, TooLarge, Corrupt };
 Result<std::string> decompress_body(std::string_view body, std::string_view content_encoding,
-                                    size_t max_output_bytes);
+                                    size_t max_output_bytes, BodyError* why = nullptr);
 
 }  // namespace vigil

@@ -35,8 +35,9 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
  private:
   void on_read(boost::system::error_code ec, size_t n) {
     EventBatch batch;
+    // Every message of one read arrived together: one clock read per read, not per message.
+    const Provenance p{.receive_time = now_ns(), .source = peer_text_, .input = "syslog-tcp", .tenant = options_.tenant};
     auto add = [&](std::string_view frame, bool truncated) {
-      Provenance p{.receive_time = now_ns(), .source = peer_text_, .input = "syslog-tcp", .tenant = options_.tenant};
       append_syslog_event(frame, p, batch, syslog_options_);
       if (truncated) batch.current().flags |= kFlagTruncated;
     };

@@ -26,11 +26,11 @@ void handle_ingest(const ApiContext& ctx, HttpRequest&& req, HttpRespond respond
   std::string decoded;
   std::string_view body = req.body;
   if (!req.content_encoding.empty() && req.content_encoding != "identity") {
-    auto d = decompress_body(req.body, req.content_encoding, ctx.config->max_decoded_body_bytes);
+    BodyError why;
+    auto d = decompress_body(req.body, req.content_encoding, ctx.config->max_decoded_body_bytes, &why);
     if (!d.ok()) {
       ++counters.http_rejected;
-      int status = d.error().find("Content-Encoding") != std::string::npos ? 415 : 400;
-      if (d.error().find("exceeds") != std::string::npos) status = 413;
+      int status = why == BodyError::UnsupportedEncoding ? 415 : why == BodyError::TooLarge ? 413 : 400;
       return respond(error_response(status, d.error()));
     }
     decoded = std::move(d.value());
@@ -107,6 +107,14 @@ HttpResponse handle_stats(const ApiContext& ctx) {
 }
 
 }  // namespace
+
+std::string api_error_message(std::string_view body) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (!ec && v.is_object())
+    if (const json::value* e = v.as_object().if_contains("error"); e && e->is_string()) return std::string(e->as_string());
+  return std::string(body);
+}
 
 HttpHandler make_api_handler(ApiContext ctx) {
   return [ctx = std::move(ctx)](HttpRequest&& req, HttpRespond respond) {

@@ -23,4 +23,8 @@ struct ApiContext {
 
 HttpHandler make_api_handler(ApiContext context);
 
+// The message of an API error answer ({"error":"..."}), or the body itself when it
+// is not one (for clients such as `vigil search --server`).
+std::string api_error_message(std::string_view body);
+
 }  // namespace vigil

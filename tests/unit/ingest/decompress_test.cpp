@@ -209,6 +209,24 @@ TEST(Decompress, UnknownEncoding) {
             "unsupported Content-Encoding 'deflate' (use gzip, zstd or identity)");
 }
 
+TEST(Decompress, ReportsTheKindOfFailure) {
+  BodyError why = BodyError::Corrupt;
+  ASSERT_TRUE(decompress_body(gzip("fine"), "gzip", 100, &why).ok());
+  EXPECT_EQ(why, BodyError::None);
+  EXPECT_FALSE(decompress_body("x", "br", 100, &why).ok());
+  EXPECT_EQ(why, BodyError::UnsupportedEncoding);
+  EXPECT_FALSE(decompress_body(gzip(sample(5000)), "gzip", 100, &why).ok());
+  EXPECT_EQ(why, BodyError::TooLarge);
+  EXPECT_FALSE(decompress_body(zstd_frame(sample(5000)), "zstd", 100, &why).ok());
+  EXPECT_EQ(why, BodyError::TooLarge);
+  EXPECT_FALSE(decompress_body(std::string(200, 'x'), "identity", 100, &why).ok());
+  EXPECT_EQ(why, BodyError::TooLarge);
+  EXPECT_FALSE(decompress_body("not gzip", "gzip", 100, &why).ok());
+  EXPECT_EQ(why, BodyError::Corrupt);
+  EXPECT_FALSE(decompress_body("not zstd", "zstd", 100, &why).ok());
+  EXPECT_EQ(why, BodyError::Corrupt);
+}
+
 TEST(Decompress, EmptyBodyIsEmptyForAnyKnownEncoding) {
   for (std::string_view enc : {"", "gzip", "zstd"}) {
     auto r = decompress_body("", enc, 100);
