@@ -55,13 +55,42 @@ bool Pattern::matches(std::string_view text) const {
   return true;
 }
 
+namespace {
+
+// Token bytes as the store's token index sees them (store/token_index.h).
+bool is_token_byte(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c >= 0x80;
+}
+bool starts_at_boundary(std::string_view text, size_t at, std::string_view piece) {
+  return at == 0 || piece.empty() || !is_token_byte(static_cast<unsigned char>(piece.front())) ||
+         !is_token_byte(static_cast<unsigned char>(text[at - 1]));
+}
+bool ends_at_boundary(std::string_view text, size_t end, std::string_view piece) {
+  return end == text.size() || piece.empty() || !is_token_byte(static_cast<unsigned char>(piece.back())) ||
+         !is_token_byte(static_cast<unsigned char>(text[end]));
+}
+
+}  // namespace
+
 bool Pattern::occurs_in(std::string_view text) const {
   if (match_all) return true;
+  const size_t n = pieces.size();
   size_t pos = 0;
-  for (const std::string& p : pieces) {
-    size_t at = find_folded(text, p, pos);
-    if (at == std::string_view::npos) return false;
-    pos = at + p.size();
+  for (size_t i = 0; i < n; ++i) {
+    const std::string& p = pieces[i];
+    const bool anchor_start = i == 0 && !leading_star;
+    const bool anchor_end = i + 1 == n && !trailing_star;
+    // Leftmost occurrence that meets the boundaries this piece must meet.
+    for (size_t from = pos;; ++from) {
+      size_t at = find_folded(text, p, from);
+      if (at == std::string_view::npos) return false;
+      if ((!anchor_start || starts_at_boundary(text, at, p)) &&
+          (!anchor_end || ends_at_boundary(text, at + p.size(), p))) {
+        pos = at + p.size();
+        break;
+      }
+      from = at;
+    }
   }
   return true;
 }

@@ -22,7 +22,10 @@ struct Pattern {
 
   // The whole of `text` matches (field values: `root` does not match `rootkit`).
   bool matches(std::string_view text) const;
-  // The pattern occurs somewhere in `text` (free-text terms).
+  // The pattern occurs in `text` at token boundaries (free-text terms): `fail`
+  // occurs in "fail: x" but not in "failed"; `fail*` occurs in both. Token bytes are
+  // letters, digits, '_' and non-ASCII bytes, as in the store's token index, so that
+  // every token of a term is one the index holds for the matching event.
   bool occurs_in(std::string_view text) const;
 };
 

@@ -8,6 +8,7 @@
 #include <queue>
 
 #include "query/matcher.h"
+#include "query/planner.h"
 #include "query/query_parser.h"
 #include "query/result_event.h"
 #include "query/stats.h"
@@ -102,7 +103,8 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& request
   NewestEvents newest(request.limit);
 
   SearchResult result;
-  Status s = store.scan(request.from, request.to, [&](const EventBatch& batch) {
+  const ScanRequest plan = query::plan_scan(q, request.from, request.to);
+  Status s = store.scan(plan, [&](const EventBatch& batch) {
     const auto& events = batch.events();
     for (uint32_t i = 0; i < events.size(); ++i) {
       const Event& e = events[i];
@@ -118,7 +120,7 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& request
     }
     if (!stats) newest.flush_batch(batch);
     return true;
-  });
+  }, &result.scan);
   if (!s.ok()) return s;
 
   if (stats) {

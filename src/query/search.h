@@ -7,8 +7,9 @@
 //   "Failed password" -src_endpoint.ip:10.0.0.0/8   quoted phrases, leading '-' for NOT, CIDR
 //
 // The grammar is in query_parser.h; matching rules in matcher.h, stats in stats.h.
-// In short: free text is a case-insensitive substring of the raw text or of any
-// string field; field:value matches the whole value (case-insensitive, `*`
+// In short: free text matches case-insensitively at token boundaries in the raw
+// text or in any string field (`fail` finds "fail: x", not "failed"; `fail*` finds
+// both; tokens are runs of letters, digits and '_'); field:value matches the whole value (case-insensitive, `*`
 // wildcards; quoted values are literal), numerically for numbers, by address or
 // CIDR for IPs, RFC 3339 for times; `field:*` means the field exists; a repeated
 // field matches when any of its values does; `raw`, `input`, `source` and
@@ -109,8 +110,13 @@ struct SearchResult {
   uint64_t events_scanned = 0;   // events read from the store, in the time range or not
   uint64_t events_matched = 0;   // in the time range and matching, all of them (not only `limit`)
   double elapsed_ms = 0;
+  ScanStats scan;                // what the store read and skipped (not part of the JSON form yet)
 
-  friend bool operator==(const SearchResult&, const SearchResult&) = default;
+  friend bool operator==(const SearchResult& a, const SearchResult& b) {
+    return a.is_table == b.is_table && a.events == b.events && a.columns == b.columns && a.rows == b.rows &&
+           a.events_scanned == b.events_scanned && a.events_matched == b.events_matched &&
+           a.elapsed_ms == b.elapsed_ms;
+  }
 };
 
 enum class OutputFormat { Table, Json, Ndjson };

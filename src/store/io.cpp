@@ -63,14 +63,19 @@ Status sync_dir(const std::filesystem::path& dir) {
   return {};
 }
 
+Status write_file_synced(const std::filesystem::path& path, std::string_view data) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return os_error("cannot create", path, errno);
+  Status s = write_all(fd, data, path);
+  if (s.ok() && ::fdatasync(fd) != 0) s = os_error("cannot fsync", path, errno);
+  ::close(fd);
+  return s;
+}
+
 Status write_file_atomic(const std::filesystem::path& path, std::string_view data) {
   std::filesystem::path tmp = path;
   tmp += ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return os_error("cannot create", tmp, errno);
-  Status s = write_all(fd, data, tmp);
-  if (s.ok() && ::fsync(fd) != 0) s = os_error("cannot fsync", tmp, errno);
-  ::close(fd);
+  Status s = write_file_synced(tmp, data);
   if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = os_error("cannot rename to " + path.string(), tmp, errno);
   if (!s.ok()) {
     ::unlink(tmp.c_str());

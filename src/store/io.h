@@ -18,6 +18,8 @@ Status write_all(int fd, std::string_view data, const std::filesystem::path& pat
 Status read_all(const std::filesystem::path& path, std::string& out);
 // fsync(2) of a directory, so that a created, renamed or deleted entry survives a crash.
 Status sync_dir(const std::filesystem::path& dir);
+// Creates or replaces `path` with `data` and fdatasyncs it (the directory entry is not synced).
+Status write_file_synced(const std::filesystem::path& path, std::string_view data);
 // Writes `data` to `path` durably and atomically: temp file, fsync, rename, dir fsync.
 // A crash leaves either the old state (plus maybe a "*.tmp" file) or the new file.
 Status write_file_atomic(const std::filesystem::path& path, std::string_view data);

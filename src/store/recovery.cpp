@@ -58,12 +58,29 @@ Result<Recovered> recover_once(const fs::path& dir, bool read_only, bool& vanish
   if (Status s = list_dir(dir / "segments", segment::kSuffix, segs, &tmps); !s.ok()) return s;
 
   uint64_t covered = 0;
+  std::vector<segment::Info> found;
+  std::map<std::pair<uint64_t, uint64_t>, uint32_t> parts_seen;  // per seal (WAL range)
   for (const auto& [seq, path] : segs) {
-    auto h = segment::read_header(path);
-    if (!h.ok()) return Status::error(h.error() + " (refusing to open: sealed events would be missing)");
-    covered = std::max(covered, h->wal_last);
-    r.segments.push_back({seq, path, *h});
+    auto info = segment::open(path, seq);
+    if (!info.ok()) return Status::error(info.error() + " (refusing to open: sealed events would be missing)");
     r.next_segment_seq = seq + 1;
+    if (info->header.job_parts > 0) ++parts_seen[{info->header.wal_first, info->header.wal_last}];
+    found.push_back(std::move(*info));
+  }
+  for (auto& info : found) {
+    const auto& h = info.header;
+    if (h.job_parts > 0 && parts_seen[{h.wal_first, h.wal_last}] < h.job_parts) {
+      // A seal cut short: the WAL files it was sealing are still there and replay.
+      if (!read_only) {
+        spdlog::warn("store {}: removing segment {} of an interrupted seal ({} of {} parts written); its events "
+                     "replay from the WAL",
+                     dir.string(), info.path.filename().string(), parts_seen[{h.wal_first, h.wal_last}], h.job_parts);
+        remove_file(info.path);
+      }
+      continue;
+    }
+    covered = std::max(covered, h.wal_last);
+    r.segments.push_back(std::move(info));
   }
   r.first_unsealed_wal = covered + 1;
   r.next_wal_seq = covered + 1;

@@ -1,4 +1,4 @@
-// Segment files: write, read header, scan (format in segment.h).
+// Segment files: build, open, scan (format in segment.h).
 #include "store/segment.h"
 
 #include <fcntl.h>
@@ -7,143 +7,766 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <unordered_map>
 
-#include "core/batch_codec.h"
 #include "core/varint.h"
 #include "store/crc32c.h"
 #include "store/io.h"
+#include "store/token_index.h"
 
 namespace vigil::segment {
 namespace {
 
-constexpr char kMagic[8] = {'V', 'I', 'G', 'L', 'S', 'E', 'G', '\0'};
-constexpr int kZstdLevel = 3;
-// A sanity bound for raw_bytes read from disk (segments are sealed at tens of MB).
-constexpr uint64_t kMaxRawBytes = uint64_t{16} << 30;
+namespace fs = std::filesystem;
 
-std::string encode_header(const Header& h) {
-  std::string out(kMagic, sizeof kMagic);
-  io::put_fixed32(out, kVersion);
-  io::put_fixed32(out, 0);
-  io::put_fixed64(out, h.events);
-  io::put_fixed64(out, h.batches);
-  io::put_fixed64(out, static_cast<uint64_t>(h.min_time));
-  io::put_fixed64(out, static_cast<uint64_t>(h.max_time));
-  io::put_fixed64(out, h.wal_first);
-  io::put_fixed64(out, h.wal_last);
-  io::put_fixed64(out, h.payload_bytes);
-  io::put_fixed64(out, h.raw_bytes);
-  io::put_fixed32(out, h.payload_crc);
-  io::put_fixed32(out, crc32c::mask(crc32c::value(out)));
-  return out;
+constexpr char kMagic[8] = {'V', 'I', 'G', 'L', 'S', 'E', 'G', '2'};
+constexpr uint32_t kMaxBlockRows = 1u << 20;
+constexpr uint32_t kMaxFooterRaw = 256u << 20;
+constexpr uint32_t kMaxChunkRaw = 1u << 30;
+
+struct SystemColumn {
+  System system;
+  std::string_view name;
+  FieldType type;
+};
+constexpr SystemColumn kSystemColumns[] = {
+    {System::Time, "@time", FieldType::Timestamp},       {System::ReceiveTime, "@receive_time", FieldType::Timestamp},
+    {System::Flags, "@flags", FieldType::Int64},         {System::Raw, "@raw", FieldType::String},
+    {System::Source, "@source", FieldType::String},      {System::ParseError, "@parse_error", FieldType::String},
+};
+
+uint32_t masked_crc(std::string_view b) { return crc32c::mask(crc32c::value(b)); }
+
+// One zstd context per thread: creating one per chunk would cost more than compressing.
+ZSTD_CCtx* compress_context() {
+  thread_local std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> ctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
+  return ctx.get();
+}
+ZSTD_DCtx* decompress_context() {
+  thread_local std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> ctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
+  return ctx.get();
 }
 
-Result<Header> decode_header(std::string_view b, const std::filesystem::path& path) {
-  auto bad = [&](std::string_view why) { return Status::error(fmt::format("segment {}: {}", path.string(), why)); };
-  if (b.size() < kHeaderSize) return bad("shorter than its header");
-  if (std::memcmp(b.data(), kMagic, sizeof kMagic) != 0) return bad("not a Vigil segment (bad magic)");
-  if (crc32c::unmask(io::get_fixed32(b.data() + 84)) != crc32c::extend(0, b.data(), 84)) {
-    return bad("header checksum mismatch");
+void compress_into(std::string& out, std::string_view in, int level) {
+  size_t start = out.size();
+  out.resize(start + ZSTD_compressBound(in.size()));
+  size_t n = ZSTD_compressCCtx(compress_context(), out.data() + start, out.size() - start, in.data(), in.size(), level);
+  // Only a too-small destination can fail, and compressBound rules that out.
+  if (ZSTD_isError(n)) std::abort();
+  out.resize(start + n);
+}
+
+// ---- building ----
+
+struct ColumnBuild {
+  ColumnMeta meta;
+  std::vector<uint32_t> rows;  // rows of the current block with a value
+  std::vector<Value> values;
+  uint32_t last_row = UINT32_MAX;  // to spot a field repeated within one event
+};
+
+class Builder {
+ public:
+  Builder(const PartitionKey& partition, const WriteOptions& options) : options_(options) {
+    footer_ = std::make_shared<Footer>();
+    footer_->partition = partition;
+    for (const auto& s : kSystemColumns) {
+      ColumnBuild c;
+      c.meta.name = std::string(s.name);
+      c.meta.type = s.type;
+      c.meta.system = s.system;
+      columns_.push_back(std::move(c));
+    }
+    file_.assign(kHeaderSize, '\0');
+  }
+
+  void add_block(std::span<const Row> rows) {
+    const uint32_t n = static_cast<uint32_t>(rows.size());
+    BlockMeta block;
+    block.rows = n;
+    block.min_time = rows.front().batch->events()[rows.front().index].time;
+    block.max_time = rows.back().batch->events()[rows.back().index].time;
+    auto add_tokens = [this](std::string_view text) {
+      token_index::for_each_token_hash(text, [this](uint64_t h) { bloom_.add(h); });
+    };
+    for (uint32_t r = 0; r < n; ++r) {
+      const EventBatch& batch = *rows[r].batch;
+      const Event& e = batch.events()[rows[r].index];
+      push(0, r, Value::timestamp(e.time));
+      push(1, r, Value::timestamp(e.receive_time));
+      if (e.flags) push(2, r, Value::int64(e.flags));
+      push(3, r, Value::string(e.raw));
+      add_tokens(e.raw);
+      if (!e.source.empty()) push(4, r, Value::string(e.source));
+      if (!e.parse_error.empty()) push(5, r, Value::string(e.parse_error));
+      for (const Field& f : batch.fields(e)) {
+        push(column_for(f.id, f.value.type, r), r, f.value);
+        if (f.value.type == FieldType::String) add_tokens(f.value.as_string());
+      }
+    }
+    const size_t block_index = footer_->blocks.size();
+    for (auto& c : columns_) {
+      c.meta.chunks.resize(block_index + 1);
+      if (c.values.empty()) continue;
+      ChunkMeta& chunk = c.meta.chunks[block_index];
+      scratch_.clear();
+      column::encode_chunk(c.meta.type, n, c.rows, c.values, scratch_, chunk.stats);
+      chunk.offset = file_.size();
+      chunk.raw_bytes = static_cast<uint32_t>(scratch_.size());
+      compress_into(file_, scratch_, c.meta.system == System::Raw ? options_.raw_level : options_.column_level);
+      chunk.bytes = static_cast<uint32_t>(file_.size() - chunk.offset);
+      chunk.crc = masked_crc(std::string_view(file_).substr(chunk.offset));
+      c.rows.clear();
+      c.values.clear();
+      c.last_row = UINT32_MAX;
+    }
+    block.bloom_offset = file_.size();
+    bloom_.finish(file_, options_.bloom_bits_per_token);
+    block.bloom_bytes = static_cast<uint32_t>(file_.size() - block.bloom_offset);
+    block.bloom_crc = masked_crc(std::string_view(file_).substr(block.bloom_offset));
+    footer_->blocks.push_back(block);
+  }
+
+  Built finish(uint64_t events, uint64_t wal_first, uint64_t wal_last, uint32_t job_parts) {
+    for (auto& c : columns_) footer_->columns.push_back(std::move(c.meta));
+    std::string footer = encode_footer(*footer_);
+    Header h;
+    h.job_parts = job_parts;
+    h.events = events;
+    h.min_time = footer_->blocks.front().min_time;
+    h.max_time = footer_->blocks.back().max_time;
+    h.wal_first = wal_first;
+    h.wal_last = wal_last;
+    h.footer_offset = file_.size();
+    h.footer_raw_bytes = static_cast<uint32_t>(footer.size());
+    compress_into(file_, footer, options_.column_level);
+    h.footer_bytes = static_cast<uint32_t>(file_.size() - h.footer_offset);
+    h.footer_crc = masked_crc(std::string_view(file_).substr(h.footer_offset));
+    std::string header = encode_header(h);
+    file_.replace(0, kHeaderSize, header);
+    return Built{std::move(file_), h, std::move(footer_)};
+  }
+
+  static std::string encode_header(const Header& h) {
+    std::string out(kMagic, sizeof kMagic);
+    io::put_fixed32(out, kVersion);
+    io::put_fixed32(out, h.job_parts);
+    io::put_fixed64(out, h.events);
+    io::put_fixed64(out, static_cast<uint64_t>(h.min_time));
+    io::put_fixed64(out, static_cast<uint64_t>(h.max_time));
+    io::put_fixed64(out, h.wal_first);
+    io::put_fixed64(out, h.wal_last);
+    io::put_fixed64(out, h.footer_offset);
+    io::put_fixed32(out, h.footer_bytes);
+    io::put_fixed32(out, h.footer_raw_bytes);
+    io::put_fixed32(out, h.footer_crc);
+    io::put_fixed32(out, masked_crc(out));
+    return out;
+  }
+
+ private:
+  void push(uint32_t col, uint32_t row, const Value& v) {
+    ColumnBuild& c = columns_[col];
+    c.rows.push_back(row);
+    c.values.push_back(v);
+    c.last_row = row;
+  }
+
+  // The column for the next value of field `id` with type `type` in row `row`: the
+  // first value goes to occurrence 0, a repeat in the same event to occurrence 1...
+  uint32_t column_for(FieldId id, FieldType type, uint32_t row) {
+    size_t slot = static_cast<size_t>(id) * 6 + static_cast<size_t>(type);
+    if (slot >= dense_.size()) dense_.resize(slot + 1024, UINT32_MAX);
+    uint32_t col = dense_[slot];
+    if (col == UINT32_MAX) col = dense_[slot] = add_column(id, type, 0);
+    for (uint32_t occ = 1; columns_[col].last_row == row; ++occ) {
+      uint64_t key = (static_cast<uint64_t>(slot) << 20) | occ;
+      auto it = repeats_.find(key);
+      if (it == repeats_.end()) it = repeats_.emplace(key, add_column(id, type, occ)).first;
+      col = it->second;
+    }
+    return col;
+  }
+
+  uint32_t add_column(FieldId id, FieldType type, uint32_t occurrence) {
+    ColumnBuild c;
+    c.meta.name = std::string(field_name(id));
+    c.meta.type = type;
+    c.meta.occurrence = occurrence;
+    c.meta.id = id;
+    columns_.push_back(std::move(c));
+    return static_cast<uint32_t>(columns_.size() - 1);
+  }
+
+  static void put_stats(std::string& out, FieldType type, const column::ChunkStats& st) {
+    put_varint(out, st.present);
+    out.push_back(st.has_minmax ? 1 : 0);
+    if (!st.has_minmax) return;
+    switch (type) {
+      case FieldType::Int64:
+      case FieldType::Timestamp:
+        put_varint(out, zigzag(st.int_min));
+        put_varint(out, zigzag(st.int_max));
+        break;
+      case FieldType::Float64: {
+        uint64_t a, b;
+        std::memcpy(&a, &st.float_min, 8);
+        std::memcpy(&b, &st.float_max, 8);
+        io::put_fixed64(out, a);
+        io::put_fixed64(out, b);
+        break;
+      }
+      case FieldType::Ip:
+        out.append(reinterpret_cast<const char*>(st.ip_min.bytes.data()), 16);
+        out.append(reinterpret_cast<const char*>(st.ip_max.bytes.data()), 16);
+        break;
+      default:
+        break;
+    }
+  }
+
+  static std::string encode_footer(const Footer& f) {
+    std::string out;
+    put_bytes(out, f.partition.name());
+    put_varint(out, f.blocks.size());
+    for (const auto& b : f.blocks) {
+      put_varint(out, b.rows);
+      put_varint(out, zigzag(b.min_time));
+      put_varint(out, zigzag(b.max_time));
+      put_varint(out, b.bloom_offset);
+      put_varint(out, b.bloom_bytes);
+      io::put_fixed32(out, b.bloom_crc);
+    }
+    put_varint(out, f.columns.size());
+    for (const auto& c : f.columns) {
+      put_bytes(out, c.name);
+      out.push_back(static_cast<char>(c.type));
+      put_varint(out, c.occurrence);
+      out.push_back(static_cast<char>(c.system));
+      for (const auto& ch : c.chunks) {
+        put_varint(out, ch.bytes);
+        if (ch.bytes == 0) continue;
+        put_varint(out, ch.offset);
+        put_varint(out, ch.raw_bytes);
+        io::put_fixed32(out, ch.crc);
+        put_stats(out, c.type, ch.stats);
+      }
+    }
+    return out;
+  }
+
+  const WriteOptions options_;
+  std::shared_ptr<Footer> footer_;
+  std::vector<ColumnBuild> columns_;
+  std::vector<uint32_t> dense_;  // (field id, type) -> column of occurrence 0
+  std::unordered_map<uint64_t, uint32_t> repeats_;
+  token_index::BloomBuilder bloom_;
+  std::string file_;
+  std::string scratch_;
+};
+
+// ---- reading ----
+
+Status corrupt(const fs::path& path, std::string_view why) {
+  return Status::error(fmt::format("segment {}: {}", path.string(), why));
+}
+
+Result<Header> decode_header(std::string_view b, const fs::path& path) {
+  if (b.size() < kHeaderSize) return corrupt(path, "shorter than its header");
+  if (std::memcmp(b.data(), kMagic, sizeof kMagic) != 0) return corrupt(path, "not a Vigil segment (bad magic)");
+  if (crc32c::unmask(io::get_fixed32(b.data() + 76)) != crc32c::value(b.substr(0, 76))) {
+    return corrupt(path, "header checksum mismatch");
   }
   uint32_t version = io::get_fixed32(b.data() + 8);
-  if (version != kVersion) return bad(fmt::format("unsupported version {}", version));
+  if (version != kVersion) return corrupt(path, fmt::format("unsupported version {}", version));
   const char* p = b.data() + 16;
   Header h;
+  h.job_parts = io::get_fixed32(b.data() + 12);
   h.events = io::get_fixed64(p);
-  h.batches = io::get_fixed64(p + 8);
-  h.min_time = static_cast<TimeNs>(io::get_fixed64(p + 16));
-  h.max_time = static_cast<TimeNs>(io::get_fixed64(p + 24));
-  h.wal_first = io::get_fixed64(p + 32);
-  h.wal_last = io::get_fixed64(p + 40);
-  h.payload_bytes = io::get_fixed64(p + 48);
-  h.raw_bytes = io::get_fixed64(p + 56);
-  h.payload_crc = io::get_fixed32(p + 64);
-  if (h.raw_bytes > kMaxRawBytes) return bad("implausible payload size");
+  h.min_time = static_cast<TimeNs>(io::get_fixed64(p + 8));
+  h.max_time = static_cast<TimeNs>(io::get_fixed64(p + 16));
+  h.wal_first = io::get_fixed64(p + 24);
+  h.wal_last = io::get_fixed64(p + 32);
+  h.footer_offset = io::get_fixed64(p + 40);
+  h.footer_bytes = io::get_fixed32(p + 48);
+  h.footer_raw_bytes = io::get_fixed32(p + 52);
+  h.footer_crc = io::get_fixed32(p + 56);
+  if (h.footer_raw_bytes > kMaxFooterRaw) return corrupt(path, "implausible footer size");
   return h;
 }
+
+bool get_stats(ByteReader& r, FieldType type, column::ChunkStats& st) {
+  uint64_t present;
+  uint8_t has;
+  if (!r.varint(present) || present > kMaxBlockRows || !r.raw(&has, 1) || has > 1) return false;
+  st.present = static_cast<uint32_t>(present);
+  st.has_minmax = has;
+  if (!has) return true;
+  switch (type) {
+    case FieldType::Int64:
+    case FieldType::Timestamp: {
+      uint64_t a, b;
+      if (!r.varint(a) || !r.varint(b)) return false;
+      st.int_min = unzigzag(a);
+      st.int_max = unzigzag(b);
+      return true;
+    }
+    case FieldType::Float64:
+      return r.raw(&st.float_min, 8) && r.raw(&st.float_max, 8);
+    case FieldType::Ip:
+      return r.raw(st.ip_min.bytes.data(), 16) && r.raw(st.ip_max.bytes.data(), 16);
+    default:
+      st.has_minmax = false;
+      return true;
+  }
+}
+
+Result<std::shared_ptr<const Footer>> decode_footer(std::string_view raw, const Header& h, const fs::path& path) {
+  auto f = std::make_shared<Footer>();
+  ByteReader r(raw);
+  std::string_view name;
+  if (!r.bytes(name)) return corrupt(path, "footer: truncated partition");
+  auto key = PartitionKey::parse(name);
+  if (!key.ok()) return corrupt(path, "footer: " + key.error());
+  f->partition = std::move(*key);
+  auto in_body = [&](uint64_t offset, uint64_t bytes) {
+    return offset >= kHeaderSize && offset <= h.footer_offset && bytes <= h.footer_offset - offset;
+  };
+  uint64_t nblocks, total_rows = 0;
+  if (!r.varint(nblocks) || nblocks > r.remaining() || nblocks == 0) return corrupt(path, "footer: bad block count");
+  f->blocks.resize(nblocks);
+  for (auto& b : f->blocks) {
+    uint64_t rows, lo, hi, off, len;
+    if (!r.varint(rows) || !r.varint(lo) || !r.varint(hi) || !r.varint(off) || !r.varint(len) ||
+        !r.raw(&b.bloom_crc, 4)) {
+      return corrupt(path, "footer: truncated block");
+    }
+    if (rows == 0 || rows > kMaxBlockRows || !in_body(off, len) || len > UINT32_MAX) {
+      return corrupt(path, "footer: bad block");
+    }
+    b.rows = static_cast<uint32_t>(rows);
+    b.min_time = unzigzag(lo);
+    b.max_time = unzigzag(hi);
+    b.bloom_offset = off;
+    b.bloom_bytes = static_cast<uint32_t>(len);
+    b.bloom_crc = io::get_fixed32(reinterpret_cast<const char*>(&b.bloom_crc));
+    total_rows += rows;
+  }
+  if (total_rows != h.events) return corrupt(path, "footer: block rows do not add up to the event count");
+  uint64_t ncols;
+  if (!r.varint(ncols) || ncols > r.remaining()) return corrupt(path, "footer: bad column count");
+  f->columns.resize(ncols);
+  bool seen_system[8] = {};
+  for (auto& c : f->columns) {
+    std::string_view cname;
+    uint8_t type, system;
+    uint64_t occ;
+    if (!r.bytes(cname) || !r.raw(&type, 1) || !r.varint(occ) || !r.raw(&system, 1)) {
+      return corrupt(path, "footer: truncated column");
+    }
+    if (type > static_cast<uint8_t>(FieldType::Ip) || system > static_cast<uint8_t>(System::ParseError) ||
+        occ > UINT32_MAX || cname.empty()) {
+      return corrupt(path, "footer: bad column");
+    }
+    c.name = std::string(cname);
+    c.type = static_cast<FieldType>(type);
+    c.occurrence = static_cast<uint32_t>(occ);
+    c.system = static_cast<System>(system);
+    if (c.system != System::None) {
+      const auto& want = kSystemColumns[system - 1];
+      if (seen_system[system] || want.type != c.type || want.name != c.name) {
+        return corrupt(path, "footer: bad system column");
+      }
+      seen_system[system] = true;
+    } else {
+      c.id = field_id(c.name);
+    }
+    c.chunks.resize(nblocks);
+    for (size_t b = 0; b < nblocks; ++b) {
+      ChunkMeta& ch = c.chunks[b];
+      uint64_t bytes;
+      if (!r.varint(bytes)) return corrupt(path, "footer: truncated chunk");
+      if (bytes == 0) continue;
+      uint64_t off, raw_bytes;
+      if (!r.varint(off) || !r.varint(raw_bytes) || !r.raw(&ch.crc, 4) || !get_stats(r, c.type, ch.stats)) {
+        return corrupt(path, "footer: truncated chunk");
+      }
+      ch.crc = io::get_fixed32(reinterpret_cast<const char*>(&ch.crc));
+      if (!in_body(off, bytes) || bytes > UINT32_MAX || raw_bytes > kMaxChunkRaw ||
+          ch.stats.present > f->blocks[b].rows) {
+        return corrupt(path, "footer: bad chunk");
+      }
+      ch.offset = off;
+      ch.bytes = static_cast<uint32_t>(bytes);
+      ch.raw_bytes = static_cast<uint32_t>(raw_bytes);
+    }
+  }
+  if (!seen_system[static_cast<int>(System::Time)]) return corrupt(path, "footer: no time column");
+  if (!r.done()) return corrupt(path, "footer: trailing bytes");
+  return std::shared_ptr<const Footer>(std::move(f));
+}
+
+Status decompress(std::string_view in, uint32_t raw_bytes, std::string& out, const fs::path& path) {
+  out.resize(raw_bytes);
+  size_t n = ZSTD_decompressDCtx(decompress_context(), out.data(), out.size(), in.data(), in.size());
+  if (ZSTD_isError(n)) return corrupt(path, fmt::format("zstd: {}", ZSTD_getErrorName(n)));
+  if (n != raw_bytes) return corrupt(path, "a compressed part is shorter than recorded");
+  return {};
+}
+
+// Reads byte ranges of a segment: from the file with pread, or from bytes in memory.
+class Source {
+ public:
+  explicit Source(const Info& info) : info_(info) {}
+  ~Source() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Status read(uint64_t offset, uint32_t bytes, std::string& out, uint64_t& counted) {
+    counted += bytes;
+    if (info_.bytes) {
+      if (offset + bytes > info_.bytes->size()) return corrupt(info_.path, "read past the end");
+      out.assign(*info_.bytes, offset, bytes);
+      return {};
+    }
+    if (fd_ < 0) {
+      fd_ = ::open(info_.path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd_ < 0) return io::os_error("cannot open segment", info_.path, errno);
+    }
+    out.resize(bytes);
+    size_t done = 0;
+    while (done < bytes) {
+      ssize_t n = ::pread(fd_, out.data() + done, bytes - done, static_cast<off_t>(offset + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return io::os_error("cannot read segment", info_.path, errno);
+      if (n == 0) return corrupt(info_.path, "file is shorter than its footer says");
+      done += static_cast<size_t>(n);
+    }
+    return {};
+  }
+
+ private:
+  const Info& info_;
+  int fd_ = -1;
+};
+
+bool ascii_iequal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    if (x != y && ((x | 0x20) != (y | 0x20) || (x | 0x20) < 'a' || (x | 0x20) > 'z')) return false;
+  }
+  return true;
+}
+
+bool type_of_op(FieldCondition::Op op, FieldType& t) {
+  switch (op) {
+    case FieldCondition::Op::StringEq: t = FieldType::String; return true;
+    case FieldCondition::Op::IntRange: t = FieldType::Int64; return true;
+    case FieldCondition::Op::FloatRange: t = FieldType::Float64; return true;
+    case FieldCondition::Op::TimeRange: t = FieldType::Timestamp; return true;
+    case FieldCondition::Op::IpRange: t = FieldType::Ip; return true;
+    default: return false;
+  }
+}
+
+// Whether a chunk's min/max admit a value meeting `c` (true when unsure).
+bool stats_may_match(const FieldCondition& c, FieldType type, const column::ChunkStats& st) {
+  FieldType want;
+  if (!type_of_op(c.op, want) || want != type || !st.has_minmax) return true;
+  switch (c.op) {
+    case FieldCondition::Op::IntRange:
+    case FieldCondition::Op::TimeRange:
+      return st.int_max >= c.int_lo && st.int_min <= c.int_hi;
+    case FieldCondition::Op::FloatRange:
+      return st.float_max >= c.float_lo && st.float_min <= c.float_hi;
+    case FieldCondition::Op::IpRange:
+      return !(st.ip_max.bytes < c.ip_lo.bytes) && !(c.ip_hi.bytes < st.ip_min.bytes);
+    default:
+      return true;
+  }
+}
+
+// Whether value `v` meets `c`; a value of another type than the condition's is
+// "maybe" (true): the query engine decides.
+bool value_may_match(const FieldCondition& c, const Value& v) {
+  switch (c.op) {
+    case FieldCondition::Op::Exists: return true;
+    case FieldCondition::Op::StringEq: return v.type != FieldType::String || ascii_iequal(v.as_string(), c.text);
+    case FieldCondition::Op::IntRange: return v.type != FieldType::Int64 || (v.i64 >= c.int_lo && v.i64 <= c.int_hi);
+    case FieldCondition::Op::TimeRange:
+      return v.type != FieldType::Timestamp || (v.ts >= c.int_lo && v.ts <= c.int_hi);
+    case FieldCondition::Op::FloatRange:
+      return v.type != FieldType::Float64 || (v.f64 >= c.float_lo && v.f64 <= c.float_hi);
+    case FieldCondition::Op::IpRange: {
+      if (v.type != FieldType::Ip) return true;
+      IpAddress a = v.as_ip();
+      return !(a.bytes < c.ip_lo.bytes) && !(c.ip_hi.bytes < a.bytes);
+    }
+  }
+  return true;
+}
+
+struct Decoded {
+  std::string raw;  // decompressed chunk: string values point here
+  std::vector<uint8_t> present;
+  std::vector<Value> values;
+  bool loaded = false;
+};
 
 }  // namespace
 
-Result<Header> write(const std::filesystem::path& path, Batches batches, uint64_t wal_first, uint64_t wal_last) {
-  Header h;
-  h.wal_first = wal_first;
-  h.wal_last = wal_last;
-  std::string raw;
-  std::string encoded;
-  for (const auto& b : batches) {
-    TimeNs lo = b->min_time(), hi = b->max_time();
-    if (h.batches == 0 || lo < h.min_time) h.min_time = lo;
-    if (h.batches == 0 || hi > h.max_time) h.max_time = hi;
-    ++h.batches;
-    h.events += b->size();
-    encoded.clear();
-    encode_batch(*b, encoded);
-    put_varint(raw, zigzag(lo));
-    put_varint(raw, zigzag(hi));
-    put_bytes(raw, encoded);
+Built build(const PartitionKey& partition, std::vector<Row>& rows, uint64_t wal_first, uint64_t wal_last,
+            uint32_t job_parts, const WriteOptions& options) {
+  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    return a.batch->events()[a.index].time < b.batch->events()[b.index].time;
+  });
+  Builder builder(partition, options);
+  const size_t step = std::clamp<size_t>(options.block_rows, 1, kMaxBlockRows);
+  for (size_t i = 0; i < rows.size(); i += step) {
+    builder.add_block(std::span<const Row>(rows).subspan(i, std::min(step, rows.size() - i)));
   }
-  std::string file = std::string(kHeaderSize, '\0');
-  file.resize(kHeaderSize + ZSTD_compressBound(raw.size()));
-  size_t n = ZSTD_compress(file.data() + kHeaderSize, file.size() - kHeaderSize, raw.data(), raw.size(), kZstdLevel);
-  if (ZSTD_isError(n)) {
-    return Status::error(fmt::format("segment {}: zstd: {}", path.string(), ZSTD_getErrorName(n)));
-  }
-  file.resize(kHeaderSize + n);
-  h.raw_bytes = raw.size();
-  h.payload_bytes = n;
-  h.payload_crc = crc32c::mask(crc32c::value(std::string_view(file).substr(kHeaderSize)));
-  std::string header = encode_header(h);
-  file.replace(0, kHeaderSize, header);
-  if (Status s = io::write_file_atomic(path, file); !s.ok()) return s;
-  return h;
+  return builder.finish(rows.size(), wal_first, wal_last, job_parts);
 }
 
-Result<Header> read_header(const std::filesystem::path& path) {
+Result<Info> parse(std::string_view file, const fs::path& path, uint64_t seq) {
+  auto h = decode_header(file, path);
+  if (!h.ok()) return h.status();
+  if (h->footer_offset < kHeaderSize || h->footer_offset > file.size() ||
+      file.size() - h->footer_offset != h->footer_bytes) {
+    return corrupt(path, fmt::format("{} bytes, header says {}", file.size(), h->footer_offset + h->footer_bytes));
+  }
+  std::string_view footer_bytes = file.substr(h->footer_offset);
+  if (crc32c::unmask(h->footer_crc) != crc32c::value(footer_bytes)) return corrupt(path, "footer checksum mismatch");
+  std::string footer_raw;
+  if (Status s = decompress(footer_bytes, h->footer_raw_bytes, footer_raw, path); !s.ok()) return s;
+  auto footer = decode_footer(footer_raw, *h, path);
+  if (!footer.ok()) return footer.status();
+  Info info;
+  info.seq = seq;
+  info.path = path;
+  info.file_bytes = file.size();
+  info.header = *h;
+  info.footer = std::move(*footer);
+  return info;
+}
+
+Result<Info> open(const fs::path& path, uint64_t seq) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return io::os_error("cannot open segment", path, errno);
-  char buf[kHeaderSize];
-  ssize_t n = ::pread(fd, buf, sizeof buf, 0);
   struct stat st {};
-  int rc = ::fstat(fd, &st);
+  std::string head(kHeaderSize, '\0');
+  ssize_t n = ::pread(fd, head.data(), head.size(), 0);
   int err = errno;
-  ::close(fd);
-  if (n < 0) return io::os_error("cannot read segment", path, err);
-  if (rc != 0) return io::os_error("cannot stat segment", path, err);
-  auto h = decode_header(std::string_view(buf, static_cast<size_t>(n)), path);
-  if (!h.ok()) return h;
-  if (static_cast<uint64_t>(st.st_size) != kHeaderSize + h->payload_bytes) {
-    return Status::error(
-        fmt::format("segment {}: {} bytes, header says {}", path.string(), st.st_size, kHeaderSize + h->payload_bytes));
+  if (n < 0 || ::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return io::os_error("cannot read segment", path, n < 0 ? err : errno);
   }
-  return h;
+  head.resize(static_cast<size_t>(n));
+  auto h = decode_header(head, path);
+  if (!h.ok()) {
+    ::close(fd);
+    return h.status();
+  }
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  if (h->footer_offset < kHeaderSize || h->footer_offset > size || size - h->footer_offset != h->footer_bytes) {
+    ::close(fd);
+    return corrupt(path, fmt::format("{} bytes, header says {}", size, h->footer_offset + h->footer_bytes));
+  }
+  // parse() wants header and footer at their offsets; the body between stays unread.
+  std::string sparse(size, '\0');
+  sparse.replace(0, kHeaderSize, head);
+  n = ::pread(fd, sparse.data() + h->footer_offset, h->footer_bytes, static_cast<off_t>(h->footer_offset));
+  err = errno;
+  ::close(fd);
+  if (n != static_cast<ssize_t>(h->footer_bytes)) return io::os_error("cannot read segment footer", path, err);
+  auto info = parse(sparse, path, seq);
+  return info;
 }
 
-Result<bool> scan(const Info& seg, TimeNs from, TimeNs to, const std::function<bool(const EventBatch&)>& visit) {
-  auto bad = [&](std::string_view why) { return Status::error(fmt::format("segment {}: {}", seg.path.string(), why)); };
-  std::string file;
-  if (Status s = io::read_all(seg.path, file); !s.ok()) return s;
-  auto h = decode_header(file, seg.path);
-  if (!h.ok()) return h.status();
-  if (file.size() != kHeaderSize + h->payload_bytes) return bad("length does not match its header");
-  std::string_view payload = std::string_view(file).substr(kHeaderSize);
-  if (crc32c::unmask(h->payload_crc) != crc32c::value(payload)) return bad("payload checksum mismatch");
-  std::string raw(h->raw_bytes, '\0');
-  size_t n = ZSTD_decompress(raw.data(), raw.size(), payload.data(), payload.size());
-  if (ZSTD_isError(n)) return bad(fmt::format("zstd: {}", ZSTD_getErrorName(n)));
-  if (n != raw.size()) return bad("payload shorter than its header says");
-  ByteReader r(raw);
-  for (uint64_t i = 0; i < h->batches; ++i) {
-    uint64_t lo, hi;
-    std::string_view bytes;
-    if (!r.varint(lo) || !r.varint(hi) || !r.bytes(bytes)) return bad(fmt::format("batch {} is truncated", i));
-    if (unzigzag(hi) < from || unzigzag(lo) > to) continue;
-    auto batch = decode_batch(bytes);
-    if (!batch.ok()) return bad(fmt::format("batch {}: {}", i, batch.error()));
-    if (!visit(*batch)) return false;
+Plan::Plan(const ScanRequest& r) : request(r) {
+  for (const auto& t : r.terms) {
+    auto h = token_index::term_hashes(t);
+    if (!h.empty()) must_hashes.push_back(std::move(h));
   }
-  if (!r.done()) return bad("trailing bytes after the last batch");
+  for (const auto& c : r.conditions) {
+    if (c.op != FieldCondition::Op::StringEq) continue;
+    auto h = token_index::term_hashes(c.text);
+    if (!h.empty()) must_hashes.push_back(std::move(h));
+  }
+}
+
+Result<bool> scan(const Info& seg, const Plan& plan, const Visit& visit, ScanStats& stats) {
+  const ScanRequest& req = plan.request;
+  const Footer& f = *seg.footer;
+  ++stats.segments;
+  Source source(seg);
+
+  // Resolve names to columns once per segment.
+  int sys[8];
+  std::fill(std::begin(sys), std::end(sys), -1);
+  std::vector<std::vector<size_t>> cond_cols(req.conditions.size());
+  std::vector<size_t> projected;
+  for (size_t i = 0; i < f.columns.size(); ++i) {
+    const ColumnMeta& c = f.columns[i];
+    if (c.system != System::None) {
+      sys[static_cast<int>(c.system)] = static_cast<int>(i);
+      continue;
+    }
+    for (size_t k = 0; k < req.conditions.size(); ++k) {
+      if (req.conditions[k].field == c.name) cond_cols[k].push_back(i);
+    }
+    if (c.id != kNoField &&
+        (req.all_fields || std::find(req.fields.begin(), req.fields.end(), c.name) != req.fields.end())) {
+      projected.push_back(i);
+    }
+  }
+  std::vector<Decoded> decoded(f.columns.size());
+  std::string compressed, bloom;
+  std::vector<uint8_t> selected;
+
+  auto load = [&](size_t col, size_t block) -> Status {
+    Decoded& d = decoded[col];
+    if (d.loaded) return {};
+    const ColumnMeta& c = f.columns[col];
+    const ChunkMeta& ch = c.chunks[block];
+    const uint32_t rows = f.blocks[block].rows;
+    d.loaded = true;
+    if (ch.bytes == 0) {
+      d.present.assign(rows, 0);
+      return {};
+    }
+    if (Status s = source.read(ch.offset, ch.bytes, compressed, stats.bytes_read); !s.ok()) return s;
+    auto where = [&] { return fmt::format("block {} column {}", block, c.name); };
+    if (crc32c::unmask(ch.crc) != crc32c::value(compressed)) return corrupt(seg.path, where() + ": checksum mismatch");
+    if (Status s = decompress(compressed, ch.raw_bytes, d.raw, seg.path); !s.ok()) return s;
+    if (Status s = column::decode_chunk(c.type, d.raw, rows, d.present, d.values); !s.ok()) {
+      return corrupt(seg.path, where() + ": " + s.message());
+    }
+    return {};
+  };
+
+  for (size_t b = 0; b < f.blocks.size(); ++b) {
+    const BlockMeta& block = f.blocks[b];
+    ++stats.blocks;
+    if (block.max_time < req.from || block.min_time > req.to) {
+      ++stats.blocks_skipped_time;
+      continue;
+    }
+    bool may = true;
+    for (size_t k = 0; k < req.conditions.size() && may; ++k) {
+      bool any = false;
+      for (size_t col : cond_cols[k]) {
+        const ChunkMeta& ch = f.columns[col].chunks[b];
+        if (ch.bytes != 0 && stats_may_match(req.conditions[k], f.columns[col].type, ch.stats)) any = true;
+      }
+      may = any;
+    }
+    if (!may) {
+      ++stats.blocks_skipped_stats;
+      continue;
+    }
+    if (!plan.must_hashes.empty()) {
+      if (Status s = source.read(block.bloom_offset, block.bloom_bytes, bloom, stats.bytes_read); !s.ok()) return s;
+      if (crc32c::unmask(block.bloom_crc) != crc32c::value(bloom)) {
+        return corrupt(seg.path, fmt::format("block {} token index: checksum mismatch", b));
+      }
+      for (const auto& hashes : plan.must_hashes) {
+        for (uint64_t h : hashes) {
+          if (!token_index::bloom_may_contain(bloom, h)) {
+            may = false;
+            break;
+          }
+        }
+        if (!may) break;
+      }
+      if (!may) {
+        ++stats.blocks_skipped_index;
+        continue;
+      }
+    }
+
+    for (auto& d : decoded) d.loaded = false;
+    const uint32_t rows = block.rows;
+    stats.rows_read += rows;
+    const size_t time_col = static_cast<size_t>(sys[static_cast<int>(System::Time)]);
+    if (Status s = load(time_col, b); !s.ok()) return s;
+    selected.assign(rows, 0);
+    uint32_t count = 0;
+    for (uint32_t r = 0; r < rows; ++r) {
+      const Decoded& t = decoded[time_col];
+      selected[r] = t.present[r] && t.values[r].ts >= req.from && t.values[r].ts <= req.to;
+    }
+    for (size_t k = 0; k < req.conditions.size(); ++k) {
+      for (size_t col : cond_cols[k]) {
+        if (Status s = load(col, b); !s.ok()) return s;
+      }
+      for (uint32_t r = 0; r < rows; ++r) {
+        if (!selected[r]) continue;
+        bool ok = false;
+        for (size_t col : cond_cols[k]) {
+          const Decoded& d = decoded[col];
+          if (d.present[r] && value_may_match(req.conditions[k], d.values[r])) {
+            ok = true;
+            break;
+          }
+        }
+        selected[r] = ok;
+      }
+    }
+    for (uint32_t r = 0; r < rows; ++r) count += selected[r];
+    if (count == 0) continue;
+
+    // Late materialization: the other columns only now that some row survived.
+    std::vector<System> wanted = {System::ReceiveTime, System::Flags};
+    if (req.raw) wanted.insert(wanted.end(), {System::Raw, System::Source, System::ParseError});
+    for (System s : wanted) {
+      int col = sys[static_cast<int>(s)];
+      if (col < 0) continue;
+      if (Status st = load(static_cast<size_t>(col), b); !st.ok()) return st;
+    }
+    for (size_t col : projected) {
+      if (Status s = load(col, b); !s.ok()) return s;
+    }
+    auto sys_value = [&](System s, uint32_t r) -> const Value* {
+      int col = sys[static_cast<int>(s)];
+      if (col < 0 || !decoded[static_cast<size_t>(col)].loaded || !decoded[static_cast<size_t>(col)].present[r]) {
+        return nullptr;
+      }
+      return &decoded[static_cast<size_t>(col)].values[r];
+    };
+
+    EventBatch batch;
+    batch.reserve(count, static_cast<size_t>(count) * projected.size());
+    for (uint32_t r = 0; r < rows; ++r) {
+      if (!selected[r]) continue;
+      Provenance p;
+      p.tenant = f.partition.tenant;
+      p.input = f.partition.input;
+      if (const Value* v = sys_value(System::ReceiveTime, r)) p.receive_time = v->ts;
+      if (const Value* v = sys_value(System::Raw, r)) p.raw = v->as_string();
+      if (const Value* v = sys_value(System::Source, r)) p.source = v->as_string();
+      batch.begin_event(p);
+      batch.set_time(decoded[time_col].values[r].ts);
+      if (const Value* v = sys_value(System::Flags, r)) batch.current().flags = static_cast<uint32_t>(v->i64);
+      if (const Value* v = sys_value(System::ParseError, r)) batch.current().parse_error = batch.arena().copy(v->as_string());
+      for (size_t col : projected) {
+        const Decoded& d = decoded[col];
+        if (!d.present[r]) continue;
+        const Value& v = d.values[r];
+        if (v.type == FieldType::String) {
+          batch.add_string(f.columns[col].id, v.as_string());
+        } else {
+          batch.add(f.columns[col].id, v);
+        }
+      }
+      batch.end_event();
+    }
+    stats.rows_returned += count;
+    if (!visit(batch)) return false;
+  }
   return true;
 }
 

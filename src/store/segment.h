@@ -1,64 +1,145 @@
-// Segment file: segments/<seq>.seg, an immutable set of sealed batches with the
-// time range they cover, so scans skip whole files. Written once (temp file, fsync,
-// rename, directory fsync) and never modified.
+// Segment file: an immutable, columnar, indexed set of events of one partition
+// (partition.h), sorted by time, so that scans skip whole files, whole blocks and
+// whole columns. Written once and never modified.
 //
-// Header (88 bytes, little-endian):
-//   char[8] magic "VIGLSEG\0"   u32 version (1)   u32 flags (0)
-//   u64 events   u64 batches   i64 min_time   i64 max_time
-//   u64 wal_first   u64 wal_last     WAL files [first, last] whose records this holds
-//   u64 payload_bytes   u64 raw_bytes   (compressed / uncompressed payload)
-//   u32 payload_crc   u32 header_crc    (masked crc32c; header_crc covers bytes 0..83)
-// Payload: one zstd frame of, per batch,
-//   varint zigzag(min_time)  varint zigzag(max_time)  varint length  encode_batch() bytes
+//   header (80 bytes, little-endian)
+//     char[8] "VIGLSEG2"  u32 version (2)  u32 job_parts  u64 events
+//     i64 min_time  i64 max_time  u64 wal_first  u64 wal_last   (WAL files it holds)
+//     u64 footer_offset  u32 footer_bytes  u32 footer_raw_bytes  u32 footer_crc
+//     u32 header_crc (masked crc32c of bytes 0..75)
+//   blocks of up to block_rows events, each as
+//     one zstd frame per column that has values in the block (column_codec.h), and
+//     the block's token Bloom filter (token_index.h), uncompressed
+//   footer (zstd): the partition name; per block its rows, time range and filter
+//     location; per column its name, type, occurrence (the n-th value of a field
+//     repeated in one event) and per block the chunk's location, size, checksum,
+//     present count and min/max.
+//
+// Event time, receive time, flags, raw text, source and parse error are columns
+// like any other ("@time", "@raw", ...); tenant and input come from the partition.
 // The WAL range makes seal + WAL deletion crash-safe: recovery skips replay of WAL
 // files a segment already covers, so a crash between the two never duplicates events.
+// A seal writes one segment per partition; job_parts says how many, so that recovery
+// can tell a seal cut short by a crash (fewer segments with that WAL range: drop them,
+// the WAL still holds their events) from a complete one. Merged segments have 0.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <span>
+#include <string>
+#include <vector>
 
 #include "core/event_batch.h"
 #include "core/status.h"
 #include "core/time.h"
+#include "store/column_codec.h"
+#include "store/partition.h"
+#include "store/scan.h"
 
 namespace vigil::segment {
 
-constexpr size_t kHeaderSize = 88;
-constexpr uint32_t kVersion = 1;
-constexpr std::string_view kSuffix = ".seg";
+constexpr size_t kHeaderSize = 80;
+constexpr uint32_t kVersion = 2;
+constexpr std::string_view kSuffix = ".vseg";
 
 struct Header {
+  uint32_t job_parts = 0;
   uint64_t events = 0;
-  uint64_t batches = 0;
   TimeNs min_time = 0;
   TimeNs max_time = 0;
   uint64_t wal_first = 0;
   uint64_t wal_last = 0;
-  uint64_t payload_bytes = 0;
-  uint64_t raw_bytes = 0;
-  uint32_t payload_crc = 0;
+  uint64_t footer_offset = 0;
+  uint32_t footer_bytes = 0;
+  uint32_t footer_raw_bytes = 0;
+  uint32_t footer_crc = 0;
 };
 
-// A segment on disk as the store knows it after open or seal.
+enum class System : uint8_t { None = 0, Time, ReceiveTime, Flags, Raw, Source, ParseError };
+
+struct ChunkMeta {
+  uint64_t offset = 0;
+  uint32_t bytes = 0;  // 0: the column has no value in this block
+  uint32_t raw_bytes = 0;
+  uint32_t crc = 0;
+  column::ChunkStats stats;
+};
+
+struct ColumnMeta {
+  std::string name;  // field path, or "@time", "@raw", ... for System columns
+  FieldType type = FieldType::String;
+  uint32_t occurrence = 0;
+  System system = System::None;
+  FieldId id = kNoField;          // interned name (System::None only)
+  std::vector<ChunkMeta> chunks;  // one per block
+};
+
+struct BlockMeta {
+  uint32_t rows = 0;
+  TimeNs min_time = 0, max_time = 0;
+  uint64_t bloom_offset = 0;
+  uint32_t bloom_bytes = 0;
+  uint32_t bloom_crc = 0;
+};
+
+struct Footer {
+  PartitionKey partition;
+  std::vector<BlockMeta> blocks;
+  std::vector<ColumnMeta> columns;
+};
+
+// A segment as the store knows it after open or seal.
 struct Info {
   uint64_t seq = 0;
   std::filesystem::path path;
+  uint64_t file_bytes = 0;
   Header header;
+  std::shared_ptr<const Footer> footer;
+  std::shared_ptr<const std::string> bytes;  // set by parse(): scan reads these, not the file
 };
 
-using Batches = std::span<const std::shared_ptr<const EventBatch>>;
+struct WriteOptions {
+  uint32_t block_rows = 16384;
+  int column_level = 3;  // zstd levels
+  int raw_level = 6;
+  unsigned bloom_bits_per_token = 10;  // ~1% false positives
+};
 
-// Encodes and compresses `batches` (none empty) and writes them durably to `path`.
-Result<Header> write(const std::filesystem::path& path, Batches batches, uint64_t wal_first, uint64_t wal_last);
+// An event to seal: the batch stays alive until write returns.
+struct Row {
+  const EventBatch* batch;
+  uint32_t index;
+};
 
-// Reads and checks the header (and that the file length matches it).
-Result<Header> read_header(const std::filesystem::path& path);
+struct Built {
+  std::string bytes;  // the whole file
+  Header header;
+  std::shared_ptr<const Footer> footer;
+};
 
-// Calls visit for each batch that may hold events in [from, to]; returns false when
-// visit asked to stop. Checks the payload checksum; a damaged segment is an error.
-Result<bool> scan(const Info& segment, TimeNs from, TimeNs to, const std::function<bool(const EventBatch&)>& visit);
+// Encodes `rows` (all of `partition`; sorted by time here, stably) as a segment file.
+Built build(const PartitionKey& partition, std::vector<Row>& rows, uint64_t wal_first, uint64_t wal_last,
+            uint32_t job_parts, const WriteOptions& options = {});
+
+// Reads and checks the header and footer of a segment file.
+Result<Info> open(const std::filesystem::path& path, uint64_t seq);
+// The same from bytes in memory (what open() does after reading; also for fuzzing).
+Result<Info> parse(std::string_view file, const std::filesystem::path& path, uint64_t seq);
+
+// A ScanRequest prepared once per scan: term hashes computed, names resolved.
+struct Plan {
+  explicit Plan(const ScanRequest& request);
+  const ScanRequest& request;
+  std::vector<std::vector<uint64_t>> must_hashes;  // per term / string condition: all must be in a block
+};
+
+using Visit = std::function<bool(const EventBatch&)>;
+
+// Calls visit with the events of the segment that may satisfy `plan` (time range and
+// pushed-down conditions checked), projected. Returns false when visit asked to stop.
+// A damaged chunk (checksum, decoding) is an error naming the segment and block.
+Result<bool> scan(const Info& segment, const Plan& plan, const Visit& visit, ScanStats& stats);
 
 }  // namespace vigil::segment

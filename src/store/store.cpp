@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <future>
 #include <mutex>
 #include <system_error>
@@ -22,6 +23,7 @@
 #include "core/batch_codec.h"
 #include "store/io.h"
 #include "store/lock_file.h"
+#include "store/partition.h"
 #include "store/recovery.h"
 #include "store/segment.h"
 #include "store/wal.h"
@@ -43,7 +45,7 @@ class DiskStore final : public Store {
   ~DiskStore() override;
 
   void append(EventBatch&& batch, Done done) override;
-  Status scan(TimeNs from, TimeNs to, const std::function<bool(const EventBatch&)>& visit) const override;
+  Status scan(const ScanRequest& request, const Visit& visit, ScanStats* stats) const override;
   Status flush() override;
   StoreStats stats() const override;
 
@@ -60,6 +62,7 @@ class DiskStore final : public Store {
     uint64_t wal_first = 0, wal_last = 0;  // the WAL files holding exactly these batches
     uint64_t events = 0;
     uint64_t wal_bytes = 0;
+    uint64_t memory_bytes = 0;
     std::vector<std::promise<Status>*> flushes;  // answered when this job ends
   };
 
@@ -70,7 +73,8 @@ class DiskStore final : public Store {
   bool seal_pending() const;
   void fail(const Status& s);
   void seal_loop();  // sealer thread
-  Result<segment::Info> write_segment(const SealJob& job);
+  Result<std::vector<segment::Info>> write_segments(const SealJob& job);
+  bool over_memory() const;
   void drop_sealed_wal(uint64_t first, uint64_t last);
 
   const StoreOptions options_;
@@ -104,8 +108,10 @@ class DiskStore final : public Store {
   std::deque<SealJob> sealing_;  // a deque: the sealer holds a reference to front() unlocked
   std::vector<MemBatch> memory_;
   uint64_t memory_events_ = 0;
-  uint64_t memory_bytes_ = 0;
+  uint64_t memory_bytes_ = 0;   // encoded size, the measure for seal_bytes
+  uint64_t memory_held_ = 0;    // EventBatch memory of memory_ and sealing_, for max_memory_bytes
   uint64_t sealing_events_ = 0;
+  uint64_t segment_bytes_ = 0;
   uint64_t segment_events_ = 0;
   uint64_t wal_bytes_ = 0;
   StoreStats counters_;
@@ -130,11 +136,13 @@ DiskStore::DiskStore(const StoreOptions& options, Recovered&& rec, std::unique_p
       wal_bytes_(rec.wal_bytes) {
   for (auto& s : rec.segments) {
     segment_events_ += s.header.events;
+    segment_bytes_ += s.file_bytes;
     segments_.push_back(std::make_shared<const segment::Info>(std::move(s)));
   }
   for (const auto& m : memory_) {
     memory_events_ += m.batch->size();
     memory_bytes_ += m.bytes;
+    memory_held_ += m.batch->memory_bytes();
   }
   counters_.replayed_events = rec.replayed_events;
   if (!options_.read_only) {
@@ -211,6 +219,14 @@ void DiskStore::run() {
       if (queue_.empty() && stop_) break;
       requests.swap(queue_);
     }
+    if (over_memory()) {
+      // Backpressure: hold these appends (their senders wait for the acknowledgement)
+      // until the sealer frees memory. Seals run and finish meanwhile.
+      ++counters_.backpressure_waits;
+      if (seal_due(Clock::now()) || !seal_pending()) start_seal(nullptr);
+      std::unique_lock lk(queue_mu_);
+      queue_cv_.wait(lk, [&] { return stop_ || !over_memory() || !failed_.ok(); });
+    }
     for (auto& r : requests) {
       if (r.batch) {
         group.push_back(&r);
@@ -270,6 +286,7 @@ void DiskStore::commit(std::vector<Request*>& group) {
       memory_.push_back(MemBatch{group[i]->batch, b.min_time(), b.max_time(), sizes[i]});
       memory_events_ += b.size();
       memory_bytes_ += sizes[i];
+      memory_held_ += b.memory_bytes();
       counters_.events_appended += b.size();
     }
     counters_.batches_appended += group.size();
@@ -283,6 +300,11 @@ void DiskStore::fail(const Status& s) {
   spdlog::error("store {}: {}; refusing further writes (acknowledged events are safe in the WAL)", name_, s.message());
   std::lock_guard lk(state_mu_);
   failed_ = Status::error(fmt::format("store {} stopped accepting writes after an I/O error: {}", name_, s.message()));
+}
+
+bool DiskStore::over_memory() const {
+  std::lock_guard lk(state_mu_);
+  return memory_held_ > options_.max_memory_bytes && !sealing_.empty();
 }
 
 bool DiskStore::seal_pending() const {
@@ -335,6 +357,7 @@ void DiskStore::start_seal(std::promise<Status>* flushed) {
   job.wal_last = last;
   job.events = memory_events_;
   job.wal_bytes = unassigned_wal_bytes_;
+  for (const auto& m : memory_) job.memory_bytes += m.batch->memory_bytes();
   if (flushed) job.flushes.push_back(flushed);
   next_job_wal_first_ = last + 1;
   unassigned_wal_bytes_ = 0;
@@ -364,36 +387,49 @@ void DiskStore::seal_loop() {
     SealJob& job = sealing_.front();  // only this thread pops, and deque keeps references
     lk.unlock();
     auto start = Clock::now();
-    auto info = write_segment(job);
+    auto infos = write_segments(job);
     lk.lock();
     std::vector<std::promise<Status>*> flushes;
     flushes.swap(job.flushes);
     Status result;
     uint64_t wal_first = job.wal_first, wal_last = job.wal_last;
-    if (info.ok()) {
-      // One critical section: a scan sees these events in the job or in the segment, never both.
-      segments_.push_back(std::make_shared<const segment::Info>(*info));
-      segment_events_ += info->header.events;
+    uint64_t raw_bytes = 0, stored_bytes = 0;
+    if (infos.ok()) {
+      // One critical section: a scan sees these events in the job or in segments, never both.
+      for (auto& info : *infos) {
+        segments_.push_back(std::make_shared<const segment::Info>(std::move(info)));
+        segment_events_ += segments_.back()->header.events;
+        segment_bytes_ += segments_.back()->file_bytes;
+        stored_bytes += segments_.back()->file_bytes;
+      }
+      for (const auto& m : job.batches) {
+        for (const auto& e : m.batch->events()) raw_bytes += e.raw.size();
+      }
       sealing_events_ -= job.events;
+      memory_held_ -= job.memory_bytes;
       wal_bytes_ -= job.wal_bytes;
       sealing_.pop_front();
     } else {
       seal_retry_at_ = Clock::now() + kSealRetry;
-      result = info.status();
+      result = infos.status();
     }
     lk.unlock();
-    if (info.ok()) {
+    if (infos.ok()) {
       drop_sealed_wal(wal_first, wal_last);
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-      spdlog::info("store {}: sealed segment {} ({} events in {} batches, {} -> {} bytes, {} ms)", name_,
-                   info->path.filename().string(), info->header.events, info->header.batches, info->header.raw_bytes,
-                   info->header.payload_bytes, ms);
+      spdlog::info("store {}: sealed {} events into {} segments ({} bytes of raw text -> {} bytes stored, {} ms)",
+                   name_, job.events, infos->size(), raw_bytes, stored_bytes, ms);
     } else {
       spdlog::error("store {}: seal failed, events stay in the WAL and memory (retrying in {} s): {}", name_,
-                    std::chrono::duration_cast<std::chrono::seconds>(kSealRetry).count(), info.error());
+                    std::chrono::duration_cast<std::chrono::seconds>(kSealRetry).count(), infos.error());
     }
     for (auto* f : flushes) f->set_value(result);
-    if (info.ok()) {
+    {
+      // Appends held back by over_memory() may go on.
+      std::lock_guard qlk(queue_mu_);
+      queue_cv_.notify_all();
+    }
+    if (infos.ok()) {
       std::lock_guard qlk(queue_mu_);
       seal_finished_ = true;
       queue_cv_.notify_one();
@@ -407,19 +443,63 @@ void DiskStore::seal_loop() {
   }
 }
 
-// Runs unlocked: job.batches is only read here and by scans.
-Result<segment::Info> DiskStore::write_segment(const SealJob& job) {
-  std::vector<std::shared_ptr<const EventBatch>> batches;
-  batches.reserve(job.batches.size());
-  for (const auto& m : job.batches) batches.push_back(m.batch);
-  segment::Info info;
-  info.seq = next_segment_seq_;
-  info.path = options_.dir / "segments" / io::seq_name(info.seq, segment::kSuffix);
-  auto header = segment::write(info.path, batches, job.wal_first, job.wal_last);
-  if (!header.ok()) return header.status();
-  info.header = *header;
-  ++next_segment_seq_;
-  return info;
+// Runs unlocked: job.batches is only read here and by scans. Events are split by
+// partition, one segment each; all are written to temporary files and synced before
+// any is renamed into place.
+Result<std::vector<segment::Info>> DiskStore::write_segments(const SealJob& job) {
+  std::map<PartitionKey, std::vector<segment::Row>> parts;
+  {
+    // Consecutive events mostly share a partition: reuse the last key's rows.
+    PartitionKey last_key;
+    std::vector<segment::Row>* last_rows = nullptr;
+    for (const auto& m : job.batches) {
+      const EventBatch& b = *m.batch;
+      for (uint32_t i = 0; i < b.size(); ++i) {
+        PartitionKey key = partition_of(b, b[i]);
+        if (!last_rows || key != last_key) {
+          last_rows = &parts[key];
+          last_key = std::move(key);
+        }
+        last_rows->push_back(segment::Row{&b, i});
+      }
+    }
+  }
+  std::vector<segment::Info> out;
+  std::vector<fs::path> tmps;
+  auto cleanup = [&] {
+    std::error_code ec;
+    for (const auto& t : tmps) fs::remove(t, ec);
+  };
+  const fs::path dir = options_.dir / "segments";
+  uint64_t seq = next_segment_seq_;
+  for (auto& [key, rows] : parts) {
+    segment::Built built = segment::build(key, rows, job.wal_first, job.wal_last, static_cast<uint32_t>(parts.size()));
+    segment::Info info;
+    info.seq = seq++;
+    info.path = dir / io::seq_name(info.seq, segment::kSuffix);
+    info.file_bytes = built.bytes.size();
+    info.header = built.header;
+    info.footer = built.footer;
+    fs::path tmp = info.path;
+    tmp += ".tmp";
+    tmps.push_back(tmp);
+    if (Status s = io::write_file_synced(tmp, built.bytes); !s.ok()) {
+      cleanup();
+      return s;
+    }
+    out.push_back(std::move(info));
+  }
+  for (size_t i = 0; i < out.size(); ++i) {
+    std::error_code ec;
+    fs::rename(tmps[i], out[i].path, ec);
+    if (ec) {
+      cleanup();
+      return Status::error(fmt::format("cannot rename {}: {}", tmps[i].string(), ec.message()));
+    }
+  }
+  if (Status s = io::sync_dir(dir); !s.ok()) return s;
+  next_segment_seq_ = seq;
+  return out;
 }
 
 // The segment is durable: the WAL files it covers can go. A crash before this is
@@ -433,7 +513,7 @@ void DiskStore::drop_sealed_wal(uint64_t first, uint64_t last) {
   (void)io::sync_dir(options_.dir / "wal");
 }
 
-Status DiskStore::scan(TimeNs from, TimeNs to, const std::function<bool(const EventBatch&)>& visit) const {
+Status DiskStore::scan(const ScanRequest& request, const Visit& visit, ScanStats* stats_out) const {
   std::vector<std::shared_ptr<const segment::Info>> segments;
   std::vector<MemBatch> memory;
   {
@@ -442,20 +522,35 @@ Status DiskStore::scan(TimeNs from, TimeNs to, const std::function<bool(const Ev
     for (const auto& job : sealing_) memory.insert(memory.end(), job.batches.begin(), job.batches.end());
     memory.insert(memory.end(), memory_.begin(), memory_.end());
   }
+  ScanStats stats;
+  const segment::Plan plan(request);
+  Status result;
+  bool more = true;
   for (const auto& seg : segments) {
-    if (seg->header.max_time < from || seg->header.min_time > to) continue;
-    auto more = segment::scan(*seg, from, to, visit);
-    if (!more.ok()) {
-      spdlog::error("store {}: {}", name_, more.error());
-      return more.status();
+    if (seg->header.max_time < request.from || seg->header.min_time > request.to) {
+      ++stats.segments_skipped;
+      continue;
     }
-    if (!*more) return {};
+    auto r = segment::scan(*seg, plan, visit, stats);
+    if (!r.ok()) {
+      spdlog::error("store {}: {}", name_, r.error());
+      result = r.status();
+      more = false;
+      break;
+    }
+    if (!*r) {
+      more = false;
+      break;
+    }
   }
-  for (const auto& m : memory) {
-    if (m.max_time < from || m.min_time > to) continue;
-    if (!visit(*m.batch)) return {};
+  for (size_t i = 0; more && i < memory.size(); ++i) {
+    const MemBatch& m = memory[i];
+    if (m.max_time < request.from || m.min_time > request.to) continue;
+    stats.memory_rows += m.batch->size();
+    if (!visit(*m.batch)) break;
   }
-  return {};
+  if (stats_out) stats_out->add(stats);
+  return result;
 }
 
 StoreStats DiskStore::stats() const {
@@ -465,6 +560,8 @@ StoreStats DiskStore::stats() const {
   s.segments = segments_.size();
   s.segment_events = segment_events_;
   s.memory_events = memory_events_ + sealing_events_;
+  s.memory_bytes = memory_held_;
+  s.segment_bytes = segment_bytes_;
   return s;
 }
 
@@ -513,6 +610,13 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
     wal = std::move(*w);
   }
   return std::unique_ptr<Store>(new DiskStore(options, std::move(*rec), std::move(lock), std::move(wal), wal_seq));
+}
+
+Status Store::scan(TimeNs from, TimeNs to, const Visit& visit) const {
+  ScanRequest request;
+  request.from = from;
+  request.to = to;
+  return scan(request, visit);
 }
 
 Status Store::append_sync(EventBatch&& batch) {

@@ -15,6 +15,7 @@
 
 #include "core/event_batch.h"
 #include "core/status.h"
+#include "store/scan.h"
 
 namespace vigil {
 
@@ -25,6 +26,9 @@ struct StoreOptions {
   size_t seal_events = 200'000;           // seal the in-memory part into a segment beyond this
   size_t seal_bytes = 64u << 20;          // ... or beyond this many bytes
   std::chrono::milliseconds seal_interval{30'000};  // ... or when it is this old
+  // Events not yet in segments are held in memory; beyond this many bytes appends wait
+  // (backpressure) until a seal frees memory.
+  size_t max_memory_bytes = size_t{1} << 30;
 };
 
 struct StoreStats {
@@ -36,6 +40,9 @@ struct StoreStats {
   uint64_t segment_events = 0;
   uint64_t memory_events = 0;    // appended, in the WAL, not yet sealed
   uint64_t replayed_events = 0;  // recovered from the WAL at open
+  uint64_t memory_bytes = 0;     // held by memory_events
+  uint64_t segment_bytes = 0;    // on disk
+  uint64_t backpressure_waits = 0;  // times appends waited for a seal to free memory
 };
 
 class Store {
@@ -51,10 +58,15 @@ class Store {
   // append() and wait.
   Status append_sync(EventBatch&& batch);
 
-  // Calls visit(batch) for stored batches that may hold events with from <= time <= to
-  // (the visitor still checks each event's time). Stops early when visit returns false.
-  // Sees every batch acknowledged before the call.
-  virtual Status scan(TimeNs from, TimeNs to, const std::function<bool(const EventBatch&)>& visit) const = 0;
+  using Visit = std::function<bool(const EventBatch&)>;
+  // Calls visit(batch) with stored events that may satisfy `request` (scan.h): sealed
+  // events are pruned by time, statistics and token index, filtered by the pushed-down
+  // conditions and projected; events not yet sealed come as appended. The visitor still
+  // checks every event. Stops early when visit returns false. Sees every batch
+  // acknowledged before the call. `stats`, if given, receives what was read and skipped.
+  virtual Status scan(const ScanRequest& request, const Visit& visit, ScanStats* stats = nullptr) const = 0;
+  // Every event with from <= time <= to (give or take: the visitor checks).
+  Status scan(TimeNs from, TimeNs to, const Visit& visit) const;
 
   // Seals the in-memory part into a segment now.
   virtual Status flush() = 0;

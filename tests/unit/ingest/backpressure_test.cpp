@@ -24,7 +24,7 @@ class HoldingStore : public Store {
     events_ += batch.size();
     held_.push_back(std::move(done));
   }
-  Status scan(TimeNs, TimeNs, const std::function<bool(const EventBatch&)>&) const override { return {}; }
+  Status scan(const ScanRequest&, const Visit&, ScanStats*) const override { return {}; }
   Status flush() override { return {}; }
   StoreStats stats() const override { return {}; }
 

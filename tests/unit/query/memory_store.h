@@ -18,9 +18,9 @@ class MemoryStore : public Store {
     batches_.push_back(std::move(batch));
     if (done) done(Status());
   }
-  Status scan(TimeNs from, TimeNs to, const std::function<bool(const EventBatch&)>& visit) const override {
+  Status scan(const ScanRequest& r, const Visit& visit, ScanStats*) const override {
     for (const EventBatch& b : batches_) {
-      if (b.empty() || b.max_time() < from || b.min_time() > to) continue;
+      if (b.empty() || b.max_time() < r.from || b.min_time() > r.to) continue;
       if (!visit(b)) break;
     }
     return Status();

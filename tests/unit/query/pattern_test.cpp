@@ -29,9 +29,22 @@ TEST(Pattern, WholeValue) {
   EXPECT_TRUE(Pattern::glob("\xC3\xA9*").matches("\xC3\xA9t\xC3\xA9"));
 }
 
-TEST(Pattern, Substring) {
-  EXPECT_TRUE(Pattern::glob("pass").occurs_in("Failed PASSWORD"));
+TEST(Pattern, OccursAtTokenBoundaries) {
+  EXPECT_TRUE(Pattern::glob("password").occurs_in("Failed PASSWORD for"));
+  EXPECT_FALSE(Pattern::glob("pass").occurs_in("Failed PASSWORD"));  // a token, not a substring
+  EXPECT_TRUE(Pattern::glob("pass*").occurs_in("Failed PASSWORD"));
+  EXPECT_TRUE(Pattern::glob("*word").occurs_in("Failed PASSWORD"));
+  EXPECT_FALSE(Pattern::glob("ailed").occurs_in("Failed"));
   EXPECT_TRUE(Pattern::glob("fail*word").occurs_in("xx Failed password"));
+  EXPECT_FALSE(Pattern::glob("fail*wor").occurs_in("xx Failed password"));
+  // The first aligned occurrence is not the first occurrence.
+  EXPECT_TRUE(Pattern::glob("root").occurs_in("rootkit found by root"));
+  EXPECT_TRUE(Pattern::glob("113.77").occurs_in("from 203.0.113.77:22"));
+  EXPECT_FALSE(Pattern::glob("13.77").occurs_in("from 203.0.113.77:22"));
+  EXPECT_TRUE(Pattern::glob("/etc/passwd").occurs_in("open(/etc/passwd)"));
+  EXPECT_TRUE(Pattern::glob("user=").occurs_in("user=alice"));  // ends in a non-token byte
+  EXPECT_TRUE(Pattern::glob("ü").occurs_in("grüße ü"));
+  EXPECT_FALSE(Pattern::glob("ü").occurs_in("grüße"));
   EXPECT_FALSE(Pattern::glob("word*fail").occurs_in("Failed password"));
   EXPECT_TRUE(Pattern::literal("").occurs_in(""));
   EXPECT_TRUE(Pattern::glob("*").occurs_in(""));

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include "../store/store_test_util.h"
+#include "core/batch_codec.h"
 #include "memory_store.h"
 
 namespace vigil {
@@ -14,8 +16,10 @@ namespace {
 constexpr TimeNs kSec = kNsPerSec;
 const TimeNs kBase = *parse_rfc3339("2026-11-22T06:00:00Z");
 
-// Five events; test.id tells them apart in assertions.
-class SearchTest : public ::testing::Test {
+// Five events; test.id tells them apart in assertions. Each test runs twice: over an
+// in-memory store, and over the real store after a seal, where the planner pushes
+// terms and conditions down into segment pruning and filtering: both must agree.
+class SearchTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     FieldId id = field_id("test.id"), cls = field_id("class_uid"), user = field_id("actor.user.name"),
@@ -70,14 +74,35 @@ class SearchTest : public ::testing::Test {
     b.set_parse_error("no syslog header");
     b.end_event();
     store.add(std::move(b));
+    if (GetParam() == "sealed") {
+      auto disk = Store::open(testing::options_for(dir_.path));
+      ASSERT_TRUE(disk.ok()) << disk.error();
+      disk_ = std::move(*disk);
+      ASSERT_TRUE(store
+                      .scan(ScanRequest{},
+                            [&](const EventBatch& batch) {
+                              std::string bytes;
+                              encode_batch(batch, bytes);
+                              auto copy = decode_batch(bytes);
+                              EXPECT_TRUE(copy.ok());
+                              EXPECT_TRUE(disk_->append_sync(std::move(*copy)).ok());
+                              return true;
+                            },
+                            nullptr)
+                      .ok());
+      ASSERT_TRUE(disk_->flush().ok());
+      ASSERT_EQ(disk_->stats().memory_events, 0u);
+    }
   }
+
+  const Store& subject() const { return disk_ ? *disk_ : static_cast<const Store&>(store); }
 
   // test.id of the matching events, ascending.
   std::vector<int64_t> ids(std::string_view q) {
     SearchRequest req;
     req.query = q;
     req.limit = 1000;
-    auto r = run_search(store, req);
+    auto r = run_search(subject(), req);
     EXPECT_TRUE(r.ok()) << q << ": " << r.error();
     std::vector<int64_t> out;
     if (!r.ok()) return out;
@@ -91,9 +116,14 @@ class SearchTest : public ::testing::Test {
   using Ids = std::vector<int64_t>;
 
   testing::MemoryStore store;
+  testing::TempDir dir_;
+  std::unique_ptr<Store> disk_;
 };
 
-TEST_F(SearchTest, FreeText) {
+INSTANTIATE_TEST_SUITE_P(Stores, SearchTest, ::testing::Values("memory", "sealed"),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(SearchTest, FreeText) {
   EXPECT_EQ(ids(""), (Ids{1, 2, 3, 4, 5}));
   EXPECT_EQ(ids("*"), (Ids{1, 2, 3, 4, 5}));
   EXPECT_EQ(ids("failed"), (Ids{1, 3}));
@@ -109,7 +139,7 @@ TEST_F(SearchTest, FreeText) {
   EXPECT_EQ(ids("nowhere"), Ids{});
 }
 
-TEST_F(SearchTest, FieldStrings) {
+TEST_P(SearchTest, FieldStrings) {
   EXPECT_EQ(ids("actor.user.name:root"), (Ids{1}));
   EXPECT_EQ(ids("actor.user.name:ROOT"), (Ids{1}));
   EXPECT_EQ(ids("actor.user.name:alice"), (Ids{2}));  // stored as "Alice"
@@ -125,7 +155,7 @@ TEST_F(SearchTest, FieldStrings) {
   EXPECT_EQ(ids("metadata.labels:other"), Ids{});
 }
 
-TEST_F(SearchTest, FieldExistsAndMissing) {
+TEST_P(SearchTest, FieldExistsAndMissing) {
   EXPECT_EQ(ids("src_endpoint.port:*"), (Ids{1, 2}));
   EXPECT_EQ(ids("-src_endpoint.port:*"), (Ids{3, 4, 5}));
   EXPECT_EQ(ids("no.such.field:*"), Ids{});
@@ -134,7 +164,7 @@ TEST_F(SearchTest, FieldExistsAndMissing) {
   EXPECT_EQ(ids("src_endpoint.port:1"), Ids{});
 }
 
-TEST_F(SearchTest, Numbers) {
+TEST_P(SearchTest, Numbers) {
   EXPECT_EQ(ids("class_uid:3002"), (Ids{1, 2, 3}));
   EXPECT_EQ(ids("class_uid:3002.0"), (Ids{1, 2, 3}));
   EXPECT_EQ(ids("class_uid:+1007"), (Ids{4}));
@@ -151,7 +181,7 @@ TEST_F(SearchTest, Numbers) {
   EXPECT_EQ(ids("actor.user.is_admin:1"), (Ids{4}));
 }
 
-TEST_F(SearchTest, IpsAndCidr) {
+TEST_P(SearchTest, IpsAndCidr) {
   EXPECT_EQ(ids("src_endpoint.ip:10.0.0.5"), (Ids{1}));
   EXPECT_EQ(ids("src_endpoint.ip:10.0.0.0/8"), (Ids{1, 3}));
   EXPECT_EQ(ids("src_endpoint.ip:10.0.0.0/24"), (Ids{1}));
@@ -166,7 +196,7 @@ TEST_F(SearchTest, IpsAndCidr) {
   EXPECT_EQ(ids("-src_endpoint.ip:10.0.0.0/8 src_endpoint.ip:*"), (Ids{2, 4}));
 }
 
-TEST_F(SearchTest, TimesAndPseudoFields) {
+TEST_P(SearchTest, TimesAndPseudoFields) {
   EXPECT_EQ(ids("time:2026-11-22T06:00:03Z"), (Ids{3}));
   EXPECT_EQ(ids("time:2026-11-22T07:00:03+01:00"), (Ids{3}));
   EXPECT_EQ(ids("time:2026-11-22T06:00:0*"), (Ids{1, 2, 3, 4, 5}));
@@ -180,7 +210,7 @@ TEST_F(SearchTest, TimesAndPseudoFields) {
   EXPECT_EQ(ids("raw:garbage"), Ids{});  // whole value, like any field
 }
 
-TEST_F(SearchTest, BooleansAndPrecedence) {
+TEST_P(SearchTest, BooleansAndPrecedence) {
   EXPECT_EQ(ids("failed OR accepted"), (Ids{1, 2, 3}));
   EXPECT_EQ(ids("failed AND root"), (Ids{1}));
   EXPECT_EQ(ids("failed root"), (Ids{1}));
@@ -198,10 +228,10 @@ TEST_F(SearchTest, BooleansAndPrecedence) {
   EXPECT_EQ(ids("class_uid:3002 AND NOT status_id:1"), (Ids{1, 3}));
 }
 
-TEST_F(SearchTest, LimitNewestFirstAndCounts) {
+TEST_P(SearchTest, LimitNewestFirstAndCounts) {
   SearchRequest req;
   req.limit = 2;
-  auto r = run_search(store, req);
+  auto r = run_search(subject(), req);
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_FALSE(r->is_table);
   ASSERT_EQ(r->events.size(), 2u);
@@ -212,13 +242,13 @@ TEST_F(SearchTest, LimitNewestFirstAndCounts) {
   EXPECT_GE(r->elapsed_ms, 0.0);
 
   req.limit = 0;
-  r = run_search(store, req);
+  r = run_search(subject(), req);
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->events.empty());
   EXPECT_EQ(r->events_matched, 5u);
 }
 
-TEST_F(SearchTest, NewestFirstAcrossBatchesInAnyOrder) {
+TEST_P(SearchTest, NewestFirstAcrossBatchesInAnyOrder) {
   // Batches arrive out of time order, and with equal times: the window still keeps
   // the newest, and among equal times the later ones in scan order.
   testing::MemoryStore s;
@@ -255,30 +285,35 @@ TEST_F(SearchTest, NewestFirstAcrossBatchesInAnyOrder) {
   EXPECT_EQ(r->events_matched, 2u);
 }
 
-TEST_F(SearchTest, TimeRange) {
+TEST_P(SearchTest, TimeRange) {
   SearchRequest req;
   req.from = kBase + 2 * kSec;
   req.to = kBase + 3 * kSec;
-  auto r = run_search(store, req);
+  auto r = run_search(subject(), req);
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->events.size(), 2u);
   EXPECT_EQ(r->events[0].time, kBase + 3 * kSec);
   EXPECT_EQ(r->events[1].time, kBase + 2 * kSec);
   EXPECT_EQ(r->events_matched, 2u);
-  EXPECT_EQ(r->events_scanned, 5u);  // both batches overlap the range; all their events are read
+  if (GetParam() == "memory") {
+    EXPECT_EQ(r->events_scanned, 5u);  // both batches overlap the range; all their events are read
+  } else {
+    EXPECT_EQ(r->events_scanned, 2u);  // the store filters sealed rows by time
+    EXPECT_EQ(r->scan.rows_returned, 2u);
+  }
 
   req.from = kBase + 10 * kSec;
   req.to = kMaxTime;
-  r = run_search(store, req);
+  r = run_search(subject(), req);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->events_scanned, 0u);
   EXPECT_EQ(r->events_matched, 0u);
 }
 
-TEST_F(SearchTest, ResultEventsCarryEverything) {
+TEST_P(SearchTest, ResultEventsCarryEverything) {
   SearchRequest req;
   req.query = "whoami";
-  auto r = run_search(store, req);
+  auto r = run_search(subject(), req);
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->events.size(), 1u);
   const ResultEvent& e = r->events[0];
@@ -302,21 +337,21 @@ TEST_F(SearchTest, ResultEventsCarryEverything) {
   EXPECT_EQ(e.fields[9].second.text, "fe80::1");
 
   req.query = "garbage";
-  r = run_search(store, req);
+  r = run_search(subject(), req);
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->events.size(), 1u);
   EXPECT_EQ(r->events[0].flags, static_cast<uint32_t>(kFlagParseError));
   EXPECT_EQ(r->events[0].parse_error, "no syslog header");
 }
 
-TEST_F(SearchTest, ParseErrorsAreReturned) {
+TEST_P(SearchTest, ParseErrorsAreReturned) {
   SearchRequest req;
   req.query = "(failed";
-  auto r = run_search(store, req);
+  auto r = run_search(subject(), req);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error(), "col 1: unbalanced parenthesis ('(' is never closed)");
   req.query = "a | stats count() | stats count()";
-  r = run_search(store, req);
+  r = run_search(subject(), req);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error(), "col 21: only one stage per query is supported so far");
 }
@@ -334,10 +369,10 @@ std::vector<std::string> row_text(const std::vector<ResultValue>& row) {
 }
 using Row = std::vector<std::string>;
 
-TEST_F(SearchTest, StatsWithoutBy) {
+TEST_P(SearchTest, StatsWithoutBy) {
   SearchRequest req;
   req.query = "failed | stats count()";
-  auto r = run_search(store, req);
+  auto r = run_search(subject(), req);
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_TRUE(r->is_table);
   EXPECT_TRUE(r->events.empty());
@@ -347,17 +382,17 @@ TEST_F(SearchTest, StatsWithoutBy) {
   EXPECT_EQ(r->events_matched, 2u);
 
   req.query = "nothing | stats count() as n";  // one row even when nothing matched
-  r = run_search(store, req);
+  r = run_search(subject(), req);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->columns, (std::vector<std::string>{"n"}));
   ASSERT_EQ(r->rows.size(), 1u);
   EXPECT_EQ(row_text(r->rows[0]), (Row{"0"}));
 }
 
-TEST_F(SearchTest, StatsByOneField) {
+TEST_P(SearchTest, StatsByOneField) {
   SearchRequest req;
   req.query = "| stats count() by device.hostname";
-  auto r = run_search(store, req);
+  auto r = run_search(subject(), req);
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_EQ(r->columns, (std::vector<std::string>{"device.hostname", "count()"}));
   ASSERT_EQ(r->rows.size(), 4u);
@@ -369,7 +404,7 @@ TEST_F(SearchTest, StatsByOneField) {
   EXPECT_TRUE(r->rows[3][0].is_null);
 
   req.query = "| stats count() as n by src_endpoint.ip";
-  r = run_search(store, req);
+  r = run_search(subject(), req);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->columns, (std::vector<std::string>{"src_endpoint.ip", "n"}));
   ASSERT_EQ(r->rows.size(), 5u);
@@ -378,16 +413,16 @@ TEST_F(SearchTest, StatsByOneField) {
   EXPECT_EQ(row_text(r->rows[4]), (Row{"null", "1"}));
 
   req.query = "| stats count() by never.seen.field";
-  r = run_search(store, req);
+  r = run_search(subject(), req);
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->rows.size(), 1u);
   EXPECT_EQ(row_text(r->rows[0]), (Row{"null", "5"}));
 }
 
-TEST_F(SearchTest, StatsByTwoFieldsAndSeveralAggregates) {
+TEST_P(SearchTest, StatsByTwoFieldsAndSeveralAggregates) {
   SearchRequest req;
   req.query = "class_uid:3002 | stats count(), count(src_endpoint.port) as with_port by device.hostname, status_id";
-  auto r = run_search(store, req);
+  auto r = run_search(subject(), req);
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_EQ(r->columns, (std::vector<std::string>{"device.hostname", "status_id", "count()", "with_port"}));
   ASSERT_EQ(r->rows.size(), 3u);
@@ -396,17 +431,17 @@ TEST_F(SearchTest, StatsByTwoFieldsAndSeveralAggregates) {
   EXPECT_EQ(row_text(r->rows[2]), (Row{"web-01", "2", "1", "1"}));
 
   req.query = "| stats count() by device.hostname, class_uid";
-  r = run_search(store, req);
+  r = run_search(subject(), req);
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->rows.size(), 4u);
   EXPECT_EQ(row_text(r->rows[0]), (Row{"web-01", "3002", "2"}));
   EXPECT_EQ(row_text(r->rows[3]), (Row{"null", "null", "1"}));
 }
 
-TEST_F(SearchTest, StatsByRepeatedField) {
+TEST_P(SearchTest, StatsByRepeatedField) {
   SearchRequest req;
   req.query = "| stats count() by metadata.labels";
-  auto r = run_search(store, req);
+  auto r = run_search(subject(), req);
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->rows.size(), 3u);
   EXPECT_EQ(row_text(r->rows[0]), (Row{"null", "4"}));
@@ -414,11 +449,11 @@ TEST_F(SearchTest, StatsByRepeatedField) {
   EXPECT_EQ(row_text(r->rows[2]), (Row{"lateral", "1"}));
 }
 
-TEST_F(SearchTest, StatsSeesFieldsInternedLater) {
+TEST_P(SearchTest, StatsSeesFieldsInternedLater) {
   // Names are resolved when the query starts: a field no event had yet is a null key.
   SearchRequest req;
   req.query = "| stats count() by test.later";
-  auto r = run_search(store, req);
+  auto r = run_search(subject(), req);
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->rows.size(), 1u);
   EXPECT_TRUE(r->rows[0][0].is_null);
@@ -428,7 +463,7 @@ TEST_F(SearchTest, StatsSeesFieldsInternedLater) {
 // freshly started process: their field names are interned only then.
 class DecodingStore : public testing::MemoryStore {
  public:
-  Status scan(TimeNs, TimeNs, const std::function<bool(const EventBatch&)>& visit) const override {
+  Status scan(const ScanRequest&, const Visit& visit, ScanStats*) const override {
     EventBatch b;
     for (int i = 0; i < 3; ++i) {
       b.begin_event({.receive_time = 1000 + i, .raw = "decoded"});

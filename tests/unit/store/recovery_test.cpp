@@ -205,7 +205,7 @@ TEST(Recovery, DamagedSegmentRefusesToOpen) {
     ASSERT_TRUE((*store)->append_sync(make_batch(0, 10, 0)).ok());
     ASSERT_TRUE((*store)->flush().ok());
   }
-  auto seg = files_in(dir.path / "segments", ".seg").at(0);
+  auto seg = files_in(dir.path / "segments", ".vseg").at(0);
   std::string bytes = read_bytes(seg);
   bytes[20] ^= 1;  // the event count, under the header checksum
   write_bytes(seg, bytes);

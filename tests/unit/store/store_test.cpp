@@ -48,12 +48,32 @@ TEST(Store, AppendThenScanRoundTrip) {
   EXPECT_EQ(st.wal_syncs, 1u);
   EXPECT_GT(st.wal_bytes, 0u);
 
-  // The same after a seal: the batch now comes out of a segment file.
+  // The same after a seal: the events now come out of segment files, one per
+  // partition (input "test" and input "syslog-udp"), with every part intact.
   ASSERT_TRUE((*store)->flush().ok());
   auto ids = scan_ids(**store);
   EXPECT_EQ(ids, (std::map<int64_t, int>{{0, 1}, {1, 1}, {2, 1}, {3, 1}}));
+  int found = 0;
+  ASSERT_TRUE((*store)
+                  ->scan(kMinTime, kMaxTime,
+                         [&](const EventBatch& got) {
+                           for (const Event& e : got.events()) {
+                             if (e.input != "syslog-udp") continue;
+                             ++found;
+                             EXPECT_EQ(e.raw, "raw bytes\n\x01");
+                             EXPECT_EQ(e.source, "10.0.0.1:514");
+                             EXPECT_EQ(e.receive_time, 7);
+                             EXPECT_EQ(e.tenant, "default");
+                             EXPECT_EQ(e.parse_error, "no header");
+                             EXPECT_TRUE(e.flags & kFlagParseError);
+                             EXPECT_EQ(got.find(e, field_id("actor.user.name"))->to_string(), "alice");
+                           }
+                           return true;
+                         })
+                  .ok());
+  EXPECT_EQ(found, 1);
   st = (*store)->stats();
-  EXPECT_EQ(st.segments, 1u);
+  EXPECT_EQ(st.segments, 2u);
   EXPECT_EQ(st.segment_events, 4u);
   EXPECT_EQ(st.memory_events, 0u);
   EXPECT_EQ(st.wal_bytes, 0u);
@@ -84,19 +104,29 @@ TEST(Store, ScanSkipsBatchesAndSegmentsOutsideTheTimeRange) {
   ASSERT_TRUE(s.append_sync(make_batch(300, 100, 9000)).ok());
   ASSERT_EQ(s.stats().segments, 2u);
 
-  auto visited = [&](TimeNs from, TimeNs to) {
+  // Sealed events come filtered to the range; the in-memory part as appended.
+  auto visited = [&](TimeNs from, TimeNs to, ScanStats* stats = nullptr) {
     std::vector<TimeNs> firsts;
-    EXPECT_TRUE(s.scan(from, to, [&](const EventBatch& b) {
-                   firsts.push_back(b.min_time());
-                   return true;
-                 }).ok());
+    ScanRequest r;
+    r.from = from;
+    r.to = to;
+    EXPECT_TRUE(s.scan(r,
+                       [&](const EventBatch& b) {
+                         firsts.push_back(b.min_time());
+                         return true;
+                       },
+                       stats)
+                    .ok());
     return firsts;
   };
-  EXPECT_EQ(visited(kMinTime, kMaxTime), (std::vector<TimeNs>{1000, 3000, 5000, 9000}));
+  EXPECT_EQ(visited(kMinTime, kMaxTime), (std::vector<TimeNs>{1000, 5000, 9000}));
   EXPECT_EQ(visited(0, 999), std::vector<TimeNs>{});
-  EXPECT_EQ(visited(3050, 3050), std::vector<TimeNs>{3000});  // the other batch of its segment is skipped
-  EXPECT_EQ(visited(5099, 9000), (std::vector<TimeNs>{5000, 9000}));
-  EXPECT_EQ(visited(1099, 1099), std::vector<TimeNs>{1000});
+  ScanStats st;
+  EXPECT_EQ(visited(3050, 3050, &st), std::vector<TimeNs>{3050});
+  EXPECT_EQ(st.segments_skipped, 1u);  // [5000,5099]
+  EXPECT_EQ(st.rows_returned, 1u);
+  EXPECT_EQ(visited(5099, 9000), (std::vector<TimeNs>{5099, 9000}));
+  EXPECT_EQ(visited(1099, 1099), std::vector<TimeNs>{1099});
   EXPECT_EQ(visited(9100, kMaxTime), std::vector<TimeNs>{});
 
   // A visitor that returns false stops the scan.
@@ -188,7 +218,7 @@ TEST(Store, SealsByEventCount) {
   EXPECT_EQ(scan_ids(**store).size(), 251u);
   // Sealed WAL files are gone: what is left is the current file only.
   EXPECT_TRUE(eventually([&] { return files_in(dir.path / "wal", ".log").size() == 1; }));
-  EXPECT_EQ(files_in(dir.path / "segments", ".seg").size(), st.segments);
+  EXPECT_EQ(files_in(dir.path / "segments", ".vseg").size(), st.segments);
 }
 
 TEST(Store, SealsByBytesAndByAge) {

@@ -1,0 +1,131 @@
+// Push-down planning (see planner.h).
+#include "query/planner.h"
+
+#include <algorithm>
+
+#include "query/matcher.h"
+
+namespace vigil::query {
+namespace {
+
+void add_field(ScanRequest& r, const std::string& name) {
+  if (std::find(r.fields.begin(), r.fields.end(), name) == r.fields.end()) r.fields.push_back(name);
+}
+
+// Fields an expression reads, and whether it reads raw text or all fields (free text).
+void collect_reads(const Expr& e, ScanRequest& r) {
+  switch (e.kind) {
+    case Expr::Kind::Text:
+      r.all_fields = true;
+      r.raw = true;
+      break;
+    case Expr::Kind::Field:
+      if (pseudo_field(e.field) == PseudoField::Raw || pseudo_field(e.field) == PseudoField::Source) {
+        r.raw = true;
+      } else if (pseudo_field(e.field) == PseudoField::None) {
+        add_field(r, e.field);
+      }
+      break;
+    default:
+      for (const Expr& c : e.children) collect_reads(c, r);
+  }
+}
+
+// The last address of a network: prefix with the host bits set.
+IpAddress network_end(IpAddress a, int bits) {
+  int total = a.is_v4 ? 32 : 128;
+  int host = total - bits;
+  for (int i = 15; i >= 0 && host > 0; --i) {
+    int n = std::min(host, 8);
+    a.bytes[static_cast<size_t>(i)] |= static_cast<uint8_t>((1u << n) - 1);
+    host -= n;
+  }
+  return a;
+}
+IpAddress network_start(IpAddress a, int bits) {
+  int total = a.is_v4 ? 32 : 128;
+  int host = total - bits;
+  for (int i = 15; i >= 0 && host > 0; --i) {
+    int n = std::min(host, 8);
+    a.bytes[static_cast<size_t>(i)] &= static_cast<uint8_t>(~((1u << n) - 1));
+    host -= n;
+  }
+  return a;
+}
+
+// A condition implied by `field:value`, chosen by what the value reads as. Values of
+// other types than the condition's are never excluded by the store (scan.h), so one
+// condition is enough even though the matcher tries each type's reading.
+void push_field_term(const Expr& e, ScanRequest& r) {
+  if (pseudo_field(e.field) != PseudoField::None) return;
+  CompiledTerm t = compile_term(e);
+  FieldCondition c;
+  c.field = e.field;
+  if (t.kind == CompiledTerm::Kind::FieldExists || t.pattern.wildcard || t.as_bool) {
+    c.op = FieldCondition::Op::Exists;  // any match needs the field
+  } else if (t.as_ip && t.cidr_bits >= 0) {
+    c.op = FieldCondition::Op::IpRange;
+    c.ip_lo = network_start(*t.as_ip, t.cidr_bits);
+    c.ip_hi = network_end(*t.as_ip, t.cidr_bits);
+  } else if (t.as_ip) {
+    c.op = FieldCondition::Op::IpRange;
+    c.ip_lo = c.ip_hi = *t.as_ip;
+  } else if (t.as_int) {
+    c.op = FieldCondition::Op::IntRange;
+    c.int_lo = c.int_hi = *t.as_int;
+  } else if (t.as_time) {
+    c.op = FieldCondition::Op::TimeRange;
+    c.int_lo = c.int_hi = *t.as_time;
+  } else if (t.as_double) {
+    c.op = FieldCondition::Op::FloatRange;
+    c.float_lo = c.float_hi = *t.as_double;
+  } else {
+    c.op = FieldCondition::Op::StringEq;
+    c.text = e.value;
+  }
+  if (t.kind == CompiledTerm::Kind::Never) return;
+  r.conditions.push_back(std::move(c));
+}
+
+}  // namespace
+
+ScanRequest plan_scan(const Query& query, TimeNs from, TimeNs to) {
+  ScanRequest r;
+  r.from = from;
+  r.to = to;
+  const Expr& f = query.filter;
+  std::vector<const Expr*> conjuncts;
+  if (f.kind == Expr::Kind::And) {
+    for (const Expr& c : f.children) conjuncts.push_back(&c);
+  } else {
+    conjuncts.push_back(&f);
+  }
+  for (const Expr* c : conjuncts) {
+    if (c->kind == Expr::Kind::Text) {
+      Pattern p = c->quoted ? Pattern::literal(c->value) : Pattern::glob(c->value);
+      if (!p.wildcard) r.terms.push_back(c->value);
+    } else if (c->kind == Expr::Kind::Field) {
+      push_field_term(*c, r);
+    }
+  }
+
+  // Projection: a plain search returns whole events; stats read only what they use.
+  if (query.stages.empty()) return r;
+  r.all_fields = false;
+  r.raw = false;
+  collect_reads(f, r);
+  for (const Stage& s : query.stages) {
+    const auto& stats = std::get<StatsStage>(s);
+    for (const auto& by : stats.by) {
+      if (pseudo_field(by) == PseudoField::Raw || pseudo_field(by) == PseudoField::Source) r.raw = true;
+      add_field(r, by);
+    }
+    for (const auto& a : stats.aggregates) {
+      if (!a.field.empty()) add_field(r, a.field);
+    }
+  }
+  if (r.all_fields) r.fields.clear();
+  return r;
+}
+
+}  // namespace vigil::query

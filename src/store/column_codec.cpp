@@ -1,0 +1,279 @@
+// Column chunk encoding and decoding (format in column_codec.h).
+#include "store/column_codec.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <unordered_map>
+
+#include "core/varint.h"
+
+namespace vigil::column {
+namespace {
+
+void put_bitmap(std::string& out, uint32_t rows, std::span<const uint32_t> set_rows) {
+  size_t start = out.size();
+  out.resize(start + (rows + 7) / 8, '\0');
+  char* bits = out.data() + start;
+  for (uint32_t r : set_rows) bits[r >> 3] = static_cast<char>(bits[r >> 3] | (1 << (r & 7)));
+}
+
+bool ip_less(const IpAddress& a, const IpAddress& b) { return a.bytes < b.bytes; }
+
+void encode_ints(std::span<const Value> values, std::string& out, ChunkStats& st) {
+  int64_t prev = 0;
+  st.has_minmax = !values.empty();
+  st.int_min = INT64_MAX;
+  st.int_max = INT64_MIN;
+  for (const Value& v : values) {
+    int64_t x = v.i64;  // i64 and ts share the union slot
+    st.int_min = std::min(st.int_min, x);
+    st.int_max = std::max(st.int_max, x);
+    put_varint(out, zigzag(static_cast<int64_t>(static_cast<uint64_t>(x) - static_cast<uint64_t>(prev))));
+    prev = x;
+  }
+}
+
+void encode_strings(std::span<const Value> values, std::string& out) {
+  // A dictionary pays when values repeat: ids replace text.
+  std::unordered_map<std::string_view, uint32_t> ids;
+  std::vector<std::string_view> dict;
+  std::vector<uint32_t> refs;
+  refs.reserve(values.size());
+  const size_t limit = std::max<size_t>(16, values.size() / 4);
+  for (const Value& v : values) {
+    auto [it, added] = ids.try_emplace(v.as_string(), static_cast<uint32_t>(dict.size()));
+    if (added) {
+      dict.push_back(v.as_string());
+      if (dict.size() > limit) break;
+    }
+    refs.push_back(it->second);
+  }
+  if (dict.size() <= limit) {
+    out.push_back(1);
+    put_varint(out, dict.size());
+    for (auto s : dict) put_bytes(out, s);
+    unsigned width = dict.size() <= 0x100 ? 1 : dict.size() <= 0x10000 ? 2 : 4;
+    out.push_back(static_cast<char>(width));
+    for (uint32_t id : refs) {
+      for (unsigned i = 0; i < width; ++i) out.push_back(static_cast<char>(id >> (8 * i)));
+    }
+    return;
+  }
+  out.push_back(0);
+  for (const Value& v : values) put_varint(out, v.str_size);
+  for (const Value& v : values) out.append(v.str, v.str_size);
+}
+
+}  // namespace
+
+void encode_chunk(FieldType type, uint32_t rows, std::span<const uint32_t> present_rows, std::span<const Value> values,
+                  std::string& out, ChunkStats& st) {
+  st = ChunkStats{};
+  st.present = static_cast<uint32_t>(values.size());
+  if (values.size() == rows) {
+    out.push_back(0);
+  } else {
+    out.push_back(1);
+    put_bitmap(out, rows, present_rows);
+  }
+  switch (type) {
+    case FieldType::Int64:
+    case FieldType::Timestamp:
+      encode_ints(values, out, st);
+      break;
+    case FieldType::Float64:
+      st.has_minmax = !values.empty();
+      st.float_min = values.empty() ? 0 : values[0].f64;
+      st.float_max = st.float_min;
+      for (const Value& v : values) {
+        char b[8];
+        std::memcpy(b, &v.f64, 8);
+        out.append(b, 8);
+        // NaN never narrows the range: comparisons with it are false.
+        if (v.f64 < st.float_min) st.float_min = v.f64;
+        if (v.f64 > st.float_max) st.float_max = v.f64;
+        if (v.f64 != v.f64) st.has_minmax = false;
+      }
+      break;
+    case FieldType::Bool: {
+      std::vector<uint32_t> set;
+      for (uint32_t i = 0; i < values.size(); ++i) {
+        if (values[i].b) set.push_back(i);
+      }
+      put_bitmap(out, static_cast<uint32_t>(values.size()), set);
+      break;
+    }
+    case FieldType::Ip: {
+      bool all_v4 = std::all_of(values.begin(), values.end(), [](const Value& v) { return v.ip_v4; });
+      out.push_back(all_v4 ? 1 : 0);
+      st.has_minmax = !values.empty();
+      for (const Value& v : values) {
+        IpAddress a = v.as_ip();
+        if (&v == values.data() || ip_less(a, st.ip_min)) st.ip_min = a;
+        if (&v == values.data() || ip_less(st.ip_max, a)) st.ip_max = a;
+        if (all_v4) {
+          out.append(reinterpret_cast<const char*>(v.ip) + 12, 4);
+        } else {
+          out.append(reinterpret_cast<const char*>(v.ip), 16);
+        }
+      }
+      if (!all_v4) {
+        std::vector<uint32_t> v4;
+        for (uint32_t i = 0; i < values.size(); ++i) {
+          if (values[i].ip_v4) v4.push_back(i);
+        }
+        put_bitmap(out, static_cast<uint32_t>(values.size()), v4);
+      }
+      break;
+    }
+    case FieldType::String:
+      encode_strings(values, out);
+      break;
+  }
+}
+
+Status decode_chunk(FieldType type, std::string_view bytes, uint32_t rows, std::vector<uint8_t>& present,
+                    std::vector<Value>& values) {
+  auto bad = [](std::string_view why) { return Status::error(fmt::format("column chunk: {}", why)); };
+  ByteReader r(bytes);
+  present.assign(rows, 0);
+  values.resize(rows);
+  uint8_t presence;
+  if (!r.raw(&presence, 1)) return bad("empty");
+  uint32_t n = 0;
+  if (presence == 0) {
+    std::fill(present.begin(), present.end(), 1);
+    n = rows;
+  } else if (presence == 1) {
+    size_t len = (rows + 7) / 8;
+    if (r.remaining() < len) return bad("truncated presence bitmap");
+    for (uint32_t i = 0; i < rows; ++i) {
+      present[i] = (static_cast<uint8_t>(r.p[i >> 3]) >> (i & 7)) & 1;
+      n += present[i];
+    }
+    r.p += len;
+  } else {
+    return bad("unknown presence kind");
+  }
+  // The rows that have values, in order: values are stored only for those.
+  auto each_present = [&](auto&& fn) -> bool {
+    for (uint32_t i = 0, k = 0; i < rows; ++i) {
+      if (!present[i]) continue;
+      if (!fn(i, k++)) return false;
+    }
+    return true;
+  };
+  switch (type) {
+    case FieldType::Int64:
+    case FieldType::Timestamp: {
+      uint64_t prev = 0;
+      bool ok = each_present([&](uint32_t i, uint32_t) {
+        uint64_t d;
+        if (!r.varint(d)) return false;
+        prev += static_cast<uint64_t>(unzigzag(d));
+        values[i] = type == FieldType::Int64 ? Value::int64(static_cast<int64_t>(prev))
+                                             : Value::timestamp(static_cast<int64_t>(prev));
+        return true;
+      });
+      if (!ok) return bad("truncated integers");
+      break;
+    }
+    case FieldType::Float64: {
+      bool ok = each_present([&](uint32_t i, uint32_t) {
+        double d;
+        if (!r.raw(&d, 8)) return false;
+        values[i] = Value::float64(d);
+        return true;
+      });
+      if (!ok) return bad("truncated floats");
+      break;
+    }
+    case FieldType::Bool: {
+      size_t len = (n + 7) / 8;
+      if (r.remaining() < len) return bad("truncated booleans");
+      const char* bits = r.p;
+      each_present([&](uint32_t i, uint32_t k) {
+        values[i] = Value::boolean((static_cast<uint8_t>(bits[k >> 3]) >> (k & 7)) & 1);
+        return true;
+      });
+      r.p += len;
+      break;
+    }
+    case FieldType::Ip: {
+      uint8_t all_v4;
+      if (!r.raw(&all_v4, 1) || all_v4 > 1) return bad("bad IP encoding");
+      size_t width = all_v4 ? 4 : 16;
+      if (r.remaining() < width * n + (all_v4 ? 0 : (n + 7) / 8)) return bad("truncated IPs");
+      const char* data = r.p;
+      const char* v4bits = r.p + width * n;
+      each_present([&](uint32_t i, uint32_t k) {
+        IpAddress a;
+        if (all_v4) {
+          a.is_v4 = true;
+          a.bytes[10] = a.bytes[11] = 0xff;
+          std::memcpy(a.bytes.data() + 12, data + 4 * k, 4);
+        } else {
+          std::memcpy(a.bytes.data(), data + 16 * k, 16);
+          a.is_v4 = (static_cast<uint8_t>(v4bits[k >> 3]) >> (k & 7)) & 1;
+        }
+        values[i] = Value::ip_address(a);
+        return true;
+      });
+      r.p += width * n + (all_v4 ? 0 : (n + 7) / 8);
+      break;
+    }
+    case FieldType::String: {
+      uint8_t mode;
+      if (!r.raw(&mode, 1)) return bad("truncated strings");
+      if (mode == 1) {
+        uint64_t count;
+        if (!r.varint(count) || count > r.remaining()) return bad("bad dictionary size");
+        std::vector<std::string_view> dict(count);
+        for (auto& s : dict) {
+          if (!r.bytes(s)) return bad("truncated dictionary");
+        }
+        uint8_t width;
+        if (!r.raw(&width, 1) || (width != 1 && width != 2 && width != 4)) return bad("bad id width");
+        if (r.remaining() < static_cast<size_t>(width) * n) return bad("truncated ids");
+        const auto* ids = reinterpret_cast<const uint8_t*>(r.p);
+        bool ok = each_present([&](uint32_t i, uint32_t k) {
+          uint32_t id = 0;
+          for (unsigned b = 0; b < width; ++b) id |= static_cast<uint32_t>(ids[k * width + b]) << (8 * b);
+          if (id >= dict.size()) return false;
+          values[i] = Value::string(dict[id]);
+          return true;
+        });
+        if (!ok) return bad("dictionary id out of range");
+        r.p += static_cast<size_t>(width) * n;
+      } else if (mode == 0) {
+        std::vector<uint32_t> lens(n);
+        uint64_t total = 0;
+        for (auto& len : lens) {
+          uint64_t x;
+          if (!r.varint(x) || x > UINT32_MAX) return bad("truncated string lengths");
+          len = static_cast<uint32_t>(x);
+          total += x;
+        }
+        if (total > r.remaining()) return bad("truncated string bytes");
+        const char* text = r.p;
+        each_present([&](uint32_t i, uint32_t k) {
+          values[i] = Value::string({text, lens[k]});
+          text += lens[k];
+          return true;
+        });
+        r.p += total;
+      } else {
+        return bad("unknown string encoding");
+      }
+      break;
+    }
+    default:
+      return bad("unknown type");
+  }
+  if (!r.done()) return bad("trailing bytes");
+  return {};
+}
+
+}  // namespace vigil::column

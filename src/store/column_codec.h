@@ -1,0 +1,50 @@
+// Column chunks: the values of one field, of one type, in one block of a segment,
+// encoded for zstd to compress well. Before compression a chunk is
+//
+//   u8 presence: 0 every row has a value | 1 a bitmap of (rows + 7) / 8 bytes follows
+//   values of the present rows, by type:
+//     int64, timestamp  zigzag varint of the first, then of each delta (times sorted:
+//                       small deltas; constants: zeros)
+//     float64           8 bytes each
+//     bool              a bitmap
+//     ip                u8 1: 4 bytes each (all IPv4) | u8 0: 16 bytes each + v4 bitmap
+//     string            u8 1 (dictionary): varint n, n × (varint len, bytes), u8 id width
+//                       (1, 2 or 4), one id per value; chosen for low-cardinality columns
+//                       u8 0 (plain): varint length of every value, then all bytes
+//                       (lengths apart from text: each part compresses better alone)
+//
+// decode_chunk() treats its input as untrusted: any inconsistency is an error.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "core/value.h"
+
+namespace vigil::column {
+
+// Min/max of a chunk, for pruning: int64 and timestamp in ints, float64 in floats,
+// ip in ips (v4-mapped bytes order); strings and bools have none.
+struct ChunkStats {
+  uint32_t present = 0;
+  bool has_minmax = false;
+  int64_t int_min = 0, int_max = 0;
+  double float_min = 0, float_max = 0;
+  IpAddress ip_min, ip_max;
+};
+
+// Encodes the values of `rows` rows; `present_rows` (ascending) lists the rows that
+// have one, `values` their values, all of `type`. Appends to `out`, fills `stats`.
+void encode_chunk(FieldType type, uint32_t rows, std::span<const uint32_t> present_rows, std::span<const Value> values,
+                  std::string& out, ChunkStats& stats);
+
+// Decodes a chunk of `rows` rows: present[i] tells whether row i has a value,
+// values[i] is it. String values point into `bytes`, which must outlive them.
+Status decode_chunk(FieldType type, std::string_view bytes, uint32_t rows, std::vector<uint8_t>& present,
+                    std::vector<Value>& values);
+
+}  // namespace vigil::column

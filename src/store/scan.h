@@ -1,0 +1,63 @@
+// Scan API of the store for the query engine: what to read (time range, projection)
+// and what may be pushed down (tokens, field conditions), so that the store skips
+// whole segments and blocks by their statistics and token index, filters rows on
+// the columns it must read anyway, and decodes the other columns only for blocks
+// where some row survived (late materialization).
+//
+// Pushed-down conditions are a conservative pre-filter: the store drops a row only
+// when it is certain the row fails; the query engine still checks every row it gets.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/ip_address.h"
+#include "core/time.h"
+
+namespace vigil {
+
+// One condition on a field that every returned event must meet (they are ANDed).
+struct FieldCondition {
+  enum class Op : uint8_t {
+    Exists,      // the field has a value
+    StringEq,    // a string value equals `text`, ASCII case-insensitively
+    IntRange,    // an int64 value in [int_lo, int_hi]
+    FloatRange,  // a float64 value in [float_lo, float_hi]
+    TimeRange,   // a timestamp value in [int_lo, int_hi]
+    IpRange,     // an IP value in [ip_lo, ip_hi] (v4 as v4-mapped: CIDR blocks are ranges)
+  };
+  std::string field;
+  Op op = Op::Exists;
+  std::string text;
+  int64_t int_lo = INT64_MIN, int_hi = INT64_MAX;
+  double float_lo = 0, float_hi = 0;
+  IpAddress ip_lo, ip_hi;
+};
+
+struct ScanRequest {
+  TimeNs from = kMinTime, to = kMaxTime;  // event time, inclusive
+  // Free-text terms that every returned event holds at token boundaries in its raw
+  // text or a string field; used to prune blocks by their token index.
+  std::vector<std::string> terms;
+  std::vector<FieldCondition> conditions;
+  // Projection: the fields to return. all_fields returns every field.
+  bool all_fields = true;
+  std::vector<std::string> fields;
+  bool raw = true;  // return raw text, source, parse error (time, input, tenant, flags always)
+};
+
+// What a scan read and skipped: the statistics the API reports with results.
+struct ScanStats {
+  uint64_t segments = 0, segments_skipped = 0;  // skipped by time range or partition
+  uint64_t blocks = 0;                           // blocks of the segments not skipped
+  uint64_t blocks_skipped_time = 0, blocks_skipped_index = 0, blocks_skipped_stats = 0;
+  uint64_t rows_read = 0;      // rows of the blocks read
+  uint64_t rows_returned = 0;  // after pushed-down filters
+  uint64_t bytes_read = 0;     // compressed bytes read from segments
+  uint64_t memory_rows = 0;    // rows from the not yet sealed part
+
+  void add(const ScanStats& o);
+};
+
+}  // namespace vigil

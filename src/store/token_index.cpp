@@ -1,0 +1,116 @@
+// Token hashing and the Bloom filter of the token index (see token_index.h).
+#include "store/token_index.h"
+
+#include <algorithm>
+#include <bit>
+
+namespace vigil::token_index {
+namespace {
+
+constexpr uint64_t kMul = 0x9E3779B97F4A7C15ull;
+
+inline uint64_t mix(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return h;
+}
+
+inline uint64_t load_folded(const unsigned char* p, size_t n) {
+  uint64_t w = 0;
+  for (size_t i = 0; i < n; ++i) w |= static_cast<uint64_t>(p[i]) << (8 * i);
+  // ASCII upper case to lower in all 8 lanes at once: set bit 5 of bytes in 'A'..'Z'.
+  uint64_t heptets = w & 0x7f7f7f7f7f7f7f7full;
+  uint64_t ge_a = heptets + 0x3f3f3f3f3f3f3f3full;   // high bit set where byte >= 'A'
+  uint64_t gt_z = heptets + 0x2525252525252525ull;   // high bit set where byte > 'Z'
+  uint64_t upper = ge_a & ~gt_z & ~w & 0x8080808080808080ull;
+  return w | (upper >> 2);
+}
+
+}  // namespace
+
+uint64_t hash_token(std::string_view token) {
+  const auto* p = reinterpret_cast<const unsigned char*>(token.data());
+  size_t n = token.size();
+  uint64_t h = n * kMul;
+  while (n >= 8) {  // 8 bytes per step: tokens are short, so this loop runs 1-3 times
+    h = mix(h ^ load_folded(p, 8));
+    p += 8;
+    n -= 8;
+  }
+  if (n) h = mix(h ^ load_folded(p, n));
+  return mix(h + kMul);
+}
+
+uint64_t hash_pair(uint64_t left, unsigned char joiner, uint64_t right) {
+  return mix(left * 31 + joiner) ^ (right * kMul);
+}
+
+std::vector<uint64_t> term_hashes(std::string_view term) {
+  std::vector<uint64_t> out;
+  for_each_token_hash(term, [&](uint64_t h) { out.push_back(h); });
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+void BloomBuilder::clear() {
+  slots_.assign(1024, 0);
+  count_ = 0;
+}
+
+void BloomBuilder::grow() {
+  std::vector<uint64_t> old(slots_.size() * 2, 0);
+  old.swap(slots_);
+  size_t mask = slots_.size() - 1;
+  for (uint64_t h : old) {
+    if (h == 0) continue;
+    size_t i = h & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = h;
+  }
+}
+
+void BloomBuilder::finish(std::string& out, unsigned bits_per_key) {
+  uint64_t want_bits = std::max<uint64_t>(64, count_ * bits_per_key);
+  uint64_t words = std::bit_ceil((want_bits + 63) / 64);
+  // k = bits_per_key * ln 2 probes minimise false positives.
+  unsigned probes = std::clamp<unsigned>(bits_per_key * 69 / 100, 1, 16);
+  std::vector<uint64_t> bits(words, 0);
+  const uint64_t mask = words * 64 - 1;
+  for (uint64_t h : slots_) {
+    if (h == 0) continue;
+    uint64_t delta = (h >> 32) | (h << 32) | 1;
+    for (unsigned i = 0; i < probes; ++i) {
+      uint64_t bit = h & mask;
+      bits[bit >> 6] |= uint64_t{1} << (bit & 63);
+      h += delta;
+    }
+  }
+  out.push_back(static_cast<char>(probes));
+  for (uint64_t w : bits) {
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(w >> (8 * i)));
+  }
+  clear();
+}
+
+bool bloom_may_contain(std::string_view filter, uint64_t h) {
+  if (filter.size() < 9) return true;
+  unsigned probes = static_cast<unsigned char>(filter[0]);
+  uint64_t words = (filter.size() - 1) / 8;
+  if (probes == 0 || probes > 16 || !std::has_single_bit(words) || (filter.size() - 1) % 8 != 0) return true;
+  h |= 1;  // as BloomBuilder::add stored it
+  const auto* data = reinterpret_cast<const unsigned char*>(filter.data() + 1);
+  const uint64_t mask = words * 64 - 1;
+  uint64_t delta = (h >> 32) | (h << 32) | 1;
+  for (unsigned i = 0; i < probes; ++i) {
+    uint64_t bit = h & mask;
+    if (!(data[bit >> 3] & (1u << (bit & 7)))) return false;
+    h += delta;
+  }
+  return true;
+}
+
+}  // namespace vigil::token_index
