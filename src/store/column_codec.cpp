@@ -35,7 +35,17 @@ void encode_ints(std::span<const Value> values, std::string& out, ChunkStats& st
   }
 }
 
-void encode_strings(std::span<const Value> values, std::string& out) {
+// Whether `s` lies inside `raw` (a parser cut it out of the line), and where.
+bool slice_of(std::string_view s, std::string_view raw, size_t& offset) {
+  if (s.empty() || raw.empty() || s.data() < raw.data() || s.data() + s.size() > raw.data() + raw.size()) {
+    return false;
+  }
+  offset = static_cast<size_t>(s.data() - raw.data());
+  return true;
+}
+
+void encode_strings(std::span<const uint32_t> present_rows, std::span<const Value> values,
+                    std::span<const std::string_view> raws, std::string& out, bool& uses_raw) {
   // A dictionary pays when values repeat: ids replace text.
   std::unordered_map<std::string_view, uint32_t> ids;
   std::vector<std::string_view> dict;
@@ -61,6 +71,23 @@ void encode_strings(std::span<const Value> values, std::string& out) {
     }
     return;
   }
+  size_t slices = 0, offset;
+  if (!raws.empty()) {
+    for (size_t i = 0; i < values.size(); ++i) slices += slice_of(values[i].as_string(), raws[present_rows[i]], offset);
+  }
+  if (slices * 2 > values.size()) {
+    uses_raw = true;
+    out.push_back(2);
+    for (size_t i = 0; i < values.size(); ++i) {
+      bool slice = slice_of(values[i].as_string(), raws[present_rows[i]], offset);
+      put_varint(out, slice ? offset + 1 : 0);
+      put_varint(out, values[i].str_size);
+    }
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (!slice_of(values[i].as_string(), raws[present_rows[i]], offset)) out.append(values[i].str, values[i].str_size);
+    }
+    return;
+  }
   out.push_back(0);
   for (const Value& v : values) put_varint(out, v.str_size);
   for (const Value& v : values) out.append(v.str, v.str_size);
@@ -69,8 +96,9 @@ void encode_strings(std::span<const Value> values, std::string& out) {
 }  // namespace
 
 void encode_chunk(FieldType type, uint32_t rows, std::span<const uint32_t> present_rows, std::span<const Value> values,
-                  std::string& out, ChunkStats& st) {
+                  const RowContext& ctx, std::string& out, ChunkStats& st, bool& uses_raw) {
   st = ChunkStats{};
+  uses_raw = false;
   st.present = static_cast<uint32_t>(values.size());
   if (values.size() == rows) {
     out.push_back(0);
@@ -80,9 +108,24 @@ void encode_chunk(FieldType type, uint32_t rows, std::span<const uint32_t> prese
   }
   switch (type) {
     case FieldType::Int64:
-    case FieldType::Timestamp:
       encode_ints(values, out, st);
       break;
+    case FieldType::Timestamp: {
+      // Against the row's event time, or as a delta chain (receive times, sorted
+      // times), whichever is smaller.
+      size_t start = out.size();
+      out.push_back(0);
+      encode_ints(values, out, st);
+      if (ctx.times.empty()) break;
+      std::string against;
+      against.push_back(1);
+      for (size_t i = 0; i < values.size(); ++i) {
+        uint64_t d = static_cast<uint64_t>(values[i].ts) - static_cast<uint64_t>(ctx.times[present_rows[i]]);
+        put_varint(against, zigzag(static_cast<int64_t>(d)));
+      }
+      if (against.size() < out.size() - start) out.replace(start, std::string::npos, against);
+      break;
+    }
     case FieldType::Float64:
       st.has_minmax = !values.empty();
       st.float_min = values.empty() ? 0 : values[0].f64;
@@ -129,13 +172,13 @@ void encode_chunk(FieldType type, uint32_t rows, std::span<const uint32_t> prese
       break;
     }
     case FieldType::String:
-      encode_strings(values, out);
+      encode_strings(present_rows, values, ctx.raws, out, uses_raw);
       break;
   }
 }
 
-Status decode_chunk(FieldType type, std::string_view bytes, uint32_t rows, std::vector<uint8_t>& present,
-                    std::vector<Value>& values) {
+Status decode_chunk(FieldType type, std::string_view bytes, uint32_t rows, const RowContext& ctx,
+                    std::vector<uint8_t>& present, std::vector<Value>& values) {
   auto bad = [](std::string_view why) { return Status::error(fmt::format("column chunk: {}", why)); };
   ByteReader r(bytes);
   present.assign(rows, 0);
@@ -168,13 +211,17 @@ Status decode_chunk(FieldType type, std::string_view bytes, uint32_t rows, std::
   switch (type) {
     case FieldType::Int64:
     case FieldType::Timestamp: {
+      uint8_t mode = 0;
+      if (type == FieldType::Timestamp && (!r.raw(&mode, 1) || mode > 1)) return bad("bad timestamp encoding");
+      if (mode == 1 && ctx.times.size() != rows) return bad("timestamps need the event times of the block");
       uint64_t prev = 0;
       bool ok = each_present([&](uint32_t i, uint32_t) {
         uint64_t d;
         if (!r.varint(d)) return false;
-        prev += static_cast<uint64_t>(unzigzag(d));
-        values[i] = type == FieldType::Int64 ? Value::int64(static_cast<int64_t>(prev))
-                                             : Value::timestamp(static_cast<int64_t>(prev));
+        uint64_t x = mode == 1 ? static_cast<uint64_t>(ctx.times[i]) + static_cast<uint64_t>(unzigzag(d))
+                               : (prev += static_cast<uint64_t>(unzigzag(d)));
+        values[i] = type == FieldType::Int64 ? Value::int64(static_cast<int64_t>(x))
+                                             : Value::timestamp(static_cast<int64_t>(x));
         return true;
       });
       if (!ok) return bad("truncated integers");
@@ -264,6 +311,32 @@ Status decode_chunk(FieldType type, std::string_view bytes, uint32_t rows, std::
           return true;
         });
         r.p += total;
+      } else if (mode == 2) {
+        if (ctx.raws.size() != rows) return bad("strings need the raw texts of the block");
+        std::vector<std::pair<uint64_t, uint32_t>> refs(n);
+        uint64_t literal = 0;
+        for (auto& [ref, len] : refs) {
+          uint64_t x;
+          if (!r.varint(ref) || !r.varint(x) || x > UINT32_MAX) return bad("truncated string references");
+          len = static_cast<uint32_t>(x);
+          if (ref == 0) literal += x;
+        }
+        if (literal > r.remaining()) return bad("truncated string bytes");
+        const char* text = r.p;
+        bool ok = each_present([&](uint32_t i, uint32_t k) {
+          auto [ref, len] = refs[k];
+          if (ref == 0) {
+            values[i] = Value::string({text, len});
+            text += len;
+            return true;
+          }
+          std::string_view raw = ctx.raws[i];
+          if (ref - 1 > raw.size() || len > raw.size() - (ref - 1)) return false;
+          values[i] = Value::string(raw.substr(ref - 1, len));
+          return true;
+        });
+        if (!ok) return bad("string reference outside its raw text");
+        r.p += literal;
       } else {
         return bad("unknown string encoding");
       }

@@ -3,8 +3,10 @@
 //
 //   u8 presence: 0 every row has a value | 1 a bitmap of (rows + 7) / 8 bytes follows
 //   values of the present rows, by type:
-//     int64, timestamp  zigzag varint of the first, then of each delta (times sorted:
-//                       small deltas; constants: zeros)
+//     int64             zigzag varints of the first value and of each delta
+//                       (constants: zeros)
+//     timestamp         u8 0: as int64 | u8 1: zigzag varint of value - event time of
+//                       its row (a field that repeats the event time costs nothing)
 //     float64           8 bytes each
 //     bool              a bitmap
 //     ip                u8 1: 4 bytes each (all IPv4) | u8 0: 16 bytes each + v4 bitmap
@@ -12,6 +14,10 @@
 //                       (1, 2 or 4), one id per value; chosen for low-cardinality columns
 //                       u8 0 (plain): varint length of every value, then all bytes
 //                       (lengths apart from text: each part compresses better alone)
+//                       u8 2 (raw slices): per value varint (offset in its row's raw
+//                       text + 1, or 0) and varint length, then the bytes of the values
+//                       that are not slices of the raw text: parsers cut most fields
+//                       out of the raw line, which is stored anyway
 //
 // decode_chunk() treats its input as untrusted: any inconsistency is an error.
 #pragma once
@@ -37,14 +43,23 @@ struct ChunkStats {
   IpAddress ip_min, ip_max;
 };
 
+// The event time and raw text of each row of the block, which other columns may be
+// encoded against. Empty spans: not available (for those columns themselves).
+struct RowContext {
+  std::span<const TimeNs> times;
+  std::span<const std::string_view> raws;
+};
+
 // Encodes the values of `rows` rows; `present_rows` (ascending) lists the rows that
-// have one, `values` their values, all of `type`. Appends to `out`, fills `stats`.
+// have one, `values` their values, all of `type`. Appends to `out`, fills `stats`;
+// sets `uses_raw` when decoding will need the raw texts of the rows.
 void encode_chunk(FieldType type, uint32_t rows, std::span<const uint32_t> present_rows, std::span<const Value> values,
-                  std::string& out, ChunkStats& stats);
+                  const RowContext& context, std::string& out, ChunkStats& stats, bool& uses_raw);
 
 // Decodes a chunk of `rows` rows: present[i] tells whether row i has a value,
-// values[i] is it. String values point into `bytes`, which must outlive them.
-Status decode_chunk(FieldType type, std::string_view bytes, uint32_t rows, std::vector<uint8_t>& present,
-                    std::vector<Value>& values);
+// values[i] is it. String values point into `bytes` or the context's raw texts,
+// which must outlive them.
+Status decode_chunk(FieldType type, std::string_view bytes, uint32_t rows, const RowContext& context,
+                    std::vector<uint8_t>& present, std::vector<Value>& values);
 
 }  // namespace vigil::column

@@ -92,9 +92,13 @@ class Builder {
     auto add_tokens = [this](std::string_view text) {
       token_index::for_each_token_hash(text, [this](uint64_t h) { bloom_.add(h); });
     };
+    times_.resize(n);
+    raws_.resize(n);
     for (uint32_t r = 0; r < n; ++r) {
       const EventBatch& batch = *rows[r].batch;
       const Event& e = batch.events()[rows[r].index];
+      times_[r] = e.time;
+      raws_[r] = e.raw;
       push(0, r, Value::timestamp(e.time));
       push(1, r, Value::timestamp(e.receive_time));
       if (e.flags) push(2, r, Value::int64(e.flags));
@@ -104,16 +108,22 @@ class Builder {
       if (!e.parse_error.empty()) push(5, r, Value::string(e.parse_error));
       for (const Field& f : batch.fields(e)) {
         push(column_for(f.id, f.value.type, r), r, f.value);
-        if (f.value.type == FieldType::String) add_tokens(f.value.as_string());
+        if (f.value.type == FieldType::String && !covered_by_raw(f.value.as_string(), e.raw)) {
+          add_tokens(f.value.as_string());
+        }
       }
     }
+    const column::RowContext with_context{times_, raws_};
     const size_t block_index = footer_->blocks.size();
     for (auto& c : columns_) {
       c.meta.chunks.resize(block_index + 1);
       if (c.values.empty()) continue;
       ChunkMeta& chunk = c.meta.chunks[block_index];
       scratch_.clear();
-      column::encode_chunk(c.meta.type, n, c.rows, c.values, scratch_, chunk.stats);
+      // @time and @raw are what the other columns are encoded against.
+      const bool base = c.meta.system == System::Time || c.meta.system == System::Raw;
+      column::encode_chunk(c.meta.type, n, c.rows, c.values, base ? column::RowContext{} : with_context, scratch_,
+                           chunk.stats, chunk.uses_raw);
       chunk.offset = file_.size();
       chunk.raw_bytes = static_cast<uint32_t>(scratch_.size());
       compress_into(file_, scratch_, c.meta.system == System::Raw ? options_.raw_level : options_.column_level);
@@ -168,6 +178,19 @@ class Builder {
   }
 
  private:
+  // A value cut out of the raw text at token boundaries holds only tokens (and
+  // joined pairs) of the raw text, which the index has already.
+  static bool covered_by_raw(std::string_view s, std::string_view raw) {
+    if (s.empty() || s.data() < raw.data() || s.data() + s.size() > raw.data() + raw.size()) return false;
+    const auto* first = reinterpret_cast<const unsigned char*>(s.data());
+    const auto* last = first + s.size() - 1;
+    const auto* raw_begin = reinterpret_cast<const unsigned char*>(raw.data());
+    const auto* raw_end = raw_begin + raw.size();
+    bool start_ok = first == raw_begin || !token_index::is_token_byte(*first) || !token_index::is_token_byte(first[-1]);
+    bool end_ok = last + 1 == raw_end || !token_index::is_token_byte(*last) || !token_index::is_token_byte(last[1]);
+    return start_ok && end_ok;
+  }
+
   void push(uint32_t col, uint32_t row, const Value& v) {
     ColumnBuild& c = columns_[col];
     c.rows.push_back(row);
@@ -252,6 +275,7 @@ class Builder {
         put_varint(out, ch.offset);
         put_varint(out, ch.raw_bytes);
         io::put_fixed32(out, ch.crc);
+        out.push_back(ch.uses_raw ? 1 : 0);
         put_stats(out, c.type, ch.stats);
       }
     }
@@ -264,6 +288,8 @@ class Builder {
   std::vector<uint32_t> dense_;  // (field id, type) -> column of occurrence 0
   std::unordered_map<uint64_t, uint32_t> repeats_;
   token_index::BloomBuilder bloom_;
+  std::vector<TimeNs> times_;
+  std::vector<std::string_view> raws_;
   std::string file_;
   std::string scratch_;
 };
@@ -323,6 +349,8 @@ bool get_stats(ByteReader& r, FieldType type, column::ChunkStats& st) {
       return true;
   }
 }
+
+}  // namespace
 
 Result<std::shared_ptr<const Footer>> decode_footer(std::string_view raw, const Header& h, const fs::path& path) {
   auto f = std::make_shared<Footer>();
@@ -391,9 +419,12 @@ Result<std::shared_ptr<const Footer>> decode_footer(std::string_view raw, const 
       if (!r.varint(bytes)) return corrupt(path, "footer: truncated chunk");
       if (bytes == 0) continue;
       uint64_t off, raw_bytes;
-      if (!r.varint(off) || !r.varint(raw_bytes) || !r.raw(&ch.crc, 4) || !get_stats(r, c.type, ch.stats)) {
+      uint8_t uses_raw;
+      if (!r.varint(off) || !r.varint(raw_bytes) || !r.raw(&ch.crc, 4) || !r.raw(&uses_raw, 1) || uses_raw > 1 ||
+          !get_stats(r, c.type, ch.stats)) {
         return corrupt(path, "footer: truncated chunk");
       }
+      ch.uses_raw = uses_raw;
       ch.crc = io::get_fixed32(reinterpret_cast<const char*>(&ch.crc));
       if (!in_body(off, bytes) || bytes > UINT32_MAX || raw_bytes > kMaxChunkRaw ||
           ch.stats.present > f->blocks[b].rows) {
@@ -408,6 +439,8 @@ Result<std::shared_ptr<const Footer>> decode_footer(std::string_view raw, const 
   if (!r.done()) return corrupt(path, "footer: trailing bytes");
   return std::shared_ptr<const Footer>(std::move(f));
 }
+
+namespace {
 
 Status decompress(std::string_view in, uint32_t raw_bytes, std::string& out, const fs::path& path) {
   out.resize(raw_bytes);
@@ -586,12 +619,12 @@ Result<Info> open(const fs::path& path, uint64_t seq) {
   return info;
 }
 
-Plan::Plan(const ScanRequest& r) : request(r) {
-  for (const auto& t : r.terms) {
+Plan::Plan(ScanRequest r) : request(std::move(r)) {
+  for (const auto& t : request.terms) {
     auto h = token_index::term_hashes(t);
     if (!h.empty()) must_hashes.push_back(std::move(h));
   }
-  for (const auto& c : r.conditions) {
+  for (const auto& c : request.conditions) {
     if (c.op != FieldCondition::Op::StringEq) continue;
     auto h = token_index::term_hashes(c.text);
     if (!h.empty()) must_hashes.push_back(std::move(h));
@@ -626,24 +659,45 @@ Result<bool> scan(const Info& seg, const Plan& plan, const Visit& visit, ScanSta
   std::vector<Decoded> decoded(f.columns.size());
   std::string compressed, bloom;
   std::vector<uint8_t> selected;
+  std::vector<TimeNs> times;
+  std::vector<std::string_view> raws;
+  const int time_index = sys[static_cast<int>(System::Time)];
+  const int raw_index = sys[static_cast<int>(System::Raw)];
 
-  auto load = [&](size_t col, size_t block) -> Status {
+  std::function<Status(size_t, size_t)> load = [&](size_t col, size_t block) -> Status {
     Decoded& d = decoded[col];
     if (d.loaded) return {};
     const ColumnMeta& c = f.columns[col];
     const ChunkMeta& ch = c.chunks[block];
     const uint32_t rows = f.blocks[block].rows;
-    d.loaded = true;
     if (ch.bytes == 0) {
+      d.loaded = true;
       d.present.assign(rows, 0);
       return {};
     }
+    column::RowContext context;
+    if (c.system != System::Time && c.system != System::Raw) {
+      context.times = times;  // the time column is always loaded first
+      if (ch.uses_raw) {
+        if (raw_index < 0) return corrupt(seg.path, "a column refers to the raw text, which is missing");
+        if (Status s = load(static_cast<size_t>(raw_index), block); !s.ok()) return s;
+        context.raws = raws;
+      }
+    }
+    d.loaded = true;
     if (Status s = source.read(ch.offset, ch.bytes, compressed, stats.bytes_read); !s.ok()) return s;
     auto where = [&] { return fmt::format("block {} column {}", block, c.name); };
     if (crc32c::unmask(ch.crc) != crc32c::value(compressed)) return corrupt(seg.path, where() + ": checksum mismatch");
     if (Status s = decompress(compressed, ch.raw_bytes, d.raw, seg.path); !s.ok()) return s;
-    if (Status s = column::decode_chunk(c.type, d.raw, rows, d.present, d.values); !s.ok()) {
+    if (Status s = column::decode_chunk(c.type, d.raw, rows, context, d.present, d.values); !s.ok()) {
       return corrupt(seg.path, where() + ": " + s.message());
+    }
+    if (c.system == System::Time) {
+      times.resize(rows);
+      for (uint32_t r = 0; r < rows; ++r) times[r] = d.present[r] ? d.values[r].ts : 0;
+    } else if (c.system == System::Raw) {
+      raws.resize(rows);
+      for (uint32_t r = 0; r < rows; ++r) raws[r] = d.present[r] ? d.values[r].as_string() : std::string_view();
     }
     return {};
   };
@@ -691,7 +745,7 @@ Result<bool> scan(const Info& seg, const Plan& plan, const Visit& visit, ScanSta
     for (auto& d : decoded) d.loaded = false;
     const uint32_t rows = block.rows;
     stats.rows_read += rows;
-    const size_t time_col = static_cast<size_t>(sys[static_cast<int>(System::Time)]);
+    const size_t time_col = static_cast<size_t>(time_index);
     if (Status s = load(time_col, b); !s.ok()) return s;
     selected.assign(rows, 0);
     uint32_t count = 0;

@@ -64,6 +64,7 @@ struct ChunkMeta {
   uint32_t bytes = 0;  // 0: the column has no value in this block
   uint32_t raw_bytes = 0;
   uint32_t crc = 0;
+  bool uses_raw = false;  // decoding needs the block's raw texts (column_codec.h)
   column::ChunkStats stats;
 };
 
@@ -104,7 +105,7 @@ struct WriteOptions {
   uint32_t block_rows = 16384;
   int column_level = 3;  // zstd levels
   int raw_level = 6;
-  unsigned bloom_bits_per_token = 10;  // ~1% false positives
+  unsigned bloom_bits_per_token = 8;  // ~2% false positives per token; a term has several
 };
 
 // An event to seal: the batch stays alive until write returns.
@@ -128,10 +129,14 @@ Result<Info> open(const std::filesystem::path& path, uint64_t seq);
 // The same from bytes in memory (what open() does after reading; also for fuzzing).
 Result<Info> parse(std::string_view file, const std::filesystem::path& path, uint64_t seq);
 
+// Decodes the (decompressed) footer of a segment with header `h`; for parse() and fuzzing.
+Result<std::shared_ptr<const Footer>> decode_footer(std::string_view raw, const Header& h,
+                                                    const std::filesystem::path& path);
+
 // A ScanRequest prepared once per scan: term hashes computed, names resolved.
 struct Plan {
-  explicit Plan(const ScanRequest& request);
-  const ScanRequest& request;
+  explicit Plan(ScanRequest request);
+  const ScanRequest request;
   std::vector<std::vector<uint64_t>> must_hashes;  // per term / string condition: all must be in a block
 };
 

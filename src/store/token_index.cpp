@@ -18,30 +18,31 @@ inline uint64_t mix(uint64_t h) {
   return h;
 }
 
-inline uint64_t load_folded(const unsigned char* p, size_t n) {
-  uint64_t w = 0;
-  for (size_t i = 0; i < n; ++i) w |= static_cast<uint64_t>(p[i]) << (8 * i);
-  // ASCII upper case to lower in all 8 lanes at once: set bit 5 of bytes in 'A'..'Z'.
-  uint64_t heptets = w & 0x7f7f7f7f7f7f7f7full;
-  uint64_t ge_a = heptets + 0x3f3f3f3f3f3f3f3full;   // high bit set where byte >= 'A'
-  uint64_t gt_z = heptets + 0x2525252525252525ull;   // high bit set where byte > 'Z'
-  uint64_t upper = ge_a & ~gt_z & ~w & 0x8080808080808080ull;
-  return w | (upper >> 2);
+constexpr ByteTables make_tables() {
+  ByteTables t{};
+  for (int c = 0; c < 256; ++c) {
+    bool token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c >= 0x80;
+    bool joiner = c == '.' || c == ':' || c == '-' || c == '/' || c == '@' || c == '\\';
+    t.cls[c] = token ? 2 : joiner ? 1 : 0;
+    t.lower[c] = static_cast<uint8_t>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  }
+  return t;
+}
+
+// Maps a hash onto [0, nbits) without a power-of-two size (Lemire's multiply-shift).
+inline uint64_t bit_of(uint64_t h, uint64_t nbits) {
+  __extension__ using u128 = unsigned __int128;
+  return static_cast<uint64_t>((static_cast<u128>(h) * nbits) >> 64);
 }
 
 }  // namespace
 
+const ByteTables kByteTables = make_tables();
+
 uint64_t hash_token(std::string_view token) {
-  const auto* p = reinterpret_cast<const unsigned char*>(token.data());
-  size_t n = token.size();
-  uint64_t h = n * kMul;
-  while (n >= 8) {  // 8 bytes per step: tokens are short, so this loop runs 1-3 times
-    h = mix(h ^ load_folded(p, 8));
-    p += 8;
-    n -= 8;
-  }
-  if (n) h = mix(h ^ load_folded(p, n));
-  return mix(h + kMul);
+  uint64_t h = kHashSeed;
+  for (unsigned char c : token) h = hash_step(h, kByteTables.lower[c]);
+  return hash_finish(h, token.size());
 }
 
 uint64_t hash_pair(uint64_t left, unsigned char joiner, uint64_t right) {
@@ -75,16 +76,16 @@ void BloomBuilder::grow() {
 
 void BloomBuilder::finish(std::string& out, unsigned bits_per_key) {
   uint64_t want_bits = std::max<uint64_t>(64, count_ * bits_per_key);
-  uint64_t words = std::bit_ceil((want_bits + 63) / 64);
+  uint64_t words = (want_bits + 63) / 64;
   // k = bits_per_key * ln 2 probes minimise false positives.
   unsigned probes = std::clamp<unsigned>(bits_per_key * 69 / 100, 1, 16);
   std::vector<uint64_t> bits(words, 0);
-  const uint64_t mask = words * 64 - 1;
+  const uint64_t nbits = words * 64;
   for (uint64_t h : slots_) {
     if (h == 0) continue;
     uint64_t delta = (h >> 32) | (h << 32) | 1;
     for (unsigned i = 0; i < probes; ++i) {
-      uint64_t bit = h & mask;
+      uint64_t bit = bit_of(h, nbits);
       bits[bit >> 6] |= uint64_t{1} << (bit & 63);
       h += delta;
     }
@@ -100,13 +101,13 @@ bool bloom_may_contain(std::string_view filter, uint64_t h) {
   if (filter.size() < 9) return true;
   unsigned probes = static_cast<unsigned char>(filter[0]);
   uint64_t words = (filter.size() - 1) / 8;
-  if (probes == 0 || probes > 16 || !std::has_single_bit(words) || (filter.size() - 1) % 8 != 0) return true;
+  if (probes == 0 || probes > 16 || words == 0 || (filter.size() - 1) % 8 != 0) return true;
   h |= 1;  // as BloomBuilder::add stored it
   const auto* data = reinterpret_cast<const unsigned char*>(filter.data() + 1);
-  const uint64_t mask = words * 64 - 1;
+  const uint64_t nbits = words * 64;
   uint64_t delta = (h >> 32) | (h << 32) | 1;
   for (unsigned i = 0; i < probes; ++i) {
-    uint64_t bit = h & mask;
+    uint64_t bit = bit_of(h, nbits);
     if (!(data[bit >> 3] & (1u << (bit & 7)))) return false;
     h += delta;
   }

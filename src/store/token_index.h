@@ -28,7 +28,7 @@ void for_each_token_hash(std::string_view text, Add&& add);
 std::vector<uint64_t> term_hashes(std::string_view term);
 
 // A Bloom filter of token hashes: build once per block, probe while planning.
-// Bytes: u8 probes, then a power-of-two number of 64-bit words, little-endian.
+// Bytes: u8 probes, then the bit array as 64-bit little-endian words.
 class BloomBuilder {
  public:
   BloomBuilder() { clear(); }
@@ -62,11 +62,26 @@ bool bloom_may_contain(std::string_view filter, uint64_t h);
 
 // --- implementation of the template ---
 
-inline bool is_token_byte(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c >= 0x80;
-}
-inline bool is_joiner(unsigned char c) {
-  return c == '.' || c == ':' || c == '-' || c == '/' || c == '@' || c == '\\';
+// Byte classes: 0 separator, 1 joiner (. : - / @ \), 2 token byte; and the byte
+// folded to lower case. Tables keep the per-byte loop branch-light.
+struct ByteTables {
+  uint8_t cls[256];
+  uint8_t lower[256];
+};
+extern const ByteTables kByteTables;
+
+inline bool is_token_byte(unsigned char c) { return kByteTables.cls[c] == 2; }
+inline bool is_joiner(unsigned char c) { return kByteTables.cls[c] == 1; }
+
+// Token hash, step by step: start, one folded byte at a time, finish.
+constexpr uint64_t kHashSeed = 0xcbf29ce484222325ull;
+inline uint64_t hash_step(uint64_t h, unsigned char folded) { return (h ^ folded) * 0x100000001b3ull; }
+inline uint64_t hash_finish(uint64_t h, size_t len) {
+  h ^= len * 0x9E3779B97F4A7C15ull;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  return h;
 }
 uint64_t hash_pair(uint64_t left, unsigned char joiner, uint64_t right);
 
@@ -78,17 +93,21 @@ void for_each_token_hash(std::string_view text, Add&& add) {
   bool have_prev = false;  // the previous token ended right before a single joiner
   unsigned char joiner = 0;
   while (p < end) {
-    if (!is_token_byte(*p)) {
+    if (kByteTables.cls[*p] != 2) {
       ++p;
       continue;
     }
     const auto* start = p;
-    while (p < end && is_token_byte(*p)) ++p;
-    uint64_t h = hash_token({reinterpret_cast<const char*>(start), static_cast<size_t>(p - start)});
+    uint64_t h = kHashSeed;
+    do {  // one pass: classify, fold and hash each byte
+      h = hash_step(h, kByteTables.lower[*p]);
+      ++p;
+    } while (p < end && kByteTables.cls[*p] == 2);
+    h = hash_finish(h, static_cast<size_t>(p - start));
     add(h);
     if (have_prev) add(hash_pair(prev, joiner, h));
     // A pair forms when exactly one joiner separates this token from the next.
-    have_prev = p + 1 < end && is_joiner(*p) && is_token_byte(p[1]);
+    have_prev = p + 1 < end && kByteTables.cls[*p] == 1 && kByteTables.cls[p[1]] == 2;
     if (have_prev) {
       joiner = *p;
       prev = h;
