@@ -99,6 +99,7 @@ class Builder {
       const Event& e = batch.events()[rows[r].index];
       times_[r] = e.time;
       raws_[r] = e.raw;
+      block.raw_text_bytes += e.raw.size();
       push(0, r, Value::timestamp(e.time));
       push(1, r, Value::timestamp(e.receive_time));
       if (e.flags) push(2, r, Value::int64(e.flags));
@@ -257,6 +258,7 @@ class Builder {
     put_varint(out, f.blocks.size());
     for (const auto& b : f.blocks) {
       put_varint(out, b.rows);
+      put_varint(out, b.raw_text_bytes);
       put_varint(out, zigzag(b.min_time));
       put_varint(out, zigzag(b.max_time));
       put_varint(out, b.bloom_offset);
@@ -368,7 +370,7 @@ Result<std::shared_ptr<const Footer>> decode_footer(std::string_view raw, const 
   f->blocks.resize(nblocks);
   for (auto& b : f->blocks) {
     uint64_t rows, lo, hi, off, len;
-    if (!r.varint(rows) || !r.varint(lo) || !r.varint(hi) || !r.varint(off) || !r.varint(len) ||
+    if (!r.varint(rows) || !r.varint(b.raw_text_bytes) || !r.varint(lo) || !r.varint(hi) || !r.varint(off) || !r.varint(len) ||
         !r.raw(&b.bloom_crc, 4)) {
       return corrupt(path, "footer: truncated block");
     }

@@ -10,8 +10,8 @@
 //   blocks of up to block_rows events, each as
 //     one zstd frame per column that has values in the block (column_codec.h), and
 //     the block's token Bloom filter (token_index.h), uncompressed
-//   footer (zstd): the partition name; per block its rows, time range and filter
-//     location; per column its name, type, occurrence (the n-th value of a field
+//   footer (zstd): the partition name; per block its rows, raw text bytes, time
+//     range and filter location; per column its name, type, occurrence (the n-th value of a field
 //     repeated in one event) and per block the chunk's location, size, checksum,
 //     present count and min/max.
 //
@@ -79,6 +79,7 @@ struct ColumnMeta {
 
 struct BlockMeta {
   uint32_t rows = 0;
+  uint64_t raw_text_bytes = 0;  // sum of the events' raw text lengths, for ratios
   TimeNs min_time = 0, max_time = 0;
   uint64_t bloom_offset = 0;
   uint32_t bloom_bytes = 0;
