@@ -73,7 +73,8 @@ struct HoldFlags {
 
 void add_hold_add(CLI::App& hold, int& exit_code) {
   auto f = std::make_shared<HoldFlags>();
-  auto* cmd = hold.add_subcommand("add", "Place a legal hold: keep a tenant's partitions of a time range past retention");
+  auto* cmd =
+      hold.add_subcommand("add", "Place a legal hold: keep a tenant's partitions of a time range past retention");
   cmd->add_option("--data", f->data, "data directory (default ./vigil-data)");
   cmd->add_option("--id", f->id, "unique id, e.g. a case number (A-Z a-z 0-9 . _ : -)")->required();
   cmd->add_option("--tenant", f->tenant, "tenant, or a glob ('*' for every tenant)")->required();
@@ -123,7 +124,9 @@ void add_hold_list(CLI::App& hold, int& exit_code) {
   auto f = std::make_shared<HoldFlags>();
   auto* cmd = hold.add_subcommand("list", "List legal holds");
   cmd->add_option("--data", f->data, "data directory (default ./vigil-data)");
-  cmd->add_option("--format", f->format, "table or json")->check(CLI::IsMember({"table", "json"}))->capture_default_str();
+  cmd->add_option("--format", f->format, "table or json")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
   cmd->callback([f, &exit_code] {
     auto holds = load_holds(f->data);
     if (!holds.ok()) return fail("hold list", holds.error(), exit_code);
@@ -158,10 +161,8 @@ std::string plan_json(const RetentionPlan& plan, size_t partitions, TimeNs now) 
     for (const auto& id : h.hold_ids) ids.push_back(json::string(id));
     held.push_back(json::object{{"partition", h.partition.name()}, {"policy", h.policy}, {"holds", std::move(ids)}});
   }
-  json::object o{{"now", format_rfc3339(now)},
-                 {"partitions", partitions},
-                 {"drop", std::move(drop)},
-                 {"held", std::move(held)}};
+  json::object o{
+      {"now", format_rfc3339(now)}, {"partitions", partitions}, {"drop", std::move(drop)}, {"held", std::move(held)}};
   return json::serialize(o) + "\n";
 }
 
@@ -179,12 +180,15 @@ void add_store_retention_commands(CLI::App& store_group, int& exit_code, Partiti
   auto* group = store_group.add_subcommand("retention", "Retention policies");
   group->require_subcommand(1);
   auto f = std::make_shared<PlanFlags>();
-  auto* cmd = group->add_subcommand("plan", "Show which partitions retention would drop now, and why (changes nothing)");
+  auto* cmd =
+      group->add_subcommand("plan", "Show which partitions retention would drop now, and why (changes nothing)");
   cmd->add_option("--data", f->data, "data directory (default ./vigil-data)");
   cmd->add_option("--config", f->config, "YAML file with a 'retention:' section (the server's config file)")
       ->required();
   cmd->add_option("--now", f->now, std::string("plan as of this time instead of now: ") + kTimeHelp);
-  cmd->add_option("--format", f->format, "table or json")->check(CLI::IsMember({"table", "json"}))->capture_default_str();
+  cmd->add_option("--format", f->format, "table or json")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
   cmd->callback([f, &exit_code, list_partitions] {
     TimeNs now = now_ns();
     if (!f->now.empty()) {

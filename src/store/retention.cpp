@@ -60,15 +60,15 @@ std::string shown(const YAML::Node& node) {
 }
 
 Status check_keys(const YAML::Node& node, const std::string& path, const std::vector<std::string_view>& allowed) {
-  if (!node.IsMap()) return Status::error(fmt::format("{}: expected a mapping, got {}", where(path, node), shown(node)));
+  if (!node.IsMap())
+    return Status::error(fmt::format("{}: expected a mapping, got {}", where(path, node), shown(node)));
   for (const auto& kv : node) {
     std::string key = kv.first.Scalar();
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      return Status::error(fmt::format("unknown key '{}.{}'{} (expected one of: {})", path, key,
-                                       kv.first.Mark().line >= 0
-                                           ? fmt::format(" at line {}", kv.first.Mark().line + 1)
-                                           : std::string(),
-                                       fmt::join(allowed, ", ")));
+      return Status::error(
+          fmt::format("unknown key '{}.{}'{} (expected one of: {})", path, key,
+                      kv.first.Mark().line >= 0 ? fmt::format(" at line {}", kv.first.Mark().line + 1) : std::string(),
+                      fmt::join(allowed, ", ")));
     }
   }
   return {};
@@ -186,7 +186,8 @@ Result<RetentionPolicy> read_policy(const YAML::Node& node, const std::string& p
         "that applies to everything",
         where(path, node), p.name));
   const YAML::Node days = node["days"];
-  if (!days) return Status::error(fmt::format("{}: policy '{}' needs 'days' (0 = keep forever)", where(path, node), p.name));
+  if (!days)
+    return Status::error(fmt::format("{}: policy '{}' needs 'days' (0 = keep forever)", where(path, node), p.name));
   if (Status s = read_days(days, path + ".days", p.days); !s.ok()) return s;
   return p;
 }
@@ -292,7 +293,9 @@ bool RetentionPolicy::matches(const PartitionKey& k) const {
 
 int RetentionPolicy::specificity() const {
   return (tenants.empty() ? 0 : 1) + (inputs.empty() ? 0 : 1) +
-         (!class_uids.empty() ? 2 : !category_uids.empty() ? 1 : 0);
+         (!class_uids.empty()      ? 2
+          : !category_uids.empty() ? 1
+                                   : 0);
 }
 
 Result<RetentionConfig> parse_retention(const YAML::Node& node) {
@@ -314,9 +317,8 @@ Result<RetentionConfig> parse_retention(const YAML::Node& node) {
         auto p = read_policy(policies[i], path);
         if (!p.ok()) return p.status();
         if (!names.insert(p->name).second)
-          return Status::error(
-              fmt::format("{}: a policy named '{}' comes earlier; names must be unique", where(path, policies[i]),
-                          p->name));
+          return Status::error(fmt::format("{}: a policy named '{}' comes earlier; names must be unique",
+                                           where(path, policies[i]), p->name));
         c.policies.push_back(std::move(*p));
       }
     }
@@ -436,7 +438,8 @@ Result<std::vector<LegalHold>> parse_holds(std::string_view text, const std::fil
   if (!v.is_object()) return bad("expected a JSON object with \"version\" and \"holds\"");
   const json::object& o = v.as_object();
   const json::value* version = o.if_contains("version");
-  if (!version || !version->is_int64() || version->as_int64() != 1) return bad("missing or unknown \"version\" (expected 1)");
+  if (!version || !version->is_int64() || version->as_int64() != 1)
+    return bad("missing or unknown \"version\" (expected 1)");
   const json::value* list = o.if_contains("holds");
   if (!list || !list->is_array()) return bad("missing \"holds\" array");
   std::vector<LegalHold> holds;
@@ -477,8 +480,8 @@ Status add_hold(const std::filesystem::path& dir, const LegalHold& hold) {
   if (!holds.ok()) return holds.status();
   for (const auto& h : *holds) {
     if (h.id == hold.id)
-      return Status::error(fmt::format("a hold with id '{}' exists already (tenant {}, reason: {})", h.id, h.tenant,
-                                       h.reason));
+      return Status::error(
+          fmt::format("a hold with id '{}' exists already (tenant {}, reason: {})", h.id, h.tenant, h.reason));
   }
   holds->push_back(hold);
   return write_holds(dir, *holds);

@@ -68,11 +68,11 @@ namespace vigil {
 
 struct RetentionPolicy {
   std::string name;
-  std::vector<std::string> tenants;     // globs; empty = every tenant
-  std::vector<int64_t> class_uids;      // empty = every class
-  std::vector<int64_t> category_uids;   // empty = every category
-  std::vector<std::string> inputs;      // globs; empty = every input
-  int64_t days = 0;                     // 0 = keep forever
+  std::vector<std::string> tenants;    // globs; empty = every tenant
+  std::vector<int64_t> class_uids;     // empty = every class
+  std::vector<int64_t> category_uids;  // empty = every category
+  std::vector<std::string> inputs;     // globs; empty = every input
+  int64_t days = 0;                    // 0 = keep forever
 
   bool matches(const PartitionKey& p) const;
   // The precedence rank described above: tenants 1, inputs 1, classes 2 or categories 1.
@@ -112,10 +112,10 @@ bool glob_match(std::string_view pattern, std::string_view text);
 // ---- Legal holds ----
 
 struct LegalHold {
-  std::string id;          // [A-Za-z0-9._:-], 1..128 characters, unique in the data directory
-  std::string reason;      // required
-  std::string tenant;      // glob; "*" holds every tenant
-  TimeNs from = 0, to = 0; // event-time range, inclusive
+  std::string id;           // [A-Za-z0-9._:-], 1..128 characters, unique in the data directory
+  std::string reason;       // required
+  std::string tenant;       // glob; "*" holds every tenant
+  TimeNs from = 0, to = 0;  // event-time range, inclusive
   TimeNs created = 0;
   std::string created_by;
 
@@ -146,6 +146,8 @@ Result<LegalHold> remove_hold(const std::filesystem::path& dir, std::string_view
 // Exclusive flock(2) on <dir>/legal-holds.lock, blocking until it is free. add_hold and
 // remove_hold take it; a retention pass should hold it from load_holds() until its drops
 // are done, so that a hold added concurrently either is seen or waits for the pass.
+// Not re-entrant: a thread holding it must not call add_hold or remove_hold (flock
+// locks of two descriptors conflict even within one process).
 class HoldsLock {
  public:
   static Result<std::unique_ptr<HoldsLock>> acquire(const std::filesystem::path& dir);

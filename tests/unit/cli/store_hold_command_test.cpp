@@ -63,17 +63,19 @@ TEST(StoreHoldCommand, AddListRemove) {
   TempDir dir;
   const std::string data = dir.path.string();
   CliRun add = run({"hold", "add", "--data", data, "--id", "case-1", "--tenant", "acme", "--from", "2026-10-01", "--to",
-                 "2026-11-30T23:59:59Z", "--reason", "counsel request", "--by", "alice"});
+                    "2026-11-30T23:59:59Z", "--reason", "counsel request", "--by", "alice"});
   EXPECT_EQ(add.exit_code, 0) << add.err;
-  EXPECT_EQ(add.out, "hold case-1 placed: tenant acme, events from 2026-10-01T00:00:00.000Z to 2026-11-30T23:59:59.000Z\n");
+  EXPECT_EQ(add.out,
+            "hold case-1 placed: tenant acme, events from 2026-10-01T00:00:00.000Z to 2026-11-30T23:59:59.000Z\n");
 
   CliRun dup = run({"hold", "add", "--data", data, "--id", "case-1", "--tenant", "*", "--from", "-7d", "--to", "now",
-                 "--reason", "again"});
+                    "--reason", "again"});
   EXPECT_EQ(dup.exit_code, 1);
-  EXPECT_EQ(dup.err, "vigil store hold add: a hold with id 'case-1' exists already (tenant acme, reason: counsel request)\n");
+  EXPECT_EQ(dup.err,
+            "vigil store hold add: a hold with id 'case-1' exists already (tenant acme, reason: counsel request)\n");
 
-  CliRun bad_time = run({"hold", "add", "--data", data, "--id", "case-2", "--tenant", "*", "--from", "last week", "--to",
-                      "now", "--reason", "x"});
+  CliRun bad_time = run({"hold", "add", "--data", data, "--id", "case-2", "--tenant", "*", "--from", "last week",
+                         "--to", "now", "--reason", "x"});
   EXPECT_EQ(bad_time.exit_code, 1);
   EXPECT_EQ(bad_time.err,
             "vigil store hold add: bad time 'last week' for --from: use RFC 3339 (2026-11-22T06:00:00Z, 2026-11-22) or "
@@ -103,8 +105,8 @@ TEST(StoreHoldCommand, AddListRemove) {
   EXPECT_EQ(rm.out, "hold case-1 removed (tenant acme, reason: counsel request)\n");
   CliRun rm2 = run({"hold", "remove", "--data", data, "--id", "case-1"});
   EXPECT_EQ(rm2.exit_code, 1);
-  EXPECT_EQ(rm2.err, "vigil store hold remove: no hold with id 'case-1' in " + (dir.path / "legal-holds.json").string() +
-                         "\n");
+  EXPECT_EQ(rm2.err,
+            "vigil store hold remove: no hold with id 'case-1' in " + (dir.path / "legal-holds.json").string() + "\n");
   CliRun empty = run({"hold", "list", "--data", data});
   EXPECT_EQ(empty.out, "no legal holds in " + data + "\n");
 
@@ -116,8 +118,9 @@ TEST(StoreHoldCommand, RetentionPlan) {
   TempDir dir;
   const std::string data = dir.path.string();
   const fs::path config = dir.path / "vigil.yaml";
-  const std::string good = "data: /x\nretention:\n  default_days: 365\n  policies:\n"
-                           "    - name: network flows\n      categories: [network]\n      days: 30\n";
+  const std::string good =
+      "data: /x\nretention:\n  default_days: 365\n  policies:\n"
+      "    - name: network flows\n      categories: [network]\n      days: 30\n";
   std::ofstream(config) << good;
   g_partitions = {*PartitionKey::parse("acme/2026-09-01/4001/http"), *PartitionKey::parse("acme/2026-09-02/4001/http"),
                   *PartitionKey::parse("acme/2026-11-01/4001/http"), *PartitionKey::parse("acme/2026-09-01/3002/http")};
@@ -125,7 +128,8 @@ TEST(StoreHoldCommand, RetentionPlan) {
                  "2026-09-02", "--reason", "r"})
                 .exit_code,
             0);
-  CliRun plan = run({"retention", "plan", "--data", data, "--config", config.string(), "--now", "2026-11-22T12:00:00Z"});
+  CliRun plan =
+      run({"retention", "plan", "--data", data, "--config", config.string(), "--now", "2026-11-22T12:00:00Z"});
   EXPECT_EQ(plan.exit_code, 0) << plan.err;
   EXPECT_EQ(plan.out,
             "ACTION  PARTITION                  POLICY                  HELD BY\n"
@@ -134,7 +138,7 @@ TEST(StoreHoldCommand, RetentionPlan) {
             "4 partitions as of 2026-11-22T12:00:00.000Z: 1 to drop, 1 past retention but held, 2 kept\n");
 
   CliRun json = run({"retention", "plan", "--data", data, "--config", config.string(), "--now", "2026-11-22T12:00:00Z",
-                  "--format", "json"});
+                     "--format", "json"});
   EXPECT_EQ(json.out,
             R"({"now":"2026-11-22T12:00:00.000Z","partitions":4,"drop":[{"partition":"acme/2026-09-01/4001/http",)"
             R"("policy":"network flows: 30 days"}],"held":[{"partition":"acme/2026-09-02/4001/http",)"

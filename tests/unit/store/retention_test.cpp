@@ -389,8 +389,7 @@ TEST(Retention, UnknownClassOrCategoryListsTheValidOnes) {
   EXPECT_EQ(parse_error("retention:\n  policies:\n    - name: a\n      categories: [net]\n      days: 1\n"),
             "retention.policies[0].categories (line 4): unknown category 'net'; use a category_uid number or one "
             "of: system (1), findings (2), iam (3), network (4), discovery (5), application (6)");
-  EXPECT_EQ(parse_error("retention:\n  policies:\n    - name: a\n      classes: [-3]\n      days: 1\n")
-                .substr(0, 58),
+  EXPECT_EQ(parse_error("retention:\n  policies:\n    - name: a\n      classes: [-3]\n      days: 1\n").substr(0, 58),
             "retention.policies[0].classes (line 4): unknown class '-3'");
 }
 
