@@ -100,7 +100,9 @@ std::optional<TimeNs> parse_rfc3339(std::string_view s) {
   }
   int64_t days = days_from_civil(year, static_cast<unsigned>(mon), static_cast<unsigned>(day));
   int64_t secs = days * 86400 + hh * 3600 + mm * 60 + ss - offset_s;
-  return secs * kNsPerSec + frac_ns;
+  TimeNs t;  // years outside 1677..2262 do not fit int64 nanoseconds
+  if (__builtin_mul_overflow(secs, kNsPerSec, &t) || __builtin_add_overflow(t, frac_ns, &t)) return std::nullopt;
+  return t;
 }
 
 std::optional<TimeNs> parse_time_arg(std::string_view s, TimeNs now) {
@@ -122,8 +124,11 @@ std::optional<TimeNs> parse_time_arg(std::string_view s, TimeNs now) {
     else if (unit == "d") mult = 86400;
     else if (unit == "w") mult = 7 * 86400;
     else return std::nullopt;
-    int64_t delta = n * mult * kNsPerSec;
-    return s[0] == '-' ? now - delta : now + delta;
+    TimeNs delta, t;
+    if (__builtin_mul_overflow(n * mult, kNsPerSec, &delta)) return std::nullopt;
+    if (s[0] == '-' ? __builtin_sub_overflow(now, delta, &t) : __builtin_add_overflow(now, delta, &t))
+      return std::nullopt;
+    return t;
   }
   return parse_rfc3339(s);
 }

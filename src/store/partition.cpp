@@ -20,7 +20,8 @@ bool parse_number(std::string_view s, T& out) {
 
 }  // namespace
 
-int64_t day_of(TimeNs t) { return t >= 0 ? t / kNsPerDay : (t - kNsPerDay + 1) / kNsPerDay; }
+// Floor division that cannot overflow, even for kMinTime.
+int64_t day_of(TimeNs t) { return t / kNsPerDay - (t % kNsPerDay < 0 ? 1 : 0); }
 
 TimeNs PartitionKey::day_start() const { return day * kNsPerDay; }
 TimeNs PartitionKey::day_end() const { return day * kNsPerDay + (kNsPerDay - 1); }

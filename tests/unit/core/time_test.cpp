@@ -31,6 +31,19 @@ TEST(Time, Relative) {
   EXPECT_FALSE(parse_time_arg("-", now));
 }
 
+TEST(Time, OutOfRangeIsRejectedNotWrapped) {
+  // int64 nanoseconds span 1677-09-21 .. 2262-04-11; beyond that there is no TimeNs.
+  EXPECT_FALSE(parse_rfc3339("0001-01-01T00:00:00Z"));
+  EXPECT_FALSE(parse_rfc3339("9999-12-31"));
+  EXPECT_FALSE(parse_rfc3339("2262-04-12"));
+  EXPECT_TRUE(parse_rfc3339("2262-04-11"));
+  EXPECT_TRUE(parse_rfc3339("1677-09-22"));
+  TimeNs now = *parse_rfc3339("2026-11-22T12:00:00Z");
+  EXPECT_FALSE(parse_time_arg("-999999999w", now));
+  EXPECT_FALSE(parse_time_arg("+999999999w", now));
+  EXPECT_TRUE(parse_time_arg("-1000w", now));
+}
+
 TEST(Time, CivilDays) {
   for (int64_t d = -800000; d < 800000; d += 997) {
     int64_t y;
