@@ -29,7 +29,8 @@ int run_pubkey(const std::string& data, const std::string& out) {
   }
   if (out.empty()) {
     std::fwrite(pem.data(), 1, pem.size(), stdout);
-  } else if (Status s = io::write_file_atomic(out, pem); !s.ok()) {
+  } else if (Status s = io::write_file_atomic(std::filesystem::absolute(out), pem); !s.ok()) {
+    // (absolute: a bare file name has no parent directory for write_file_atomic to fsync)
     std::fprintf(stderr, "vigil store pubkey: %s\n", s.message().c_str());
     return 1;
   } else {

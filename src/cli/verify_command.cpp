@@ -105,7 +105,7 @@ void add_verify_command(CLI::App& app, int& exit_code) {
       "    Entries appended after the last head you recorded are only as trustworthy as the machine.\n"
       "\n"
       "Reads only; safe beside a running server. Exit status: 0 intact, 1 problems found, 2 the check could\n"
-      "not run (no such directory, unreadable --pubkey, bad arguments).\n"
+      "not run (no such directory, unreadable --pubkey, a bad --expect-head).\n"
       "Examples:\n"
       "  vigil verify --data /var/lib/vigil --pubkey /mnt/offsite/vigil-manifest.pub\n"
       "  vigil verify --data /var/lib/vigil --expect-head 3f1c...e9 --format json");

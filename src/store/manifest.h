@@ -215,9 +215,14 @@ struct VerifyReport {
 };
 
 // Errors (not problems) only when the check cannot run: no such directory, an unreadable
-// --pubkey file. Reads only; safe beside a running server.
+// --pubkey file. Reads only; safe beside a running server. Logs progress every few seconds.
 Result<VerifyReport> verify(const std::filesystem::path& dir, const VerifyOptions& options);
 Result<VerifyReport> verify(const std::filesystem::path& dir, const std::optional<std::filesystem::path>& pubkey_pem_file);
+
+// The chain checks of verify() on chain.log bytes alone (no segments, no files): for the
+// fuzz target and tools. Errors only for a key that is not an Ed25519 public key PEM.
+Result<VerifyReport> verify_chain(std::string_view chain_bytes, std::string_view trusted_public_pem,
+                                  const std::optional<Digest>& expect_head = std::nullopt);
 
 // "SHA256:<hex of sha256(raw 32-byte key)>" of a PEM public key, or an error.
 Result<std::string> key_fingerprint(std::string_view public_pem);

@@ -544,6 +544,20 @@ Result<std::string> key_fingerprint(std::string_view public_pem) {
   return k->fingerprint();
 }
 
+Result<VerifyReport> verify_chain(std::string_view chain_bytes, std::string_view trusted_public_pem,
+                                  const std::optional<Digest>& expect_head) {
+  auto k = ed25519::Key::from_public_pem(trusted_public_pem, "the trusted key");
+  if (!k.ok()) return k.status();
+  Keys keys;
+  keys.trusted = NamedKey{*k, fmt::format("the trusted key ({})", k->fingerprint())};
+  VerifyReport rep;
+  rep.key_fingerprint = k->fingerprint();
+  VerifyOptions opt;
+  opt.expect_head = expect_head;
+  analyze_chain(chain_bytes, keys, opt, rep);
+  return rep;
+}
+
 Result<VerifyReport> verify(const fs::path& dir, const VerifyOptions& options) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return Status::error("no data directory " + dir.string());
