@@ -23,10 +23,20 @@ namespace fs = std::filesystem;
 
 // ---------------------------------------------------------------- digests
 
+namespace {
+
+// Fetched once: OpenSSL 3 looks an implicitly named algorithm up (under a lock) on every use.
+const EVP_MD* sha256_md() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md ? md : EVP_sha256();
+}
+
+}  // namespace
+
 Digest sha256(std::string_view bytes) {
   Digest d{};
   unsigned int n = 0;
-  EVP_Digest(bytes.data(), bytes.size(), d.data(), &n, EVP_sha256(), nullptr);
+  EVP_Digest(bytes.data(), bytes.size(), d.data(), &n, sha256_md(), nullptr);
   return d;
 }
 
@@ -62,7 +72,7 @@ Result<Digest> sha256_file(const fs::path& path, uint64_t* size, const std::func
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return io::os_error("cannot open", path, errno);
   std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), sha256_md(), nullptr) != 1) {
     ::close(fd);
     return Status::error("cannot start SHA-256 (OpenSSL)");
   }

@@ -50,6 +50,10 @@
 #include "core/status.h"
 #include "core/time.h"
 
+namespace vigil::ed25519 {
+class Key;  // store/ed25519.h
+}
+
 namespace vigil::manifest {
 
 using Digest = std::array<uint8_t, 32>;
@@ -219,10 +223,10 @@ struct VerifyReport {
 Result<VerifyReport> verify(const std::filesystem::path& dir, const VerifyOptions& options);
 Result<VerifyReport> verify(const std::filesystem::path& dir, const std::optional<std::filesystem::path>& pubkey_pem_file);
 
-// The chain checks of verify() on chain.log bytes alone (no segments, no files): for the
-// fuzz target and tools. Errors only for a key that is not an Ed25519 public key PEM.
-Result<VerifyReport> verify_chain(std::string_view chain_bytes, std::string_view trusted_public_pem,
-                                  const std::optional<Digest>& expect_head = std::nullopt);
+// The chain checks of verify() on chain.log bytes alone (no segments, no files, a parsed
+// key): for the fuzz target and tools.
+VerifyReport verify_chain(std::string_view chain_bytes, const ed25519::Key& trusted,
+                          const std::optional<Digest>& expect_head = std::nullopt);
 
 // "SHA256:<hex of sha256(raw 32-byte key)>" of a PEM public key, or an error.
 Result<std::string> key_fingerprint(std::string_view public_pem);

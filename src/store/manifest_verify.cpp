@@ -544,14 +544,12 @@ Result<std::string> key_fingerprint(std::string_view public_pem) {
   return k->fingerprint();
 }
 
-Result<VerifyReport> verify_chain(std::string_view chain_bytes, std::string_view trusted_public_pem,
-                                  const std::optional<Digest>& expect_head) {
-  auto k = ed25519::Key::from_public_pem(trusted_public_pem, "the trusted key");
-  if (!k.ok()) return k.status();
+VerifyReport verify_chain(std::string_view chain_bytes, const ed25519::Key& trusted,
+                          const std::optional<Digest>& expect_head) {
   Keys keys;
-  keys.trusted = NamedKey{*k, fmt::format("the trusted key ({})", k->fingerprint())};
+  keys.trusted = NamedKey{trusted, fmt::format("the trusted key ({})", trusted.fingerprint())};
   VerifyReport rep;
-  rep.key_fingerprint = k->fingerprint();
+  rep.key_fingerprint = trusted.fingerprint();
   VerifyOptions opt;
   opt.expect_head = expect_head;
   analyze_chain(chain_bytes, keys, opt, rep);
