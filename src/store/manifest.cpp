@@ -438,7 +438,6 @@ Result<std::unique_ptr<Manifest>> Manifest::open(const fs::path& dir, bool read_
     bool made_manifest = false, made_keys = false;
     if (Status s = make_dir(dir / "manifest", made_manifest); !s.ok()) return s;
     if (Status s = make_dir(dir / "keys", made_keys); !s.ok()) return s;
-    if (::chmod((dir / "keys").c_str(), 0700) != 0) return io::os_error("cannot chmod", dir / "keys", errno);
     if (made_manifest || made_keys) {
       if (Status s = io::sync_dir(dir); !s.ok()) return s;
     }

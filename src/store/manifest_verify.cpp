@@ -132,7 +132,9 @@ Chain analyze_chain(std::string_view data, const Keys& keys, const VerifyOptions
         "store cuts it when it next opens the directory)",
         chain_name, f.torn_bytes, f.valid_bytes));
   }
-  if (opt.expect_head) {
+  if (opt.expect_head && *opt.expect_head == Digest{}) {
+    rep.notes.push_back("the expected head is that of an empty chain: every chain starts there");
+  } else if (opt.expect_head) {
     bool found = false;
     for (size_t i = 0; i < f.frames.size() && !found; ++i) {
       if (sha256(f.frames[i].payload) != *opt.expect_head) continue;
@@ -300,13 +302,20 @@ Result<Keys> load_keys(const fs::path& dir, const VerifyOptions& opt, bool chain
   Keys keys;
   fs::path pub_path = dir / kPubFile, key_path = dir / kKeyFile;
   std::optional<ed25519::Key> local_pub, local_priv;
-  if (present(pub_path)) {
+  std::string pub_unreadable;
+  std::error_code pub_ec;
+  bool pub_exists = fs::exists(pub_path, pub_ec);
+  if (pub_ec) {
+    pub_unreadable = fmt::format("cannot read {}: {}", pub_path.string(), pub_ec.message());
+  } else if (pub_exists) {
     auto pem = read_text(pub_path);
-    auto k = pem.ok() ? ed25519::Key::from_public_pem(*pem, std::string(kPubFile)) : Result<ed25519::Key>(pem.status());
-    if (k.ok())
+    if (!pem.ok()) {
+      pub_unreadable = pem.error();
+    } else if (auto k = ed25519::Key::from_public_pem(*pem, std::string(kPubFile)); k.ok()) {
       local_pub = *k;
-    else
-      rep.problems.push_back(fmt::format("{}: {}", kPubFile, k.error()));
+    } else {
+      rep.problems.push_back(k.error());
+    }
   }
   if (present(key_path)) {
     // Often unreadable to an auditor (mode 0600): then it is simply not compared.
@@ -343,6 +352,8 @@ Result<Keys> load_keys(const fs::path& dir, const VerifyOptions& opt, bool chain
         "without the private key; pass --pubkey with a copy kept off this machine to also catch a chain re-signed "
         "with a replaced key",
         k.fingerprint()));
+  } else if (!pub_unreadable.empty()) {
+    return Status::error(pub_unreadable + " (pass --pubkey FILE with a copy exported by `vigil store pubkey`)");
   } else if (chain_has_entries) {
     rep.problems.push_back(fmt::format("no key to check the chain's signatures: {} and {} are missing and no --pubkey "
                                        "was given",

@@ -200,8 +200,6 @@ TEST_F(ManifestTest, KeysAreMadeAtFirstOpenPrivateOneOwnerOnly) {
   struct stat st {};
   ASSERT_EQ(::stat((dir / kKeyFile).c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  ASSERT_EQ(::stat((dir / "keys").c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0700u);
   EXPECT_THAT(read_file(dir / kKeyFile), HasSubstr("BEGIN PRIVATE KEY"));
   EXPECT_EQ(read_file(dir / kPubFile), m->public_key_pem());
   auto fp = key_fingerprint(m->public_key_pem());
