@@ -487,6 +487,10 @@ TEST_F(ManifestTest, ExpectedHeadStillInAGrownChain) {
   o.expect_head = r.head;
   r = verify_dir(o);
   EXPECT_THAT(r.notes, Contains(HasSubstr("the chain ends at the expected head")));
+  o.expect_head = Digest{};  // recorded before the first seal
+  r = verify_dir(o);
+  EXPECT_TRUE(r.ok());
+  EXPECT_THAT(r.notes, Contains(HasSubstr("the expected head is that of an empty chain")));
 }
 
 TEST_F(ManifestTest, ChainReSignedWithAReplacedKeyIsCaughtByPubkey) {
