@@ -27,6 +27,8 @@ int run_cli(int argc, char** argv) {
   add_server_command(app, exit_code);
   add_search_command(app, exit_code);
   add_simulate_command(app, exit_code);
+  add_verify_command(app, exit_code);
+  add_store_command(app, exit_code);
 
   app.parse_complete_callback([&] {
     auto logger = spdlog::stderr_color_mt("vigil");

@@ -11,6 +11,8 @@ namespace vigil {
 void add_server_command(CLI::App& app, int& exit_code);
 void add_search_command(CLI::App& app, int& exit_code);
 void add_simulate_command(CLI::App& app, int& exit_code);
+void add_verify_command(CLI::App& app, int& exit_code);
+void add_store_command(CLI::App& app, int& exit_code);
 // Subcommands of the `vigil store` group.
 void add_store_stats_command(CLI::App& store, int& exit_code);
 
