@@ -50,7 +50,8 @@ void remove_file(const fs::path& path) {
 }
 
 // One recovery pass; `vanished` is set when a listed WAL file disappeared (read-only).
-Result<Recovered> recover_once(const fs::path& dir, bool read_only, bool& vanished) {
+Result<Recovered> recover_once(const fs::path& dir, bool read_only, const std::set<uint64_t>& committed,
+                               bool& vanished) {
   Recovered r;
   std::map<uint64_t, fs::path> wals, segs;
   std::vector<fs::path> tmps;
@@ -58,29 +59,28 @@ Result<Recovered> recover_once(const fs::path& dir, bool read_only, bool& vanish
   if (Status s = list_dir(dir / "segments", segment::kSuffix, segs, &tmps); !s.ok()) return s;
 
   uint64_t covered = 0;
-  std::vector<segment::Info> found;
-  std::map<std::pair<uint64_t, uint64_t>, uint32_t> parts_seen;  // per seal (WAL range)
   for (const auto& [seq, path] : segs) {
-    auto info = segment::open(path, seq);
-    if (!info.ok()) return Status::error(info.error() + " (refusing to open: sealed events would be missing)");
-    r.next_segment_seq = seq + 1;
-    if (info->header.job_parts > 0) ++parts_seen[{info->header.wal_first, info->header.wal_last}];
-    found.push_back(std::move(*info));
-  }
-  for (auto& info : found) {
-    const auto& h = info.header;
-    if (h.job_parts > 0 && parts_seen[{h.wal_first, h.wal_last}] < h.job_parts) {
-      // A seal cut short: the WAL files it was sealing are still there and replay.
+    r.next_segment_seq = std::max(r.next_segment_seq, seq + 1);
+    if (!committed.count(seq)) {
       if (!read_only) {
-        spdlog::warn("store {}: removing segment {} of an interrupted seal ({} of {} parts written); its events "
-                     "replay from the WAL",
-                     dir.string(), info.path.filename().string(), parts_seen[{h.wal_first, h.wal_last}], h.job_parts);
-        remove_file(info.path);
+        spdlog::warn("store {}: segment file {} is not recorded in the manifest; not reading it (`vigil verify` "
+                     "reports it)",
+                     dir.string(), path.filename().string());
       }
       continue;
     }
-    covered = std::max(covered, h.wal_last);
-    r.segments.push_back(std::move(info));
+    auto info = segment::open(path, seq);
+    if (!info.ok()) return Status::error(info.error() + " (refusing to open: sealed events would be missing)");
+    covered = std::max(covered, info->header.wal_last);
+    r.segments.push_back(std::move(*info));
+  }
+  for (uint64_t seq : committed) {
+    r.next_segment_seq = std::max(r.next_segment_seq, seq + 1);
+    if (!segs.count(seq) && !read_only) {
+      spdlog::error("store {}: segment {} recorded in the manifest is missing; its events are lost unless restored "
+                    "(`vigil verify` reports it)",
+                    dir.string(), io::seq_name(seq, segment::kSuffix));
+    }
   }
   r.first_unsealed_wal = covered + 1;
   r.next_wal_seq = covered + 1;
@@ -159,10 +159,10 @@ Result<Recovered> recover_once(const fs::path& dir, bool read_only, bool& vanish
 
 }  // namespace
 
-Result<Recovered> recover(const fs::path& dir, bool read_only) {
+Result<Recovered> recover(const fs::path& dir, bool read_only, const std::set<uint64_t>& committed) {
   for (int attempt = 0;; ++attempt) {
     bool vanished = false;
-    auto r = recover_once(dir, read_only, vanished);
+    auto r = recover_once(dir, read_only, committed, vanished);
     if (r.ok() || !vanished || attempt == 10) return r;
   }
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "core/event_batch.h"
@@ -36,6 +37,8 @@ struct Recovered {
 // cuts a torn WAL tail (with a warning), deletes WAL files a segment already covers
 // and leftover "*.tmp" files. Fails, naming file and offset, when acknowledged data
 // is damaged. In read-only mode it writes nothing and tolerates a writer running beside it.
-Result<Recovered> recover(const std::filesystem::path& dir, bool read_only);
+// Only segments the manifest has committed (`committed`, by seq) are taken: a file the
+// manifest does not know is left alone for `vigil verify` to report.
+Result<Recovered> recover(const std::filesystem::path& dir, bool read_only, const std::set<uint64_t>& committed);
 
 }  // namespace vigil

@@ -141,7 +141,8 @@ struct Plan {
   std::vector<std::vector<uint64_t>> must_hashes;  // per term / string condition: all must be in a block
 };
 
-using Visit = std::function<bool(const EventBatch&)>;
+// The batch is the visitor's to keep (move it out) or to read.
+using Visit = std::function<bool(EventBatch&)>;
 
 // Calls visit with the events of the segment that may satisfy `plan` (time range and
 // pushed-down conditions checked), projected. Returns false when visit asked to stop.

@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <deque>
 #include <map>
+#include <set>
 #include <future>
 #include <mutex>
 #include <system_error>
@@ -23,6 +24,7 @@
 #include "core/batch_codec.h"
 #include "store/io.h"
 #include "store/lock_file.h"
+#include "store/manifest.h"
 #include "store/partition.h"
 #include "store/recovery.h"
 #include "store/segment.h"
@@ -41,12 +43,13 @@ constexpr auto kSealRetry = std::chrono::seconds(5);
 class DiskStore final : public Store {
  public:
   DiskStore(const StoreOptions& options, Recovered&& rec, std::unique_ptr<LockFile> lock,
-            std::unique_ptr<wal::Writer> wal, uint64_t wal_seq);
+            std::unique_ptr<wal::Writer> wal, uint64_t wal_seq, std::unique_ptr<manifest::Manifest> manifest);
   ~DiskStore() override;
 
   void append(EventBatch&& batch, Done done) override;
   Status scan(const ScanRequest& request, const Visit& visit, ScanStats* stats) const override;
   Status flush() override;
+  Status maintain() override;
   StoreStats stats() const override;
 
  private:
@@ -75,6 +78,13 @@ class DiskStore final : public Store {
   void seal_loop();  // sealer thread
   Result<std::vector<segment::Info>> write_segments(const SealJob& job);
   bool over_memory() const;
+  // Maintenance, on the sealer thread: retention, then merges; retired files go when unused.
+  Status run_maintenance();
+  Status apply_retention();
+  Status merge_small_segments();
+  void replace_segments(const std::vector<uint64_t>& gone, std::vector<segment::Info> added);
+  void delete_retired(bool all);
+  static manifest::SegmentRecord record_of(const segment::Info& info, std::string_view bytes);
   void drop_sealed_wal(uint64_t first, uint64_t last);
 
   const StoreOptions options_;
@@ -92,6 +102,9 @@ class DiskStore final : public Store {
   // Owned by the sealer thread.
   uint64_t next_segment_seq_ = 1;
   Clock::time_point seal_retry_at_;
+  Clock::time_point next_maintenance_;
+  std::unique_ptr<manifest::Manifest> manifest_;
+  std::vector<std::shared_ptr<const segment::Info>> retired_;  // removed; deleted once no scan holds them
 
   std::mutex queue_mu_;  // taken before state_mu_ when both are needed
   std::condition_variable queue_cv_;
@@ -104,6 +117,7 @@ class DiskStore final : public Store {
   mutable std::mutex state_mu_;
   std::condition_variable seal_cv_;
   bool stop_sealer_ = false;
+  std::vector<std::promise<Status>*> maintain_requests_;
   std::vector<std::shared_ptr<const segment::Info>> segments_;
   std::deque<SealJob> sealing_;  // a deque: the sealer holds a reference to front() unlocked
   std::vector<MemBatch> memory_;
@@ -122,7 +136,7 @@ class DiskStore final : public Store {
 };
 
 DiskStore::DiskStore(const StoreOptions& options, Recovered&& rec, std::unique_ptr<LockFile> lock,
-                     std::unique_ptr<wal::Writer> wal, uint64_t wal_seq)
+                     std::unique_ptr<wal::Writer> wal, uint64_t wal_seq, std::unique_ptr<manifest::Manifest> manifest)
     : options_(options),
       name_(options.dir.string()),
       lock_(std::move(lock)),
@@ -132,6 +146,8 @@ DiskStore::DiskStore(const StoreOptions& options, Recovered&& rec, std::unique_p
       unassigned_wal_bytes_(rec.wal_bytes),
       memory_since_(Clock::now()),
       next_segment_seq_(rec.next_segment_seq),
+      next_maintenance_(Clock::now() + options.maintenance_interval),
+      manifest_(std::move(manifest)),
       memory_(std::move(rec.memory)),
       wal_bytes_(rec.wal_bytes) {
   for (auto& s : rec.segments) {
@@ -165,6 +181,7 @@ DiskStore::~DiskStore() {
   }
   seal_cv_.notify_one();
   sealer_.join();
+  delete_retired(/*all=*/true);
 }
 
 void DiskStore::append(EventBatch&& batch, Done done) {
@@ -377,13 +394,25 @@ void DiskStore::seal_loop() {
   std::unique_lock lk(state_mu_);
   for (;;) {
     while (!stop_sealer_ && (sealing_.empty() || Clock::now() < seal_retry_at_)) {
+      if (sealing_.empty() && (!maintain_requests_.empty() || Clock::now() >= next_maintenance_)) break;
       if (sealing_.empty()) {
-        seal_cv_.wait(lk);
+        seal_cv_.wait_until(lk, next_maintenance_);
       } else {
-        seal_cv_.wait_until(lk, seal_retry_at_);
+        seal_cv_.wait_until(lk, std::min(seal_retry_at_, next_maintenance_));
       }
     }
     if (stop_sealer_) break;
+    if (sealing_.empty()) {
+      // Idle: seals always go first, so maintenance never delays an acknowledgement.
+      std::vector<std::promise<Status>*> waiting;
+      waiting.swap(maintain_requests_);
+      lk.unlock();
+      Status st = run_maintenance();
+      for (auto* w : waiting) w->set_value(st);
+      lk.lock();
+      next_maintenance_ = Clock::now() + options_.maintenance_interval;
+      continue;
+    }
     SealJob& job = sealing_.front();  // only this thread pops, and deque keeps references
     lk.unlock();
     auto start = Clock::now();
@@ -436,6 +465,8 @@ void DiskStore::seal_loop() {
     }
     lk.lock();
   }
+  for (auto* w : maintain_requests_) w->set_value(Status::error(fmt::format("store {} is closing", name_)));
+  maintain_requests_.clear();
   // Jobs left behind are safe in the WAL and replay at the next open.
   for (auto& job : sealing_) {
     for (auto* f : job.flushes) f->set_value(Status::error(fmt::format("store {} is closing", name_)));
@@ -472,6 +503,7 @@ Result<std::vector<segment::Info>> DiskStore::write_segments(const SealJob& job)
   };
   const fs::path dir = options_.dir / "segments";
   uint64_t seq = next_segment_seq_;
+  manifest::Change change;
   for (auto& [key, rows] : parts) {
     segment::Built built = segment::build(key, rows, job.wal_first, job.wal_last, static_cast<uint32_t>(parts.size()));
     segment::Info info;
@@ -487,19 +519,212 @@ Result<std::vector<segment::Info>> DiskStore::write_segments(const SealJob& job)
       cleanup();
       return s;
     }
+    change.added.push_back(record_of(info, built.bytes));
     out.push_back(std::move(info));
   }
+  // The commit point: once the manifest holds them, recovery finishes the renames.
+  if (Status s = manifest_->commit(change); !s.ok()) {
+    cleanup();
+    return s;
+  }
+  next_segment_seq_ = seq;
   for (size_t i = 0; i < out.size(); ++i) {
     std::error_code ec;
     fs::rename(tmps[i], out[i].path, ec);
     if (ec) {
-      cleanup();
+      // Committed: the next open renames it. Until then its events stay in the WAL.
       return Status::error(fmt::format("cannot rename {}: {}", tmps[i].string(), ec.message()));
     }
   }
   if (Status s = io::sync_dir(dir); !s.ok()) return s;
-  next_segment_seq_ = seq;
   return out;
+}
+
+manifest::SegmentRecord DiskStore::record_of(const segment::Info& info, std::string_view bytes) {
+  manifest::SegmentRecord r;
+  r.seq = info.seq;
+  r.bytes = bytes.size();
+  r.sha256 = manifest::sha256(bytes);
+  r.partition = info.footer->partition.name();
+  r.events = info.header.events;
+  r.min_time = info.header.min_time;
+  r.max_time = info.header.max_time;
+  return r;
+}
+
+Status DiskStore::maintain() {
+  if (options_.read_only) return Status::error(fmt::format("store {} is open read-only", name_));
+  std::promise<Status> done;
+  auto result = done.get_future();
+  {
+    std::lock_guard lk(state_mu_);
+    if (stop_sealer_) return Status::error(fmt::format("store {} is closing", name_));
+    maintain_requests_.push_back(&done);
+  }
+  seal_cv_.notify_one();
+  return result.get();
+}
+
+Status DiskStore::run_maintenance() {
+  Status a = apply_retention();
+  Status b = merge_small_segments();
+  delete_retired(/*all=*/false);
+  return a.ok() ? b : a;
+}
+
+// Swaps segments in what scans see: `gone` out (retired until unused), `added` in.
+void DiskStore::replace_segments(const std::vector<uint64_t>& gone, std::vector<segment::Info> added) {
+  std::lock_guard lk(state_mu_);
+  std::vector<std::shared_ptr<const segment::Info>> keep;
+  for (auto& seg : segments_) {
+    if (std::find(gone.begin(), gone.end(), seg->seq) != gone.end()) {
+      segment_events_ -= seg->header.events;
+      segment_bytes_ -= seg->file_bytes;
+      retired_.push_back(std::move(seg));
+    } else {
+      keep.push_back(std::move(seg));
+    }
+  }
+  for (auto& info : added) {
+    segment_events_ += info.header.events;
+    segment_bytes_ += info.file_bytes;
+    keep.push_back(std::make_shared<const segment::Info>(std::move(info)));
+  }
+  std::sort(keep.begin(), keep.end(), [](const auto& a, const auto& b) { return a->seq < b->seq; });
+  segments_ = std::move(keep);
+}
+
+// A retired segment's file goes once no scan holds it (a scan keeps a shared_ptr);
+// a crash before that leaves a file the manifest records as removed, which the next
+// open deletes.
+void DiskStore::delete_retired(bool all) {
+  std::vector<std::shared_ptr<const segment::Info>> still;
+  {
+    std::lock_guard lk(state_mu_);
+    for (auto& r : retired_) {
+      if (all || r.use_count() == 1) {
+        std::error_code ec;
+        fs::remove(r->path, ec);
+        if (ec) spdlog::warn("store {}: cannot remove {}: {}", name_, r->path.string(), ec.message());
+      } else {
+        still.push_back(std::move(r));
+      }
+    }
+    retired_ = std::move(still);
+  }
+  (void)io::sync_dir(options_.dir / "segments");
+}
+
+Status DiskStore::apply_retention() {
+  const RetentionConfig& cfg = options_.retention;
+  bool any_policy = cfg.default_days > 0 ||
+                    std::any_of(cfg.policies.begin(), cfg.policies.end(), [](const auto& p) { return p.days > 0; });
+  if (!any_policy) return {};
+  std::vector<std::shared_ptr<const segment::Info>> segments;
+  {
+    std::lock_guard lk(state_mu_);
+    segments = segments_;
+  }
+  std::vector<PartitionKey> partitions;
+  for (const auto& seg : segments) partitions.push_back(seg->footer->partition);
+  std::sort(partitions.begin(), partitions.end());
+  partitions.erase(std::unique(partitions.begin(), partitions.end()), partitions.end());
+
+  // Held from reading the holds until the drops are done, so that a hold added
+  // meanwhile either is seen or waits for this pass.
+  auto lock = HoldsLock::acquire(options_.dir);
+  if (!lock.ok()) return lock.status();
+  auto holds = load_holds(options_.dir);
+  if (!holds.ok()) {
+    spdlog::error("store {}: retention skipped, nothing dropped: {}", name_, holds.error());
+    return holds.status();
+  }
+  const TimeNs now = options_.clock ? options_.clock() : now_ns();
+  RetentionPlan plan = plan_retention(partitions, cfg, *holds, now);
+  for (const auto& h : plan.held) {
+    std::string ids;
+    for (const auto& id : h.hold_ids) ids += (ids.empty() ? "" : ", ") + id;
+    spdlog::info("store {}: partition {} is past retention ({}) but kept by legal hold {}", name_,
+                 h.partition.name(), h.policy, ids);
+  }
+  for (const auto& drop : plan.drop) {
+    manifest::Change change;
+    std::vector<uint64_t> gone;
+    uint64_t events = 0;
+    for (const auto& seg : segments) {
+      if (seg->footer->partition != drop.partition) continue;
+      change.removed.push_back({seg->seq, manifest::RemovalReason::Retention, drop.policy});
+      gone.push_back(seg->seq);
+      events += seg->header.events;
+    }
+    if (Status s = manifest_->commit(change); !s.ok()) return s;
+    replace_segments(gone, {});
+    {
+      std::lock_guard lk(state_mu_);
+      ++counters_.partitions_dropped;
+      counters_.events_dropped += events;
+    }
+    spdlog::info("store {}: retention dropped partition {} ({} segments, {} events) by policy \"{}\"", name_,
+                 drop.partition.name(), gone.size(), events, drop.policy);
+  }
+  return {};
+}
+
+Status DiskStore::merge_small_segments() {
+  std::vector<std::shared_ptr<const segment::Info>> segments;
+  {
+    std::lock_guard lk(state_mu_);
+    segments = segments_;
+  }
+  for (const auto& group : plan_merges(segments, options_.merge)) {
+    std::vector<std::shared_ptr<const segment::Info>> parts;
+    for (size_t i : group) parts.push_back(segments[i]);
+    auto start = Clock::now();
+    auto built = merge_segments(parts);
+    if (!built.ok()) return built.status();
+    segment::Info info;
+    info.seq = next_segment_seq_;
+    info.path = options_.dir / "segments" / io::seq_name(info.seq, segment::kSuffix);
+    info.file_bytes = built->bytes.size();
+    info.header = built->header;
+    info.footer = built->footer;
+    fs::path tmp = info.path;
+    tmp += ".tmp";
+    if (Status s = io::write_file_synced(tmp, built->bytes); !s.ok()) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      return s;
+    }
+    manifest::Change change;
+    change.added.push_back(record_of(info, built->bytes));
+    std::vector<uint64_t> gone;
+    uint64_t before = 0;
+    for (const auto& p : parts) {
+      change.removed.push_back({p->seq, manifest::RemovalReason::Merged, fmt::format("merged into {}", info.seq)});
+      gone.push_back(p->seq);
+      before += p->file_bytes;
+    }
+    if (Status s = manifest_->commit(change); !s.ok()) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      return s;
+    }
+    ++next_segment_seq_;
+    std::error_code ec;
+    fs::rename(tmp, info.path, ec);
+    if (ec) return Status::error(fmt::format("cannot rename {}: {}", tmp.string(), ec.message()));
+    if (Status s = io::sync_dir(options_.dir / "segments"); !s.ok()) return s;
+    spdlog::info("store {}: merged {} segments of {} into segment {} ({} events, {} -> {} bytes, {} ms)", name_,
+                 parts.size(), info.footer->partition.name(), info.seq, info.header.events, before, info.file_bytes,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
+    {
+      std::lock_guard lk(state_mu_);
+      ++counters_.merges;
+      counters_.segments_merged += parts.size();
+    }
+    replace_segments(gone, {std::move(info)});
+  }
+  return {};
 }
 
 // The segment is durable: the WAL files it covers can go. A crash before this is
@@ -591,7 +816,18 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
     lock = std::move(*l);
   }
 
-  auto rec = recover(dir, options.read_only);
+  auto manifest = manifest::Manifest::open(dir, options.read_only);
+  if (!manifest.ok()) {
+    spdlog::error("store {}: cannot open: {}", dir.string(), manifest.error());
+    return manifest.status();
+  }
+  if (!options.read_only) {
+    auto finished = (*manifest)->finish_pending();
+    if (!finished.ok()) return finished.status();
+  }
+  std::set<uint64_t> committed;
+  for (const auto& [seq, rec] : (*manifest)->live()) committed.insert(seq);
+  auto rec = recover(dir, options.read_only, committed);
   if (!rec.ok()) {
     spdlog::error("store {}: cannot open: {}", dir.string(), rec.error());
     return rec.status();
@@ -609,7 +845,9 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
     if (!w.ok()) return w.status();
     wal = std::move(*w);
   }
-  return std::unique_ptr<Store>(new DiskStore(options, std::move(*rec), std::move(lock), std::move(wal), wal_seq));
+  if (options.read_only) manifest->reset();  // readers only needed the live set
+  return std::unique_ptr<Store>(
+      new DiskStore(options, std::move(*rec), std::move(lock), std::move(wal), wal_seq, std::move(*manifest)));
 }
 
 Status Store::scan(TimeNs from, TimeNs to, const Visit& visit) const {

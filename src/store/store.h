@@ -1,7 +1,8 @@
-// Store: the embedded event store (first version). Durable writes through a
-// write-ahead log with group commit; immutable segment files with a time range;
-// restart replays the WAL. Later work (issue 3) makes segments columnar and indexed
-// behind this same interface.
+// Store: the embedded event store. Durable writes through a write-ahead log with
+// group commit; immutable, columnar, indexed segment files per partition (segment.h),
+// each recorded in a signed manifest (manifest.h) that `vigil verify` checks; restart
+// replays the WAL. In the background: small segments of a partition are merged, and
+// retention drops whole partitions past their policy unless a legal hold keeps them.
 //
 // Acknowledged means durable: the `done` callback of append() runs only after the
 // batch's WAL record is fsynced. Many concurrent appends share one fsync.
@@ -15,6 +16,8 @@
 
 #include "core/event_batch.h"
 #include "core/status.h"
+#include "store/merge.h"
+#include "store/retention.h"
 #include "store/scan.h"
 
 namespace vigil {
@@ -29,6 +32,11 @@ struct StoreOptions {
   // Events not yet in segments are held in memory; beyond this many bytes appends wait
   // (backpressure) until a seal frees memory.
   size_t max_memory_bytes = size_t{1} << 30;
+  RetentionConfig retention;  // default: keep everything
+  MergeOptions merge;
+  // How often retention and merging run in the background (maintain() runs them now).
+  std::chrono::milliseconds maintenance_interval{60'000};
+  std::function<TimeNs()> clock;  // "now" for retention; default: the system clock
 };
 
 struct StoreStats {
@@ -43,6 +51,10 @@ struct StoreStats {
   uint64_t memory_bytes = 0;     // held by memory_events
   uint64_t segment_bytes = 0;    // on disk
   uint64_t backpressure_waits = 0;  // times appends waited for a seal to free memory
+  uint64_t merges = 0;              // since open
+  uint64_t segments_merged = 0;
+  uint64_t partitions_dropped = 0;  // by retention, since open
+  uint64_t events_dropped = 0;
 };
 
 class Store {
@@ -70,6 +82,8 @@ class Store {
 
   // Seals the in-memory part into a segment now.
   virtual Status flush() = 0;
+  // Runs retention and merging now, and waits for them.
+  virtual Status maintain() { return {}; }
   virtual StoreStats stats() const = 0;
 };
 

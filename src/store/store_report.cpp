@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "core/value.h"
+#include "store/manifest.h"
 #include "store/recovery.h"
 
 namespace vigil {
@@ -57,7 +59,11 @@ Result<StoreReport> report_store(const std::filesystem::path& dir) {
   if (!std::filesystem::is_directory(dir, ec)) {
     return Status::error(fmt::format("data directory {} does not exist", dir.string()));
   }
-  auto rec = recover(dir, /*read_only=*/true);
+  auto manifest = manifest::Manifest::open(dir, /*read_only=*/true);
+  if (!manifest.ok()) return manifest.status();
+  std::set<uint64_t> committed;
+  for (const auto& [seq, rec] : (*manifest)->live()) committed.insert(seq);
+  auto rec = recover(dir, /*read_only=*/true, committed);
   if (!rec.ok()) return rec.status();
   StoreReport r;
   r.total.name = "total";

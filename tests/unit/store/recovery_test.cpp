@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "store/manifest.h"
 #include "store/wal.h"
 #include "store_test_util.h"
 
@@ -274,6 +275,12 @@ TEST(Recovery, KilledWriterLosesNoAcknowledgedEvent) {
   EXPECT_GE(st.segments, 1u);
   std::printf("acked %zu batches, found %zu events (%llu in segments, %llu replayed)\n", acked.size(), ids.size(),
               (unsigned long long)st.segment_events, (unsigned long long)st.replayed_events);
+  // Whatever the kill interrupted, what the manifest records is intact.
+  store->reset();
+  auto report = manifest::verify(dir.path, std::nullopt);
+  ASSERT_TRUE(report.ok()) << report.error();
+  for (const auto& p : report->problems) ADD_FAILURE() << p;
+  EXPECT_EQ(report->segments_checked, st.segments);
 }
 
 }  // namespace

@@ -1,0 +1,31 @@
+// Merging: many small segments of one partition (a quiet source seals a few events
+// at a time) become one, so that scans open fewer files and compression sees more
+// of the same. The merged segment replaces the others in one manifest entry.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "core/status.h"
+#include "store/segment.h"
+
+namespace vigil {
+
+struct MergeOptions {
+  uint64_t small_events = 200'000;  // segments below this are merged...
+  uint64_t max_events = 1'000'000;  // ...into segments up to this many events
+};
+
+using SegmentPtr = std::shared_ptr<const segment::Info>;
+
+// Groups of at least two small segments of one partition, each group at most
+// max_events in all; indexes into `segments`, oldest first.
+std::vector<std::vector<size_t>> plan_merges(std::span<const SegmentPtr> segments, const MergeOptions& options);
+
+// Reads `parts` (one partition) and builds the segment that holds all their events,
+// covering all their WAL files.
+Result<segment::Built> merge_segments(std::span<const SegmentPtr> parts);
+
+}  // namespace vigil
