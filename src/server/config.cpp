@@ -1,5 +1,7 @@
 #include "server/config.h"
 
+#include "store/retention.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <set>
@@ -49,7 +51,9 @@ Status load_server_config(const std::filesystem::path& file, ServerConfig& c) {
   }
   if (root.IsNull()) return {};
   auto fail = [&](const Status& s) { return Status::error("config file " + file.string() + ": " + s.message()); };
-  if (Status s = check_keys(root, "", {"data", "tenant", "listen", "limits", "syslog", "io_threads"}); !s.ok())
+  if (Status s = check_keys(root, "", {"data", "tenant", "listen", "limits", "syslog", "io_threads", "store",
+                                       "retention"});
+      !s.ok())
     return fail(s);
   std::string data = c.data_dir.string();
   Status s;
@@ -78,6 +82,22 @@ Status load_server_config(const std::filesystem::path& file, ServerConfig& c) {
   if (auto l = root["syslog"]) {
     if (!(s = check_keys(l, "syslog", {"default_utc_offset"})).ok()) return fail(s);
     if (!(s = read(l["default_utc_offset"], "syslog.default_utc_offset", c.default_utc_offset_s)).ok()) return fail(s);
+  }
+  if (auto l = root["store"]) {
+    if (!(s = check_keys(l, "store", {"max_memory_mb", "seal_interval_s", "maintenance_interval_s"})).ok())
+      return fail(s);
+    if (!(s = read(l["max_memory_mb"], "store.max_memory_mb", c.store_max_memory_mb)).ok()) return fail(s);
+    if (!(s = read(l["seal_interval_s"], "store.seal_interval_s", c.store_seal_interval_s)).ok()) return fail(s);
+    if (!(s = read(l["maintenance_interval_s"], "store.maintenance_interval_s", c.store_maintenance_interval_s)).ok())
+      return fail(s);
+    if (c.store_max_memory_mb < 16) return fail(Status::error("store.max_memory_mb must be at least 16"));
+    if (c.store_seal_interval_s < 1) return fail(Status::error("store.seal_interval_s must be at least 1"));
+    if (c.store_maintenance_interval_s < 1) return fail(Status::error("store.maintenance_interval_s must be at least 1"));
+  }
+  if (auto r = root["retention"]) {
+    auto parsed = parse_retention(r);
+    if (!parsed.ok()) return fail(parsed.status());
+    c.retention = std::move(*parsed);
   }
   return {};
 }

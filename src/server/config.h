@@ -14,6 +14,15 @@
 //   syslog:
 //     default_utc_offset: 0          # seconds east of UTC for timestamps without a zone
 //   io_threads: 2
+//   store:
+//     max_memory_mb: 1024            # events not yet sealed; beyond it appends wait (backpressure)
+//     seal_interval_s: 30            # seal the in-memory part at least this often
+//     maintenance_interval_s: 60     # merging and retention run this often
+//   retention:                       # see store/retention.h; default: keep everything
+//     default_days: 365
+//     policies:
+//       - {name: authentication, classes: [authentication], days: 400}
+//       - {name: network flows, categories: [network], days: 30}
 #pragma once
 
 #include <cstddef>
@@ -22,6 +31,7 @@
 #include <string>
 
 #include "core/status.h"
+#include "store/retention.h"
 
 namespace vigil {
 
@@ -38,6 +48,10 @@ struct ServerConfig {
   int io_threads = 2;
   bool demo = false;            // load generated demo data into an empty store at start
   std::string ready_file;       // written (JSON with the bound addresses) once listening
+  int64_t store_max_memory_mb = 1024;
+  int64_t store_seal_interval_s = 30;
+  int64_t store_maintenance_interval_s = 60;
+  RetentionConfig retention;
 };
 
 // Reads a YAML config over `config`. Unknown keys and bad values are errors naming the key.

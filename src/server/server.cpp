@@ -104,6 +104,10 @@ void print_banner(const std::vector<std::pair<std::string, HostPort>>& bound, bo
 int run_server(const ServerConfig& config) {
   StoreOptions so;
   so.dir = config.data_dir;
+  so.max_memory_bytes = static_cast<size_t>(config.store_max_memory_mb) << 20;
+  so.seal_interval = std::chrono::seconds(config.store_seal_interval_s);
+  so.maintenance_interval = std::chrono::seconds(config.store_maintenance_interval_s);
+  so.retention = config.retention;
   auto opened = Store::open(so);
   if (!opened.ok()) {
     spdlog::error("{}", opened.error());

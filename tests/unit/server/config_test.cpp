@@ -34,6 +34,28 @@ TEST(ServerConfig, ReadsEveryKey) {
   std::filesystem::remove(p);
 }
 
+TEST(ServerConfig, StoreAndRetention) {
+  auto p = write_temp(
+      "store:\n  max_memory_mb: 256\n  seal_interval_s: 5\n  maintenance_interval_s: 10\n"
+      "retention:\n  default_days: 365\n  policies:\n    - name: authentication\n      classes: [authentication]\n"
+      "      days: 400\n");
+  ServerConfig c;
+  Status s = load_server_config(p, c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(c.store_max_memory_mb, 256);
+  EXPECT_EQ(c.store_seal_interval_s, 5);
+  EXPECT_EQ(c.store_maintenance_interval_s, 10);
+  EXPECT_EQ(c.retention.default_days, 365);
+  ASSERT_EQ(c.retention.policies.size(), 1u);
+  EXPECT_EQ(c.retention.policies[0].class_uids, std::vector<int64_t>{3002});
+  auto bad = write_temp("retention:\n  policies:\n    - name: x\n      classes: [authentcation]\n      days: 3\n");
+  Status b = load_server_config(bad, c);
+  EXPECT_NE(b.message().find("authentcation"), std::string::npos) << b.message();
+  auto small = write_temp("store:\n  max_memory_mb: 1\n");
+  EXPECT_NE(load_server_config(small, c).message().find("store.max_memory_mb"), std::string::npos);
+  for (auto& f : {p, bad, small}) std::filesystem::remove(f);
+}
+
 TEST(ServerConfig, UnknownKeysAndBadValuesNameTheKey) {
   ServerConfig c;
   auto p1 = write_temp("listen:\n  syslog_upd: 1.2.3.4:5\n");
