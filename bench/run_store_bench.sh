@@ -45,14 +45,14 @@ fi
 
 mkdir -p "$work"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
-rows="$work/rows.ndjson"
+rows="$work/rows.ndjson.zst"  # zstd frames: ClickHouse reads them as one stream
 vigil_json="$work/results-$stamp-vigil.json"
 chdb_json="$work/results-$stamp-chdb.json"
 
 echo "== Vigil: store_bench ${args[*]:-}" >&2
 start=$(date +%s)
 /usr/bin/time -v -o "$work/time-vigil.txt" \
-  "$repo/build/release/bench/store_bench" --data "$work/vigil" --export-ndjson "$rows" --json "${args[@]}" > "$vigil_json"
+  "$repo/build/release/bench/store_bench" --data "$work/vigil" --export-ndjson "$rows" --dump "$work/vigil-results.txt" --json "${args[@]}" > "$vigil_json"
 token="$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).needle_token)' "$vigil_json")"
 runs="$(node -e 'const a=process.argv.slice(1);const i=a.indexOf("--runs");console.log(i>=0?a[i+1]:5)' -- "${args[@]}")"
 

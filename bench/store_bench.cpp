@@ -129,6 +129,16 @@ double process_cpu_s() {
   getrusage(RUSAGE_SELF, &ru);
   return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
 }
+std::string loadavg() {
+  char buf[128] = {0};
+  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+    if (!std::fgets(buf, sizeof buf, f)) buf[0] = 0;
+    std::fclose(f);
+  }
+  std::string s = buf;
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
 long peak_rss_mb() {
   rusage ru;
   getrusage(RUSAGE_SELF, &ru);
@@ -304,6 +314,7 @@ Phase ingest(const std::string& name, const Corpus& corpus, const ReplayOptions&
 struct QueryResult {
   std::string label, query;
   double cold_ms = 0, warm_ms = 0;  // warm: median of --runs
+  double cold_cpu_ms = 0, warm_cpu_ms = 0;  // process CPU (all threads) of the same runs
   uint64_t matched = 0, rows = 0, scanned = 0;
 };
 
@@ -312,11 +323,13 @@ QueryResult time_query(const Store& store, const std::string& label, const std::
   QueryResult r;
   r.label = label;
   r.query = q;
-  std::vector<double> warm;
+  std::vector<double> warm, warm_cpu;
   for (int i = 0; i <= runs; ++i) {
+    const double c0 = process_cpu_s();
     auto t0 = std::chrono::steady_clock::now();
     auto res = run_search(store, {.query = q, .limit = 100});
     double ms = since(t0) * 1e3;
+    double cpu_ms = (process_cpu_s() - c0) * 1e3;
     if (!res.ok()) {
       log("store_bench: query %s failed: %s\n", q.c_str(), res.error().c_str());
       std::exit(1);
@@ -324,17 +337,21 @@ QueryResult time_query(const Store& store, const std::string& label, const std::
     if (i == 0) {
       if (dump) std::fprintf(dump, "== %s\n%s\n", q.c_str(), format_result(*res, OutputFormat::Ndjson).c_str());
       r.cold_ms = ms;
+      r.cold_cpu_ms = cpu_ms;
       r.matched = res->events_matched;
       r.rows = res->is_table ? res->rows.size() : res->events.size();
       r.scanned = res->events_scanned;
     } else {
       warm.push_back(ms);
+      warm_cpu.push_back(cpu_ms);
     }
   }
   std::sort(warm.begin(), warm.end());
+  std::sort(warm_cpu.begin(), warm_cpu.end());
   r.warm_ms = warm[warm.size() / 2];
-  log("  %-22s cold %9.1f ms  warm %9.1f ms  matched %llu, rows %llu\n", label.c_str(), r.cold_ms, r.warm_ms,
-      (unsigned long long)r.matched, (unsigned long long)r.rows);
+  r.warm_cpu_ms = warm_cpu[warm_cpu.size() / 2];
+  log("  %-24s cold %9.1f ms  warm %9.1f ms (CPU %9.1f ms)  matched %llu, rows %llu\n", label.c_str(), r.cold_ms,
+      r.warm_ms, r.warm_cpu_ms, (unsigned long long)r.matched, (unsigned long long)r.rows);
   return r;
 }
 
@@ -377,9 +394,10 @@ std::string phase_json(const Phase& p) {
 std::string query_json(const QueryResult& q) {
   char buf[512];
   std::snprintf(buf, sizeof buf,
-                "{\"label\":%s,\"query\":%s,\"cold_ms\":%.2f,\"warm_ms\":%.2f,\"matched\":%llu,\"rows\":%llu,"
-                "\"scanned\":%llu}",
-                jstr(q.label).c_str(), jstr(q.query).c_str(), q.cold_ms, q.warm_ms, (unsigned long long)q.matched,
+                "{\"label\":%s,\"query\":%s,\"cold_ms\":%.2f,\"warm_ms\":%.2f,\"cold_cpu_ms\":%.2f,"
+                "\"warm_cpu_ms\":%.2f,\"matched\":%llu,\"rows\":%llu,\"scanned\":%llu}",
+                jstr(q.label).c_str(), jstr(q.query).c_str(), q.cold_ms, q.warm_ms, q.cold_cpu_ms, q.warm_cpu_ms,
+                (unsigned long long)q.matched,
                 (unsigned long long)q.rows, (unsigned long long)q.scanned);
   return buf;
 }
@@ -402,6 +420,7 @@ int main(int argc, char** argv) {
   // The store logs through spdlog; keep stdout for --json.
   spdlog::set_default_logger(spdlog::stderr_logger_mt("store_bench"));
   const auto t_run = std::chrono::steady_clock::now();
+  const std::string load_start = loadavg();
 
   // How many distinct Windows lines are worth loading.
   uint64_t win_needed = uint64_t(double(o.events) * o.mix[1] / (o.mix[0] + o.mix[1] + o.mix[2])) + 1;
@@ -472,7 +491,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   store = std::move(*reopened);
-  log("store_bench: queries over %llu events\n", (unsigned long long)mix.events);
+  const std::string load_queries = loadavg();
+  log("store_bench: queries over %llu events (load average %s)\n", (unsigned long long)mix.events,
+      load_queries.c_str());
   std::vector<QueryResult> queries;
   FILE* dump = o.dump.empty() ? nullptr : std::fopen(o.dump.c_str(), "w");
   queries.push_back(time_query(*store, "needle (free text)", ro.needle_token, o.runs, dump));
@@ -493,7 +514,9 @@ int main(int argc, char** argv) {
     std::string s = "{\"needle_token\":" + jstr(ro.needle_token) + ",\"events\":" + std::to_string(o.events) +
                     ",\"seed\":" + std::to_string(o.seed) + ",\"threads\":" + std::to_string(o.threads) +
                     ",\"batch\":" + std::to_string(o.batch) + ",\"run_s\":" + std::to_string(run_s) +
-                    ",\"peak_rss_mb\":" + std::to_string(rss) + ",\"corpus\":{";
+                    ",\"peak_rss_mb\":" + std::to_string(rss) + ",\"loadavg_start\":" + jstr(load_start) +
+                    ",\"loadavg_queries\":" + jstr(load_queries) + ",\"loadavg_end\":" + jstr(loadavg()) +
+                    ",\"corpus\":{";
     for (size_t i = 0; i < kSources; ++i) {
       SourceInfo si = corpus_info(corpus, Source(i));
       s += (i ? "," : "") + jstr(source_name(Source(i))) + ":{\"files\":" + std::to_string(si.files) +

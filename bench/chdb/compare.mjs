@@ -18,7 +18,7 @@ const cq = (label) => c.queries.find((q) => q.label === label);
 const f0 = (x) => Math.round(x).toLocaleString("en-US");
 const f1 = (x) => x.toFixed(1);
 const f2 = (x) => x.toFixed(2);
-const ms = (q) => (q ? `${f1(q.cold_ms)} / ${f1(q.warm_ms)}` : "—");
+const ms = (q) => (q ? `${f1(q.cold_ms)} / ${f1(q.warm_ms)} (CPU ${f1(q.warm_cpu_ms)})` : "—");
 const ratioOf = (a, b) => (a / b >= 1 ? `${f2(a / b)}x` : `${f2(a / b)}x`);
 
 const rows = [];
@@ -47,7 +47,7 @@ for (const s of ["loghub", "windows", "zeek", "mix"]) {
       s === "loghub" ? "goal ≥ 300,000 ev per CPU-s" : "");
 }
 const needleNote = (a, b) => (a && b ? `Vigil ${a.warm_ms < b.warm_ms ? "ahead" : "behind"} (${f2(a.warm_ms / b.warm_ms)}x the time, warm)` : "");
-row("needle, free text (ms cold / warm)", ms(vq("needle (free text)")), `${ms(cq("needle hasToken(raw), no index"))} no index`,
+row("needle, free text (ms cold / warm (warm CPU))", ms(vq("needle (free text)")), `${ms(cq("needle hasToken(raw), no index"))} no index`,
     needleNote(vq("needle (free text)"), cq("needle hasToken(raw), no index")));
 if (cq("needle hasToken(raw), tokenbf"))
   row("needle, free text, ClickHouse with tokenbf_v1", "", `${ms(cq("needle hasToken(raw), tokenbf"))}${c.index.granules_read ? ` (granules ${c.index.granules_read})` : ""}`,
@@ -61,6 +61,8 @@ row("stats count() by src_endpoint.ip (ms)", ms(vq("count by src_endpoint.ip")),
     aggNote(vq("count by src_endpoint.ip"), cq("count by src_ip")));
 const pv = peak(tv) ?? v.peak_rss_mb, pc = peak(tc) ?? c.peak_rss_mb;
 row("peak memory (RSS)", `${f0(pv)} MB (corpus in memory included)`, `${f0(pc)} MB`);
+row("load average (1/5/15 min) at start / queries / end", `${v.loadavg_start.split(" ").slice(0, 3).join(" ")} / ${v.loadavg_queries.split(" ").slice(0, 3).join(" ")} / ${v.loadavg_end.split(" ").slice(0, 3).join(" ")}`,
+    `${c.loadavg_start} / ${c.loadavg_queries} / ${c.loadavg_end}`, "2 cores shared with other work: wall times above the core count are contended");
 row("run time", `${f0(v.run_s)} s (all phases + queries)`, "", total ? `whole side-by-side run ${f0(Number(total))} s` : "");
 
 console.log(`ClickHouse ${c.version} (npm chdb ${c.chdb_package}), same ${f0(c.events)} rows; needle token ${v.needle_token}`);

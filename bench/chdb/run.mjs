@@ -101,12 +101,15 @@ async function timeQuery(s, label, sql, runs) {
   await q(s, "SYSTEM DROP MARK CACHE");
   await q(s, "SYSTEM DROP UNCOMPRESSED CACHE");
   try { await q(s, "SYSTEM DROP QUERY CONDITION CACHE"); } catch { /* older engines */ }
-  const times = [];
+  const times = [], cpus = [];
   let rows = 0, matched = 0;
   for (let i = 0; i <= runs; i++) {
+    const c0 = process.cpuUsage();  // the engine runs in this process: all its threads count
     const t0 = now();
     const r = await s.queryAsync(`${sql} ${NOCACHE}`, { format: "JSONCompact" });
     const ms = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    cpus.push((c.user + c.system) / 1000);
     if (i === 0) {
       const data = JSON.parse(r.text()).data;
       rows = data.length;
@@ -115,9 +118,10 @@ async function timeQuery(s, label, sql, runs) {
     times.push(ms);
   }
   const cold = times[0];
-  const warm = times.slice(1).sort((a, b) => a - b)[Math.floor(runs / 2)];
-  log(`  ${label.padEnd(32)} cold ${cold.toFixed(1).padStart(9)} ms  warm ${warm.toFixed(1).padStart(9)} ms  rows ${rows}`);
-  return { label, query: sql, cold_ms: cold, warm_ms: warm, rows, matched };
+  const median = (a) => a.slice(1).sort((x, y) => x - y)[Math.floor(runs / 2)];
+  const warm = median(times), warmCpu = median(cpus);
+  log(`  ${label.padEnd(32)} cold ${cold.toFixed(1).padStart(9)} ms  warm ${warm.toFixed(1).padStart(9)} ms (CPU ${warmCpu.toFixed(1).padStart(8)} ms)  rows ${rows}`);
+  return { label, query: sql, cold_ms: cold, warm_ms: warm, cold_cpu_ms: cpus[0], warm_cpu_ms: warmCpu, rows, matched };
 }
 
 async function main() {
@@ -128,6 +132,7 @@ async function main() {
   result.version = (await one(s, "SELECT version()"))[0];
   result.chdb_package = JSON.parse(fs.readFileSync(new URL("./node_modules/chdb/package.json", import.meta.url))).version;
   result.cpus = os.cpus().length;
+  result.loadavg_start = os.loadavg().map((x) => x.toFixed(2)).join(" ");
   log(`chdb: ClickHouse ${result.version} (npm chdb ${result.chdb_package})`);
   createTable(s, "events");
   result.schema = (await one(s, "SELECT create_table_query FROM system.tables WHERE database = currentDatabase() AND name = 'events'"))[0];
@@ -158,6 +163,7 @@ async function main() {
       `(${result.bytes_per_event.toFixed(1)} B/event, ratio ${result.ratio.toFixed(2)}x), ${result.table.parts} parts`);
 
   const tok = o.needle;
+  result.loadavg_queries = os.loadavg().map((x) => x.toFixed(2)).join(" ");
   result.queries = [];
   result.queries.push(await timeQuery(s, "needle hasToken(raw), no index", `SELECT * FROM events WHERE hasToken(raw, '${tok}')`, o.runs));
   result.queries.push(await timeQuery(s, "needle user_name =", `SELECT * FROM events WHERE user_name = '${tok}'`, o.runs));
@@ -200,6 +206,7 @@ async function main() {
     const m = explain.match(/raw_tokens[\s\S]*?Granules: (\d+)\/(\d+)/);
     if (m) result.index.granules_read = `${m[1]}/${m[2]}`;
   }
+  result.loadavg_end = os.loadavg().map((x) => x.toFixed(2)).join(" ");
   s.close();
   if (!o.keep) fs.rmSync(o.data, { recursive: true, force: true });
   result.peak_rss_mb = Math.round(process.resourceUsage().maxRSS / 1024);
