@@ -18,8 +18,9 @@
 // packs for Windows and Zeek are later work):
 // - loghub: Linux, OpenSSH, Mac through parse_syslog + append_syslog_event; the other
 //   13 sets as raw lines (class_uid 0, time = replay time, kFlagNoTimestamp).
-// - windows: OTRF atomic/windows *.zip (JSON lines, unpacked with `unzip -p`; the
-//   truncated *.tar.gz of the corpus are skipped), through read_ndjson, then a small
+// - windows: OTRF atomic/windows *.zip (JSON lines, unpacked with `unzip -p`; a
+//   dataset filed under two tactics is read once; zips holding only packet captures
+//   and the corpus's truncated *.tar.gz are skipped), through read_ndjson, then a small
 //   OCSF rename table and class_uid by EventID (windows_class_uid below); the other
 //   fields keep their names under `unmapped.`.
 // - zeek: zeek/*.log.gz (TSV with #fields/#types; zlib), one event per line: id.* to
