@@ -3,7 +3,7 @@ PRESET ?= dev
 BUILD  := build/$(PRESET)
 JOBS   ?= $(shell nproc)
 
-.PHONY: all setup configure build run test test-asan fuzz clean
+.PHONY: all setup configure build run test test-asan fuzz bench-store clean
 
 all: build
 
@@ -29,6 +29,11 @@ test-asan:
 # libFuzzer targets (clang): build/fuzz/tests/fuzz/*_fuzz
 fuzz: setup
 	@cmake --preset fuzz >/dev/null && cmake --build build/fuzz -j $(JOBS)
+
+# Store benchmark of issue 3, Vigil and ClickHouse (npm chdb) side by side on the
+# replayed corpus: `make bench-store BENCH_ARGS="--events 1000000"`. See bench/RESULTS.md.
+bench-store: setup
+	@bench/run_store_bench.sh $(BENCH_ARGS)
 
 clean:
 	rm -rf build
