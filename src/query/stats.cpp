@@ -106,6 +106,113 @@ void StatsAccumulator::add_group(const EventBatch& batch, const Event& event) {
   }
 }
 
+bool StatsAccumulator::takes_blocks() const {
+  if (by_ids_.size() > 1) return false;
+  for (const Aggregate& a : stage_.aggregates) {
+    if (a.kind != AggKind::Count || !a.field.empty()) return false;
+  }
+  return true;
+}
+
+void StatsAccumulator::add_count(const Value* value, uint64_t n) {
+  key_.clear();
+  if (!by_ids_.empty()) append_key_part(key_, value, text_[0]);
+  uint32_t g;
+  auto it = index_.find(std::string_view(key_));
+  if (it != index_.end()) {
+    g = it->second;
+  } else {
+    g = static_cast<uint32_t>(groups_.size());
+    index_.emplace(key_, g);
+    keys_.push_back(key_);
+    groups_.emplace_back(stage_.aggregates.size());
+  }
+  for (AggState& st : groups_[g]) st.count += n;
+}
+
+void StatsAccumulator::add_block(const BlockView& block) {
+  if (by_ids_.empty()) {
+    add_count(nullptr, block.selected_count);
+    return;
+  }
+  std::vector<const ColumnSlice*> cols;
+  for (const ColumnSlice& c : block.columns) {
+    if (c.id == by_ids_[0]) cols.push_back(&c);
+  }
+  auto selected = [&](uint32_t r) { return !block.selected || block.selected[r]; };
+  if (cols.empty()) {
+    add_count(nullptr, block.selected_count);
+    return;
+  }
+  if (cols.size() == 1 && cols[0]->constant) {
+    add_count(&cols[0]->constant_value, block.selected_count);
+    return;
+  }
+  if (cols.size() > 1) {
+    // A repeated by-field: each distinct value of a row counts once, as add() does.
+    std::vector<const Value*> vals;
+    for (uint32_t r = 0; r < block.rows; ++r) {
+      if (!selected(r)) continue;
+      vals.clear();
+      for (const ColumnSlice* c : cols) {
+        const Value* v = c->constant ? &c->constant_value : (c->present[r] ? &c->values[r] : nullptr);
+        if (!v) continue;
+        bool seen = false;
+        for (const Value* w : vals) seen = seen || same_value(*v, *w);
+        if (!seen) vals.push_back(v);
+      }
+      if (vals.empty()) add_count(nullptr, 1);
+      for (const Value* v : vals) add_count(v, 1);
+    }
+    return;
+  }
+  // One column: count per distinct value in a table keyed by the value's bits, so
+  // that the text key of add_count() is built once per value, not once per row.
+  const ColumnSlice& c = *cols[0];
+  uint64_t nulls = 0;
+  if (c.type == FieldType::String) {
+    std::unordered_map<std::string_view, std::pair<uint32_t, uint64_t>> counts;  // value -> (first row, n)
+    for (uint32_t r = 0; r < block.rows; ++r) {
+      if (!selected(r)) continue;
+      if (!c.present[r]) {
+        ++nulls;
+        continue;
+      }
+      auto [it, added] = counts.try_emplace(c.values[r].as_string(), r, 0);
+      ++it->second.second;
+    }
+    for (const auto& [text, first_n] : counts) add_count(&c.values[first_n.first], first_n.second);
+  } else {
+    // 8 bytes identify ints, times, floats and bools; IPv4 is its 4 bytes plus a tag.
+    // IPv6 needs 16: those rows go one by one (rare in practice).
+    std::unordered_map<uint64_t, std::pair<uint32_t, uint64_t>> counts;
+    for (uint32_t r = 0; r < block.rows; ++r) {
+      if (!selected(r)) continue;
+      if (!c.present[r]) {
+        ++nulls;
+        continue;
+      }
+      const Value& v = c.values[r];
+      uint64_t key;
+      if (v.type == FieldType::Ip) {
+        if (!v.ip_v4) {
+          add_count(&v, 1);
+          continue;
+        }
+        uint32_t a;
+        std::memcpy(&a, v.ip + 12, 4);
+        key = (uint64_t{1} << 32) | a;
+      } else {
+        std::memcpy(&key, &v.i64, 8);
+      }
+      auto [it, added] = counts.try_emplace(key, r, 0);
+      ++it->second.second;
+    }
+    for (const auto& [key, first_n] : counts) add_count(&c.values[first_n.first], first_n.second);
+  }
+  if (nulls) add_count(nullptr, nulls);
+}
+
 void StatsAccumulator::finish(SearchResult& result) const {
   result.is_table = true;
   result.columns.clear();

@@ -20,6 +20,7 @@
 #include "core/event_batch.h"
 #include "query/query_ast.h"
 #include "query/value_text.h"
+#include "store/scan.h"
 
 namespace vigil {
 struct SearchResult;
@@ -32,6 +33,12 @@ class StatsAccumulator {
   explicit StatsAccumulator(const StatsStage& stage);  // resolves field names once
 
   void add(const EventBatch& batch, const Event& event);
+  // True when add_block() can take the rows of a block without events: count()s only,
+  // at most one by-field. (The caller also needs every row of the block to match.)
+  bool takes_blocks() const;
+  // Adds every selected row of a block (store/scan.h) that holds the by-field's
+  // columns: each distinct value is counted in a local table, then merged once.
+  void add_block(const BlockView& block);
   // Fills result.columns and result.rows, and sets is_table.
   void finish(SearchResult& result) const;
 
@@ -47,6 +54,8 @@ class StatsAccumulator {
   };
 
   void add_group(const EventBatch& batch, const Event& event);
+  // Adds `n` events to the group of `value` (nullptr: the null group), count()s only.
+  void add_count(const Value* value, uint64_t n);
 
   StatsStage stage_;
   std::vector<FieldId> by_ids_;    // kNoField: every event has a null key there

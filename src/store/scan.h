@@ -12,8 +12,14 @@
 #include <string>
 #include <vector>
 
+#include <functional>
+#include <span>
+#include <string_view>
+
+#include "core/field_dictionary.h"
 #include "core/ip_address.h"
 #include "core/time.h"
+#include "core/value.h"
 
 namespace vigil {
 
@@ -47,6 +53,29 @@ struct ScanRequest {
   bool raw = true;  // return raw text, source, parse error (time, input, tenant, flags always)
 };
 
+// One decoded column of a block (scan_blocks): a value per row where present[r],
+// or, when `constant`, constant_value in every row (read from statistics alone).
+struct ColumnSlice {
+  std::string_view name;
+  FieldId id = kNoField;
+  FieldType type = FieldType::String;
+  uint32_t occurrence = 0;  // 1, 2...: further values of a field repeated in an event
+  bool constant = false;
+  Value constant_value;
+  const uint8_t* present = nullptr;
+  const Value* values = nullptr;
+};
+
+// A block of sealed rows: `selected` (per row, nullptr when all are) marks the rows
+// that passed the time range and pushed-down conditions; columns are the projected
+// fields the block has. Valid only during the visit.
+struct BlockView {
+  uint32_t rows = 0;
+  const uint8_t* selected = nullptr;
+  uint32_t selected_count = 0;
+  std::span<const ColumnSlice> columns;
+};
+
 // What a scan read and skipped: the statistics the API reports with results.
 struct ScanStats {
   uint64_t segments = 0, segments_skipped = 0;  // skipped by time range or partition
@@ -59,5 +88,7 @@ struct ScanStats {
 
   void add(const ScanStats& o);
 };
+
+using VisitBlock = std::function<bool(const BlockView&)>;
 
 }  // namespace vigil

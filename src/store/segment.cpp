@@ -633,45 +633,120 @@ Plan::Plan(ScanRequest r) : request(std::move(r)) {
   }
 }
 
-Result<bool> scan(const Info& seg, const Plan& plan, const Visit& visit, ScanStats& stats) {
-  const ScanRequest& req = plan.request;
-  const Footer& f = *seg.footer;
-  ++stats.segments;
-  Source source(seg);
+namespace {
 
-  // Resolve names to columns once per segment.
-  int sys[8];
-  std::fill(std::begin(sys), std::end(sys), -1);
-  std::vector<std::vector<size_t>> cond_cols(req.conditions.size());
-  std::vector<size_t> projected;
-  for (size_t i = 0; i < f.columns.size(); ++i) {
-    const ColumnMeta& c = f.columns[i];
-    if (c.system != System::None) {
-      sys[static_cast<int>(c.system)] = static_cast<int>(i);
-      continue;
+// Reads the blocks of one segment for a plan: prunes, selects rows, decodes columns
+// on demand. One per scan of a segment; scan() and scan_blocks() share it.
+class BlockReader {
+ public:
+  BlockReader(const Info& seg, const Plan& plan, ScanStats& stats)
+      : seg_(seg), f_(*seg.footer), req_(plan.request), plan_(plan), stats_(stats), source_(seg) {
+    ++stats_.segments;
+    std::fill(std::begin(sys_), std::end(sys_), -1);
+    cond_cols_.resize(req_.conditions.size());
+    for (size_t i = 0; i < f_.columns.size(); ++i) {
+      const ColumnMeta& c = f_.columns[i];
+      if (c.system != System::None) {
+        sys_[static_cast<int>(c.system)] = static_cast<int>(i);
+        continue;
+      }
+      for (size_t k = 0; k < req_.conditions.size(); ++k) {
+        if (req_.conditions[k].field == c.name) cond_cols_[k].push_back(i);
+      }
+      if (c.id != kNoField &&
+          (req_.all_fields || std::find(req_.fields.begin(), req_.fields.end(), c.name) != req_.fields.end())) {
+        projected_.push_back(i);
+      }
     }
-    for (size_t k = 0; k < req.conditions.size(); ++k) {
-      if (req.conditions[k].field == c.name) cond_cols[k].push_back(i);
-    }
-    if (c.id != kNoField &&
-        (req.all_fields || std::find(req.fields.begin(), req.fields.end(), c.name) != req.fields.end())) {
-      projected.push_back(i);
-    }
+    decoded_.resize(f_.columns.size());
   }
-  std::vector<Decoded> decoded(f.columns.size());
-  std::string compressed, bloom;
-  std::vector<uint8_t> selected;
-  std::vector<TimeNs> times;
-  std::vector<std::string_view> raws;
-  const int time_index = sys[static_cast<int>(System::Time)];
-  const int raw_index = sys[static_cast<int>(System::Raw)];
 
-  std::function<Status(size_t, size_t)> load = [&](size_t col, size_t block) -> Status {
-    Decoded& d = decoded[col];
+  const Footer& footer() const { return f_; }
+  const std::vector<size_t>& projected() const { return projected_; }
+  const Decoded& column(size_t col) const { return decoded_[col]; }
+  int system_column(System s) const { return sys_[static_cast<int>(s)]; }
+
+  // Whether block b may hold a selected row (time, statistics, token index), counted.
+  Result<bool> may_match(size_t b) {
+    const BlockMeta& block = f_.blocks[b];
+    ++stats_.blocks;
+    if (block.max_time < req_.from || block.min_time > req_.to) {
+      ++stats_.blocks_skipped_time;
+      return false;
+    }
+    for (size_t k = 0; k < req_.conditions.size(); ++k) {
+      bool any = false;
+      for (size_t col : cond_cols_[k]) {
+        const ChunkMeta& ch = f_.columns[col].chunks[b];
+        if (ch.bytes != 0 && stats_may_match(req_.conditions[k], f_.columns[col].type, ch.stats)) any = true;
+      }
+      if (!any) {
+        ++stats_.blocks_skipped_stats;
+        return false;
+      }
+    }
+    if (plan_.must_hashes.empty()) return true;
+    if (Status s = source_.read(block.bloom_offset, block.bloom_bytes, bloom_, stats_.bytes_read); !s.ok()) return s;
+    if (crc32c::unmask(block.bloom_crc) != crc32c::value(bloom_)) {
+      return corrupt(seg_.path, fmt::format("block {} token index: checksum mismatch", b));
+    }
+    for (const auto& hashes : plan_.must_hashes) {
+      for (uint64_t h : hashes) {
+        if (!token_index::bloom_may_contain(bloom_, h)) {
+          ++stats_.blocks_skipped_index;
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  // Starts block b: forgets decoded columns, decodes time and condition columns and
+  // fills selected(); returns how many rows are selected. `all` is set when every row
+  // is (no row-level test was needed), which lets callers skip the selection.
+  Result<uint32_t> select(size_t b, bool& all) {
+    for (auto& d : decoded_) d.loaded = false;
+    const BlockMeta& block = f_.blocks[b];
+    const uint32_t rows = block.rows;
+    stats_.rows_read += rows;
+    if (Status s = load(time_col(), b); !s.ok()) return s;
+    all = req_.conditions.empty() && block.min_time >= req_.from && block.max_time <= req_.to;
+    selected_.assign(rows, 1);
+    if (all) return rows;
+    const Decoded& t = decoded_[time_col()];
+    for (uint32_t r = 0; r < rows; ++r) {
+      selected_[r] = t.present[r] && t.values[r].ts >= req_.from && t.values[r].ts <= req_.to;
+    }
+    for (size_t k = 0; k < req_.conditions.size(); ++k) {
+      for (size_t col : cond_cols_[k]) {
+        if (Status s = load(col, b); !s.ok()) return s;
+      }
+      for (uint32_t r = 0; r < rows; ++r) {
+        if (!selected_[r]) continue;
+        bool ok = false;
+        for (size_t col : cond_cols_[k]) {
+          const Decoded& d = decoded_[col];
+          if (d.present[r] && value_may_match(req_.conditions[k], d.values[r])) {
+            ok = true;
+            break;
+          }
+        }
+        selected_[r] = ok;
+      }
+    }
+    uint32_t count = 0;
+    for (uint32_t r = 0; r < rows; ++r) count += selected_[r];
+    return count;
+  }
+  const std::vector<uint8_t>& selected() const { return selected_; }
+
+  // Decodes column `col` of block b (once per block).
+  Status load(size_t col, size_t block) {
+    Decoded& d = decoded_[col];
     if (d.loaded) return {};
-    const ColumnMeta& c = f.columns[col];
+    const ColumnMeta& c = f_.columns[col];
     const ChunkMeta& ch = c.chunks[block];
-    const uint32_t rows = f.blocks[block].rows;
+    const uint32_t rows = f_.blocks[block].rows;
     if (ch.bytes == 0) {
       d.loaded = true;
       d.present.assign(rows, 0);
@@ -679,137 +754,107 @@ Result<bool> scan(const Info& seg, const Plan& plan, const Visit& visit, ScanSta
     }
     column::RowContext context;
     if (c.system != System::Time && c.system != System::Raw) {
-      context.times = times;  // the time column is always loaded first
+      context.times = times_;  // the time column is always loaded first
       if (ch.uses_raw) {
-        if (raw_index < 0) return corrupt(seg.path, "a column refers to the raw text, which is missing");
+        int raw_index = sys_[static_cast<int>(System::Raw)];
+        if (raw_index < 0) return corrupt(seg_.path, "a column refers to the raw text, which is missing");
         if (Status s = load(static_cast<size_t>(raw_index), block); !s.ok()) return s;
-        context.raws = raws;
+        context.raws = raws_;
       }
     }
     d.loaded = true;
-    if (Status s = source.read(ch.offset, ch.bytes, compressed, stats.bytes_read); !s.ok()) return s;
+    if (Status s = source_.read(ch.offset, ch.bytes, compressed_, stats_.bytes_read); !s.ok()) return s;
     auto where = [&] { return fmt::format("block {} column {}", block, c.name); };
-    if (crc32c::unmask(ch.crc) != crc32c::value(compressed)) return corrupt(seg.path, where() + ": checksum mismatch");
-    if (Status s = decompress(compressed, ch.raw_bytes, d.raw, seg.path); !s.ok()) return s;
+    if (crc32c::unmask(ch.crc) != crc32c::value(compressed_)) {
+      return corrupt(seg_.path, where() + ": checksum mismatch");
+    }
+    if (Status s = decompress(compressed_, ch.raw_bytes, d.raw, seg_.path); !s.ok()) return s;
     if (Status s = column::decode_chunk(c.type, d.raw, rows, context, d.present, d.values); !s.ok()) {
-      return corrupt(seg.path, where() + ": " + s.message());
+      return corrupt(seg_.path, where() + ": " + s.message());
     }
     if (c.system == System::Time) {
-      times.resize(rows);
-      for (uint32_t r = 0; r < rows; ++r) times[r] = d.present[r] ? d.values[r].ts : 0;
+      times_.resize(rows);
+      for (uint32_t r = 0; r < rows; ++r) times_[r] = d.present[r] ? d.values[r].ts : 0;
     } else if (c.system == System::Raw) {
-      raws.resize(rows);
-      for (uint32_t r = 0; r < rows; ++r) raws[r] = d.present[r] ? d.values[r].as_string() : std::string_view();
+      raws_.resize(rows);
+      for (uint32_t r = 0; r < rows; ++r) raws_[r] = d.present[r] ? d.values[r].as_string() : std::string_view();
     }
     return {};
-  };
+  }
 
+  size_t time_col() const { return static_cast<size_t>(sys_[static_cast<int>(System::Time)]); }
+
+  const Value* sys_value(System s, uint32_t r) const {
+    int col = sys_[static_cast<int>(s)];
+    if (col < 0) return nullptr;
+    const Decoded& d = decoded_[static_cast<size_t>(col)];
+    return d.loaded && d.present[r] ? &d.values[r] : nullptr;
+  }
+
+ private:
+  const Info& seg_;
+  const Footer& f_;
+  const ScanRequest& req_;
+  const Plan& plan_;
+  ScanStats& stats_;
+  Source source_;
+  int sys_[8];
+  std::vector<std::vector<size_t>> cond_cols_;
+  std::vector<size_t> projected_;
+  std::vector<Decoded> decoded_;
+  std::string compressed_, bloom_;
+  std::vector<uint8_t> selected_;
+  std::vector<TimeNs> times_;
+  std::vector<std::string_view> raws_;
+};
+
+}  // namespace
+
+Result<bool> scan(const Info& seg, const Plan& plan, const Visit& visit, ScanStats& stats) {
+  BlockReader reader(seg, plan, stats);
+  const Footer& f = reader.footer();
+  const ScanRequest& req = plan.request;
   for (size_t b = 0; b < f.blocks.size(); ++b) {
-    const BlockMeta& block = f.blocks[b];
-    ++stats.blocks;
-    if (block.max_time < req.from || block.min_time > req.to) {
-      ++stats.blocks_skipped_time;
-      continue;
-    }
-    bool may = true;
-    for (size_t k = 0; k < req.conditions.size() && may; ++k) {
-      bool any = false;
-      for (size_t col : cond_cols[k]) {
-        const ChunkMeta& ch = f.columns[col].chunks[b];
-        if (ch.bytes != 0 && stats_may_match(req.conditions[k], f.columns[col].type, ch.stats)) any = true;
-      }
-      may = any;
-    }
-    if (!may) {
-      ++stats.blocks_skipped_stats;
-      continue;
-    }
-    if (!plan.must_hashes.empty()) {
-      if (Status s = source.read(block.bloom_offset, block.bloom_bytes, bloom, stats.bytes_read); !s.ok()) return s;
-      if (crc32c::unmask(block.bloom_crc) != crc32c::value(bloom)) {
-        return corrupt(seg.path, fmt::format("block {} token index: checksum mismatch", b));
-      }
-      for (const auto& hashes : plan.must_hashes) {
-        for (uint64_t h : hashes) {
-          if (!token_index::bloom_may_contain(bloom, h)) {
-            may = false;
-            break;
-          }
-        }
-        if (!may) break;
-      }
-      if (!may) {
-        ++stats.blocks_skipped_index;
-        continue;
-      }
-    }
-
-    for (auto& d : decoded) d.loaded = false;
-    const uint32_t rows = block.rows;
-    stats.rows_read += rows;
-    const size_t time_col = static_cast<size_t>(time_index);
-    if (Status s = load(time_col, b); !s.ok()) return s;
-    selected.assign(rows, 0);
-    uint32_t count = 0;
-    for (uint32_t r = 0; r < rows; ++r) {
-      const Decoded& t = decoded[time_col];
-      selected[r] = t.present[r] && t.values[r].ts >= req.from && t.values[r].ts <= req.to;
-    }
-    for (size_t k = 0; k < req.conditions.size(); ++k) {
-      for (size_t col : cond_cols[k]) {
-        if (Status s = load(col, b); !s.ok()) return s;
-      }
-      for (uint32_t r = 0; r < rows; ++r) {
-        if (!selected[r]) continue;
-        bool ok = false;
-        for (size_t col : cond_cols[k]) {
-          const Decoded& d = decoded[col];
-          if (d.present[r] && value_may_match(req.conditions[k], d.values[r])) {
-            ok = true;
-            break;
-          }
-        }
-        selected[r] = ok;
-      }
-    }
-    for (uint32_t r = 0; r < rows; ++r) count += selected[r];
-    if (count == 0) continue;
+    auto may = reader.may_match(b);
+    if (!may.ok()) return may.status();
+    if (!*may) continue;
+    bool all = false;
+    auto count = reader.select(b, all);
+    if (!count.ok()) return count.status();
+    if (*count == 0) continue;
 
     // Late materialization: the other columns only now that some row survived.
     std::vector<System> wanted = {System::ReceiveTime, System::Flags};
     if (req.raw) wanted.insert(wanted.end(), {System::Raw, System::Source, System::ParseError});
     for (System s : wanted) {
-      int col = sys[static_cast<int>(s)];
+      int col = reader.system_column(s);
       if (col < 0) continue;
-      if (Status st = load(static_cast<size_t>(col), b); !st.ok()) return st;
+      if (Status st = reader.load(static_cast<size_t>(col), b); !st.ok()) return st;
     }
-    for (size_t col : projected) {
-      if (Status s = load(col, b); !s.ok()) return s;
+    for (size_t col : reader.projected()) {
+      if (Status s = reader.load(col, b); !s.ok()) return s;
     }
-    auto sys_value = [&](System s, uint32_t r) -> const Value* {
-      int col = sys[static_cast<int>(s)];
-      if (col < 0 || !decoded[static_cast<size_t>(col)].loaded || !decoded[static_cast<size_t>(col)].present[r]) {
-        return nullptr;
-      }
-      return &decoded[static_cast<size_t>(col)].values[r];
-    };
-
+    const auto& selected = reader.selected();
+    const Decoded& times = reader.column(reader.time_col());
+    const uint32_t rows = f.blocks[b].rows;
     EventBatch batch;
-    batch.reserve(count, static_cast<size_t>(count) * projected.size());
+    batch.reserve(*count, static_cast<size_t>(*count) * reader.projected().size());
     for (uint32_t r = 0; r < rows; ++r) {
       if (!selected[r]) continue;
       Provenance p;
       p.tenant = f.partition.tenant;
       p.input = f.partition.input;
-      if (const Value* v = sys_value(System::ReceiveTime, r)) p.receive_time = v->ts;
-      if (const Value* v = sys_value(System::Raw, r)) p.raw = v->as_string();
-      if (const Value* v = sys_value(System::Source, r)) p.source = v->as_string();
+      if (const Value* v = reader.sys_value(System::ReceiveTime, r)) p.receive_time = v->ts;
+      if (const Value* v = reader.sys_value(System::Raw, r)) p.raw = v->as_string();
+      if (const Value* v = reader.sys_value(System::Source, r)) p.source = v->as_string();
       batch.begin_event(p);
-      batch.set_time(decoded[time_col].values[r].ts);
-      if (const Value* v = sys_value(System::Flags, r)) batch.current().flags = static_cast<uint32_t>(v->i64);
-      if (const Value* v = sys_value(System::ParseError, r)) batch.current().parse_error = batch.arena().copy(v->as_string());
-      for (size_t col : projected) {
-        const Decoded& d = decoded[col];
+      batch.set_time(times.values[r].ts);
+      if (const Value* v = reader.sys_value(System::Flags, r)) batch.current().flags = static_cast<uint32_t>(v->i64);
+      if (const Value* v = reader.sys_value(System::ParseError, r)) {
+        batch.current().parse_error = batch.arena().copy(v->as_string());
+      }
+      for (size_t col : reader.projected()) {
+        const Decoded& d = reader.column(col);
         if (!d.present[r]) continue;
         const Value& v = d.values[r];
         if (v.type == FieldType::String) {
@@ -820,8 +865,66 @@ Result<bool> scan(const Info& seg, const Plan& plan, const Visit& visit, ScanSta
       }
       batch.end_event();
     }
-    stats.rows_returned += count;
+    stats.rows_returned += *count;
     if (!visit(batch)) return false;
+  }
+  return true;
+}
+
+Result<bool> scan_blocks(const Info& seg, const Plan& plan, const VisitBlock& visit, ScanStats& stats) {
+  BlockReader reader(seg, plan, stats);
+  const Footer& f = reader.footer();
+  std::vector<ColumnSlice> slices;
+  for (size_t b = 0; b < f.blocks.size(); ++b) {
+    auto may = reader.may_match(b);
+    if (!may.ok()) return may.status();
+    if (!*may) continue;
+    bool all = false;
+    auto count = reader.select(b, all);
+    if (!count.ok()) return count.status();
+    if (*count == 0) continue;
+    const uint32_t rows = f.blocks[b].rows;
+    slices.clear();
+    for (size_t col : reader.projected()) {
+      const ColumnMeta& c = f.columns[col];
+      const ChunkMeta& ch = c.chunks[b];
+      if (ch.bytes == 0) continue;
+      ColumnSlice slice;
+      slice.name = c.name;
+      slice.id = c.id;
+      slice.type = c.type;
+      slice.occurrence = c.occurrence;
+      const auto& st = ch.stats;
+      // A chunk with one value in every row (class_uid in a partition of one class)
+      // answers without being read.
+      bool one_value = st.has_minmax && st.present == rows &&
+                       (((c.type == FieldType::Int64 || c.type == FieldType::Timestamp) && st.int_min == st.int_max) ||
+                        (c.type == FieldType::Ip && st.ip_min == st.ip_max));
+      if (one_value) {
+        slice.constant = true;
+        slice.constant_value = c.type == FieldType::Ip ? Value::ip_address(st.ip_min)
+                               : c.type == FieldType::Int64 ? Value::int64(st.int_min)
+                                                            : Value::timestamp(st.int_min);
+        if (c.type == FieldType::Ip) {
+          // The v4 flag is not in the statistics: v4-mapped bytes say it.
+          static const uint8_t kPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+          slice.constant_value.ip_v4 = std::memcmp(st.ip_min.bytes.data(), kPrefix, 12) == 0;
+        }
+      } else {
+        if (Status s = reader.load(col, b); !s.ok()) return s;
+        const Decoded& d = reader.column(col);
+        slice.present = d.present.data();
+        slice.values = d.values.data();
+      }
+      slices.push_back(slice);
+    }
+    BlockView view;
+    view.rows = rows;
+    view.selected = all ? nullptr : reader.selected().data();
+    view.selected_count = *count;
+    view.columns = slices;
+    stats.rows_returned += *count;
+    if (!visit(view)) return false;
   }
   return true;
 }

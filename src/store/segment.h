@@ -144,6 +144,10 @@ struct Plan {
 // The batch is the visitor's to keep (move it out) or to read.
 using Visit = std::function<bool(EventBatch&)>;
 
+// The same rows as scan(), as decoded columns of each block instead of events: for
+// aggregations, which then need neither events nor text. Only projected fields.
+Result<bool> scan_blocks(const Info& segment, const Plan& plan, const VisitBlock& visit, ScanStats& stats);
+
 // Calls visit with the events of the segment that may satisfy `plan` (time range and
 // pushed-down conditions checked), projected. Returns false when visit asked to stop.
 // A damaged chunk (checksum, decoding) is an error naming the segment and block.

@@ -48,6 +48,12 @@ class DiskStore final : public Store {
 
   void append(EventBatch&& batch, Done done) override;
   Status scan(const ScanRequest& request, const Visit& visit, ScanStats* stats) const override;
+  Status scan_blocks(const ScanRequest& request, const VisitBlock& sealed, const Visit& unsealed,
+                     ScanStats* stats) const override;
+  // Both scans: sealed segments through `each_segment`, then the unsealed batches.
+  template <typename EachSegment>
+  Status scan_parts(const ScanRequest& request, EachSegment&& each_segment, const Visit& unsealed,
+                    ScanStats* stats_out) const;
   Status flush() override;
   Status maintain() override;
   StoreStats stats() const override;
@@ -738,7 +744,9 @@ void DiskStore::drop_sealed_wal(uint64_t first, uint64_t last) {
   (void)io::sync_dir(options_.dir / "wal");
 }
 
-Status DiskStore::scan(const ScanRequest& request, const Visit& visit, ScanStats* stats_out) const {
+template <typename EachSegment>
+Status DiskStore::scan_parts(const ScanRequest& request, EachSegment&& each_segment, const Visit& unsealed,
+                             ScanStats* stats_out) const {
   std::vector<std::shared_ptr<const segment::Info>> segments;
   std::vector<MemBatch> memory;
   {
@@ -756,7 +764,7 @@ Status DiskStore::scan(const ScanRequest& request, const Visit& visit, ScanStats
       ++stats.segments_skipped;
       continue;
     }
-    auto r = segment::scan(*seg, plan, visit, stats);
+    Result<bool> r = each_segment(*seg, plan, stats);
     if (!r.ok()) {
       spdlog::error("store {}: {}", name_, r.error());
       result = r.status();
@@ -772,10 +780,30 @@ Status DiskStore::scan(const ScanRequest& request, const Visit& visit, ScanStats
     const MemBatch& m = memory[i];
     if (m.max_time < request.from || m.min_time > request.to) continue;
     stats.memory_rows += m.batch->size();
-    if (!visit(*m.batch)) break;
+    if (!unsealed(*m.batch)) break;
   }
   if (stats_out) stats_out->add(stats);
   return result;
+}
+
+Status DiskStore::scan(const ScanRequest& request, const Visit& visit, ScanStats* stats) const {
+  const segment::Visit each_batch = [&](EventBatch& b) { return visit(b); };
+  return scan_parts(
+      request,
+      [&](const segment::Info& seg, const segment::Plan& plan, ScanStats& st) {
+        return segment::scan(seg, plan, each_batch, st);
+      },
+      visit, stats);
+}
+
+Status DiskStore::scan_blocks(const ScanRequest& request, const VisitBlock& sealed, const Visit& unsealed,
+                              ScanStats* stats) const {
+  return scan_parts(
+      request,
+      [&](const segment::Info& seg, const segment::Plan& plan, ScanStats& st) {
+        return segment::scan_blocks(seg, plan, sealed, st);
+      },
+      unsealed, stats);
 }
 
 StoreStats DiskStore::stats() const {

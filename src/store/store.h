@@ -77,6 +77,12 @@ class Store {
   // checks every event. Stops early when visit returns false. Sees every batch
   // acknowledged before the call. `stats`, if given, receives what was read and skipped.
   virtual Status scan(const ScanRequest& request, const Visit& visit, ScanStats* stats = nullptr) const = 0;
+  // The same rows as scan(), sealed ones as decoded column blocks (for aggregations),
+  // events not yet sealed as batches. The default gives everything as batches.
+  virtual Status scan_blocks(const ScanRequest& request, const VisitBlock& sealed, const Visit& unsealed,
+                             ScanStats* stats = nullptr) const {
+    return scan(request, unsealed, stats);
+  }
   // Every event with from <= time <= to (give or take: the visitor checks).
   Status scan(TimeNs from, TimeNs to, const Visit& visit) const;
 
