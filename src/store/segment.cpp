@@ -560,8 +560,16 @@ Built build(const PartitionKey& partition, std::vector<Row>& rows, uint64_t wal_
   });
   Builder builder(partition, options);
   const size_t step = std::clamp<size_t>(options.block_rows, 1, kMaxBlockRows);
-  for (size_t i = 0; i < rows.size(); i += step) {
-    builder.add_block(std::span<const Row>(rows).subspan(i, std::min(step, rows.size() - i)));
+  for (size_t i = 0; i < rows.size();) {
+    // A block ends at block_rows events or block_raw_bytes of raw text, whichever
+    // comes first: a token index false positive then costs a bounded read.
+    size_t n = 0, raw = 0;
+    while (i + n < rows.size() && n < step && (n == 0 || raw < options.block_raw_bytes)) {
+      raw += rows[i + n].batch->events()[rows[i + n].index].raw.size();
+      ++n;
+    }
+    builder.add_block(std::span<const Row>(rows).subspan(i, n));
+    i += n;
   }
   return builder.finish(rows.size(), wal_first, wal_last, job_parts);
 }

@@ -7,7 +7,7 @@
 //     i64 min_time  i64 max_time  u64 wal_first  u64 wal_last   (WAL files it holds)
 //     u64 footer_offset  u32 footer_bytes  u32 footer_raw_bytes  u32 footer_crc
 //     u32 header_crc (masked crc32c of bytes 0..75)
-//   blocks of up to block_rows events, each as
+//   blocks of up to block_rows events or block_raw_bytes of raw text, each as
 //     one zstd frame per column that has values in the block (column_codec.h), and
 //     the block's token Bloom filter (token_index.h), uncompressed
 //   footer (zstd): the partition name; per block its rows, raw text bytes, time
@@ -104,9 +104,10 @@ struct Info {
 
 struct WriteOptions {
   uint32_t block_rows = 16384;
+  size_t block_raw_bytes = 4u << 20;
   int column_level = 3;  // zstd levels
   int raw_level = 6;
-  unsigned bloom_bits_per_token = 8;  // ~2% false positives per token; a term has several
+  unsigned bloom_bits_per_token = 10;  // ~1% false positives per token
 };
 
 // An event to seal: the batch stays alive until write returns.
