@@ -73,20 +73,20 @@ void StatsAccumulator::add(const EventBatch& batch, const Event& event) {
   }
 }
 
+uint32_t StatsAccumulator::group_of_key() {
+  auto it = index_.find(std::string_view(key_));
+  if (it != index_.end()) return it->second;
+  uint32_t g = static_cast<uint32_t>(groups_.size());
+  index_.emplace(key_, g);
+  keys_.push_back(key_);
+  groups_.emplace_back(stage_.aggregates.size());
+  return g;
+}
+
 void StatsAccumulator::add_group(const EventBatch& batch, const Event& event) {
   key_.clear();
   for (size_t i = 0; i < by_ids_.size(); ++i) append_key_part(key_, values_[i][odometer_[i]], text_[i]);
-  uint32_t g;
-  auto it = index_.find(std::string_view(key_));
-  if (it != index_.end()) {
-    g = it->second;
-  } else {
-    g = static_cast<uint32_t>(groups_.size());
-    index_.emplace(key_, g);
-    keys_.push_back(key_);
-    groups_.emplace_back(stage_.aggregates.size());
-  }
-  std::vector<AggState>& states = groups_[g];
+  std::vector<AggState>& states = groups_[group_of_key()];
   for (size_t a = 0; a < stage_.aggregates.size(); ++a) {
     switch (stage_.aggregates[a].kind) {
       case AggKind::Count:
@@ -117,17 +117,7 @@ bool StatsAccumulator::takes_blocks() const {
 void StatsAccumulator::add_count(const Value* value, uint64_t n) {
   key_.clear();
   if (!by_ids_.empty()) append_key_part(key_, value, text_[0]);
-  uint32_t g;
-  auto it = index_.find(std::string_view(key_));
-  if (it != index_.end()) {
-    g = it->second;
-  } else {
-    g = static_cast<uint32_t>(groups_.size());
-    index_.emplace(key_, g);
-    keys_.push_back(key_);
-    groups_.emplace_back(stage_.aggregates.size());
-  }
-  for (AggState& st : groups_[g]) st.count += n;
+  for (AggState& st : groups_[group_of_key()]) st.count += n;
 }
 
 void StatsAccumulator::add_block(const BlockView& block) {

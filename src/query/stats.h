@@ -54,6 +54,8 @@ class StatsAccumulator {
   };
 
   void add_group(const EventBatch& batch, const Event& event);
+  // The group of key_, made on first sight.
+  uint32_t group_of_key();
   // Adds `n` events to the group of `value` (nullptr: the null group), count()s only.
   void add_count(const Value* value, uint64_t n);
 

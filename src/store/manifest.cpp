@@ -534,26 +534,32 @@ Status Manifest::commit(const Change& change) {
   return {};
 }
 
+Result<SegmentFiles> list_segment_files(const fs::path& dir) {
+  SegmentFiles out;
+  fs::path segdir = dir / kSegmentsDir;
+  if (!present(segdir)) return out;
+  std::error_code ec;
+  for (fs::directory_iterator it(segdir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    uint64_t seq = 0;
+    if (io::parse_seq_name(name, kSegmentSuffix, seq))
+      out.by_seq[seq].sealed = true;
+    else if (io::parse_seq_name(name, kPendingSuffix, seq))
+      out.by_seq[seq].pending = true;
+    else
+      out.other.push_back(std::move(name));
+  }
+  if (ec) return Status::error(fmt::format("cannot list {}: {}", segdir.string(), ec.message()));
+  return out;
+}
+
 Result<Manifest::Finished> Manifest::finish_pending() {
   if (read_only_) return Status::error("manifest is open read-only: cannot finish pending seals and removals");
   Finished f;
   fs::path segdir = dir_ / kSegmentsDir;
-  struct Files {
-    bool sealed = false, pending = false;
-  };
-  std::map<uint64_t, Files> files;
-  std::error_code ec;
-  if (present(segdir)) {
-    for (fs::directory_iterator it(segdir, ec), end; !ec && it != end; it.increment(ec)) {
-      std::string name = it->path().filename().string();
-      uint64_t seq = 0;
-      if (io::parse_seq_name(name, kSegmentSuffix, seq))
-        files[seq].sealed = true;
-      else if (io::parse_seq_name(name, kPendingSuffix, seq))
-        files[seq].pending = true;
-    }
-    if (ec) return Status::error(fmt::format("cannot list {}: {}", segdir.string(), ec.message()));
-  }
+  auto listed = list_segment_files(dir_);
+  if (!listed.ok()) return listed.status();
+  const auto& files = listed->by_seq;
   auto leave = [&](std::string what) {
     spdlog::warn("manifest {}: {}; left alone for `vigil verify`", dir_.string(), what);
     f.left_alone.push_back(std::move(what));

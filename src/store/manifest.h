@@ -151,6 +151,17 @@ Result<ChainState> read_chain(std::string_view data, const std::string& name);
 Status check_change(const ChainState& state, const Change& change);
 void apply_change(ChainState& state, const Change& change);
 
+// The files of DIR/segments by sequence number: a sealed "<seq>.vseg", a pending
+// "<seq>.vseg.tmp", or both; other names apart. No folder: none.
+struct SegmentFiles {
+  struct Kinds {
+    bool sealed = false, pending = false;
+  };
+  std::map<uint64_t, Kinds> by_seq;
+  std::vector<std::string> other;
+};
+Result<SegmentFiles> list_segment_files(const std::filesystem::path& dir);
+
 class Manifest {
  public:
   // Writer mode creates the key pair on first open and cuts a torn tail of the chain (like

@@ -371,9 +371,7 @@ Result<Keys> load_keys(const fs::path& dir, const VerifyOptions& opt, bool chain
   return keys;
 }
 
-struct OnDisk {
-  bool sealed = false, pending = false;
-};
+using OnDisk = SegmentFiles::Kinds;
 
 // One pass; `vanished` when a listed file disappeared (a live server removing or renaming).
 Result<VerifyReport> verify_once(const fs::path& dir, const VerifyOptions& opt, bool& vanished) {
@@ -381,20 +379,11 @@ Result<VerifyReport> verify_once(const fs::path& dir, const VerifyOptions& opt, 
   vanished = false;
   // Files first, chain second (see the top of this file).
   fs::path segdir = dir / kSegmentsDir;
-  std::map<uint64_t, OnDisk> files;
-  if (present(segdir)) {
-    std::error_code ec;
-    for (fs::directory_iterator it(segdir, ec), end; !ec && it != end; it.increment(ec)) {
-      std::string name = it->path().filename().string();
-      uint64_t seq = 0;
-      if (io::parse_seq_name(name, kSegmentSuffix, seq))
-        files[seq].sealed = true;
-      else if (io::parse_seq_name(name, kPendingSuffix, seq))
-        files[seq].pending = true;
-      else
-        rep.notes.push_back(fmt::format("{}/{} is not a segment file name: not checked", kSegmentsDir, name));
-    }
-    if (ec) return Status::error(fmt::format("cannot list {}: {}", segdir.string(), ec.message()));
+  auto listed = list_segment_files(dir);
+  if (!listed.ok()) return listed.status();
+  const std::map<uint64_t, OnDisk>& files = listed->by_seq;
+  for (const auto& name : listed->other) {
+    rep.notes.push_back(fmt::format("{}/{} is not a segment file name: not checked", kSegmentsDir, name));
   }
 
   fs::path chain_path = dir / kChainFile;

@@ -6,13 +6,15 @@
 
 namespace vigil {
 
-std::vector<std::vector<size_t>> plan_merges(std::span<const SegmentPtr> segments, const MergeOptions& options) {
+std::vector<std::vector<size_t>> plan_merges(std::span<const SegmentPtr> segments, const MergeOptions& options,
+                                             TimeNs now) {
   std::map<PartitionKey, std::vector<size_t>> small;
   for (size_t i = 0; i < segments.size(); ++i) {
     if (segments[i]->header.events < options.small_events) small[segments[i]->footer->partition].push_back(i);
   }
   std::vector<std::vector<size_t>> groups;
   for (auto& [key, idx] : small) {
+    if (idx.size() < std::max<size_t>(2, options.min_segments) && key.day_end() >= now) continue;
     std::vector<size_t> group;
     uint64_t events = 0;
     for (size_t i : idx) {

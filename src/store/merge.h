@@ -15,14 +15,19 @@ namespace vigil {
 
 struct MergeOptions {
   uint64_t small_events = 200'000;  // segments below this are merged...
-  uint64_t max_events = 1'000'000;  // ...into segments up to this many events
+  uint64_t max_events = 1'000'000;  // ...into segments up to this many events...
+  // ...once a partition has this many small ones, or its day is over (then any two):
+  // rewriting today's events each time a few more arrive would cost more than it saves.
+  size_t min_segments = 8;
 };
 
 using SegmentPtr = std::shared_ptr<const segment::Info>;
 
-// Groups of at least two small segments of one partition, each group at most
-// max_events in all; indexes into `segments`, oldest first.
-std::vector<std::vector<size_t>> plan_merges(std::span<const SegmentPtr> segments, const MergeOptions& options);
+// Groups of small segments of one partition to merge (see MergeOptions), each group
+// at most max_events in all; indexes into `segments`, oldest first. `now` tells
+// which partitions' days are over.
+std::vector<std::vector<size_t>> plan_merges(std::span<const SegmentPtr> segments, const MergeOptions& options,
+                                             TimeNs now);
 
 // Reads `parts` (one partition) and builds the segment that holds all their events,
 // covering all their WAL files.

@@ -709,6 +709,15 @@ class BlockReader {
     return true;
   }
 
+  // Block b if some of its rows may be selected: how many are (0: skip it), with
+  // may_match() and select() below.
+  Result<uint32_t> start_block(size_t b, bool& all) {
+    auto may = may_match(b);
+    if (!may.ok()) return may.status();
+    if (!*may) return 0;
+    return select(b, all);
+  }
+
   // Starts block b: forgets decoded columns, decodes time and condition columns and
   // fills selected(); returns how many rows are selected. `all` is set when every row
   // is (no row-level test was needed), which lets callers skip the selection.
@@ -823,11 +832,8 @@ Result<bool> scan(const Info& seg, const Plan& plan, const Visit& visit, ScanSta
   const Footer& f = reader.footer();
   const ScanRequest& req = plan.request;
   for (size_t b = 0; b < f.blocks.size(); ++b) {
-    auto may = reader.may_match(b);
-    if (!may.ok()) return may.status();
-    if (!*may) continue;
     bool all = false;
-    auto count = reader.select(b, all);
+    auto count = reader.start_block(b, all);
     if (!count.ok()) return count.status();
     if (*count == 0) continue;
 
@@ -884,11 +890,8 @@ Result<bool> scan_blocks(const Info& seg, const Plan& plan, const VisitBlock& vi
   const Footer& f = reader.footer();
   std::vector<ColumnSlice> slices;
   for (size_t b = 0; b < f.blocks.size(); ++b) {
-    auto may = reader.may_match(b);
-    if (!may.ok()) return may.status();
-    if (!*may) continue;
     bool all = false;
-    auto count = reader.select(b, all);
+    auto count = reader.start_block(b, all);
     if (!count.ok()) return count.status();
     if (*count == 0) continue;
     const uint32_t rows = f.blocks[b].rows;

@@ -682,7 +682,8 @@ Status DiskStore::merge_small_segments() {
     std::lock_guard lk(state_mu_);
     segments = segments_;
   }
-  for (const auto& group : plan_merges(segments, options_.merge)) {
+  const TimeNs now = options_.clock ? options_.clock() : now_ns();
+  for (const auto& group : plan_merges(segments, options_.merge, now)) {
     std::vector<std::shared_ptr<const segment::Info>> parts;
     for (size_t i : group) parts.push_back(segments[i]);
     auto start = Clock::now();

@@ -38,6 +38,8 @@ TEST(Maintenance, MergesSmallSegmentsOfAPartitionKeepingEveryEvent) {
   TempDir dir;
   StoreOptions o = options_for(dir.path);
   o.maintenance_interval = std::chrono::hours(1);  // only when asked
+  TimeNs now = kNow;
+  o.clock = [&now] { return now; };
   {
     auto store = Store::open(o);
     ASSERT_TRUE(store.ok()) << store.error();
@@ -49,6 +51,11 @@ TEST(Maintenance, MergesSmallSegmentsOfAPartitionKeepingEveryEvent) {
       ASSERT_TRUE((*store)->flush().ok());
     }
     EXPECT_EQ((*store)->stats().segments, 8u);
+    // Today, with fewer than min_segments (8) small segments per partition: not yet.
+    ASSERT_TRUE((*store)->maintain().ok());
+    EXPECT_EQ((*store)->stats().segments, 8u);
+    // Once the day is over, any two small segments of a partition are merged.
+    now = kNow + 2 * kDay;
     ASSERT_TRUE((*store)->maintain().ok());
     auto st = (*store)->stats();
     EXPECT_EQ(st.segments, 2u);
