@@ -35,6 +35,79 @@ void append_key_part(std::string& key, const Value* v, TextBuffer& buf) {
   key += text;
 }
 
+// Counts per 64-bit key with open addressing, and a shortcut for a repeat of the last
+// key (sorted or clustered columns repeat a lot): the per-row step of a group-by.
+class FlatCounter {
+ public:
+  void add(uint64_t key, uint32_t row) {
+    if (last_ != kNone && keys_[last_] == key) {
+      ++counts_[last_];
+      return;
+    }
+    if ((size_ + 1) * 2 > keys_.size()) grow();
+    size_t mask = keys_.size() - 1;
+    for (size_t i = mix(key) & mask;; i = (i + 1) & mask) {
+      if (!used_[i]) {
+        used_[i] = 1;
+        keys_[i] = key;
+        rows_[i] = row;
+        counts_[i] = 1;
+        ++size_;
+        last_ = i;
+        return;
+      }
+      if (keys_[i] == key) {
+        ++counts_[i];
+        last_ = i;
+        return;
+      }
+    }
+  }
+  // f(first row with the key, count) for every key.
+  template <typename F>
+  void for_each(F&& f) const {
+    for (size_t i = 0; i < keys_.size(); ++i) {
+      if (used_[i]) f(rows_[i], counts_[i]);
+    }
+  }
+
+ private:
+  static constexpr size_t kNone = SIZE_MAX;
+  static uint64_t mix(uint64_t h) {
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return h;
+  }
+  void grow() {
+    std::vector<uint64_t> keys = std::move(keys_), counts = std::move(counts_);
+    std::vector<uint32_t> rows = std::move(rows_);
+    std::vector<uint8_t> used = std::move(used_);
+    size_t n = std::max<size_t>(64, keys.size() * 2);
+    keys_.assign(n, 0);
+    counts_.assign(n, 0);
+    rows_.assign(n, 0);
+    used_.assign(n, 0);
+    size_ = 0;
+    last_ = kNone;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (!used[i]) continue;
+      size_t mask = n - 1, j = mix(keys[i]) & mask;
+      while (used_[j]) j = (j + 1) & mask;
+      used_[j] = 1;
+      keys_[j] = keys[i];
+      rows_[j] = rows[i];
+      counts_[j] = counts[i];
+      ++size_;
+    }
+  }
+  std::vector<uint64_t> keys_, counts_;
+  std::vector<uint32_t> rows_;
+  std::vector<uint8_t> used_;
+  size_t size_ = 0;
+  size_t last_ = kNone;
+};
+
 }  // namespace
 
 StatsAccumulator::StatsAccumulator(const StatsStage& stage) : stage_(stage) {
@@ -175,7 +248,7 @@ void StatsAccumulator::add_block(const BlockView& block) {
   } else {
     // 8 bytes identify ints, times, floats and bools; IPv4 is its 4 bytes plus a tag.
     // IPv6 needs 16: those rows go one by one (rare in practice).
-    std::unordered_map<uint64_t, std::pair<uint32_t, uint64_t>> counts;
+    FlatCounter counts;
     for (uint32_t r = 0; r < block.rows; ++r) {
       if (!selected(r)) continue;
       if (!c.present[r]) {
@@ -195,10 +268,9 @@ void StatsAccumulator::add_block(const BlockView& block) {
       } else {
         std::memcpy(&key, &v.i64, 8);
       }
-      auto [it, added] = counts.try_emplace(key, r, 0);
-      ++it->second.second;
+      counts.add(key, r);
     }
-    for (const auto& [key, first_n] : counts) add_count(&c.values[first_n.first], first_n.second);
+    counts.for_each([&](uint32_t row, uint64_t n) { add_count(&c.values[row], n); });
   }
   if (nulls) add_count(nullptr, nulls);
 }

@@ -694,19 +694,42 @@ class BlockReader {
       }
     }
     if (plan_.must_hashes.empty()) return true;
-    if (Status s = source_.read(block.bloom_offset, block.bloom_bytes, bloom_, stats_.bytes_read); !s.ok()) return s;
-    if (crc32c::unmask(block.bloom_crc) != crc32c::value(bloom_)) {
-      return corrupt(seg_.path, fmt::format("block {} token index: checksum mismatch", b));
-    }
+    auto filter = token_filter(b);
+    if (!filter.ok()) return filter.status();
     for (const auto& hashes : plan_.must_hashes) {
       for (uint64_t h : hashes) {
-        if (!token_index::bloom_may_contain(bloom_, h)) {
+        if (!token_index::bloom_may_contain(*filter, h)) {
           ++stats_.blocks_skipped_index;
           return false;
         }
       }
     }
     return true;
+  }
+
+  // The token filter of block b: read and checked once, then kept with the segment
+  // (a needle search reads every block's filter; the second one reads none).
+  Result<std::string_view> token_filter(size_t b) {
+    const SegmentCache& cache = *seg_.cache;
+    {
+      std::lock_guard lk(cache.mu);
+      if (cache.filters.size() == f_.blocks.size() && cache.loaded[b]) return std::string_view(cache.filters[b]);
+    }
+    const BlockMeta& block = f_.blocks[b];
+    if (Status s = source_.read(block.bloom_offset, block.bloom_bytes, bloom_, stats_.bytes_read); !s.ok()) return s;
+    if (crc32c::unmask(block.bloom_crc) != crc32c::value(bloom_)) {
+      return corrupt(seg_.path, fmt::format("block {} token index: checksum mismatch", b));
+    }
+    std::lock_guard lk(cache.mu);
+    if (cache.filters.size() != f_.blocks.size()) {
+      cache.filters.resize(f_.blocks.size());
+      cache.loaded.assign(f_.blocks.size(), 0);
+    }
+    if (!cache.loaded[b]) {  // strings are not moved once set: views stay valid
+      cache.filters[b] = bloom_;
+      cache.loaded[b] = 1;
+    }
+    return std::string_view(cache.filters[b]);
   }
 
   // Block b if some of its rows may be selected: how many are (0: skip it), with
@@ -726,10 +749,12 @@ class BlockReader {
     const BlockMeta& block = f_.blocks[b];
     const uint32_t rows = block.rows;
     stats_.rows_read += rows;
-    if (Status s = load(time_col(), b); !s.ok()) return s;
     all = req_.conditions.empty() && block.min_time >= req_.from && block.max_time <= req_.to;
     selected_.assign(rows, 1);
+    // A block wholly in range needs no time test: its time column is read only if
+    // a column decoded against it is (load()), which counts spare nothing else.
     if (all) return rows;
+    if (Status s = load(time_col(), b); !s.ok()) return s;
     const Decoded& t = decoded_[time_col()];
     for (uint32_t r = 0; r < rows; ++r) {
       selected_[r] = t.present[r] && t.values[r].ts >= req_.from && t.values[r].ts <= req_.to;
@@ -771,7 +796,10 @@ class BlockReader {
     }
     column::RowContext context;
     if (c.system != System::Time && c.system != System::Raw) {
-      context.times = times_;  // the time column is always loaded first
+      if (c.type == FieldType::Timestamp) {  // may be encoded against the event time
+        if (Status s = load(time_col(), block); !s.ok()) return s;
+        context.times = times_;
+      }
       if (ch.uses_raw) {
         int raw_index = sys_[static_cast<int>(System::Raw)];
         if (raw_index < 0) return corrupt(seg_.path, "a column refers to the raw text, which is missing");
@@ -838,7 +866,7 @@ Result<bool> scan(const Info& seg, const Plan& plan, const Visit& visit, ScanSta
     if (*count == 0) continue;
 
     // Late materialization: the other columns only now that some row survived.
-    std::vector<System> wanted = {System::ReceiveTime, System::Flags};
+    std::vector<System> wanted = {System::Time, System::ReceiveTime, System::Flags};
     if (req.raw) wanted.insert(wanted.end(), {System::Raw, System::Source, System::ParseError});
     for (System s : wanted) {
       int col = reader.system_column(s);

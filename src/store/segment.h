@@ -28,6 +28,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -92,6 +93,13 @@ struct Footer {
   std::vector<ColumnMeta> columns;
 };
 
+// What scans learn about a segment and keep: the token filters of its blocks.
+struct SegmentCache {
+  mutable std::mutex mu;
+  mutable std::vector<std::string> filters;  // by block, once loaded
+  mutable std::vector<uint8_t> loaded;
+};
+
 // A segment as the store knows it after open or seal.
 struct Info {
   uint64_t seq = 0;
@@ -100,6 +108,7 @@ struct Info {
   Header header;
   std::shared_ptr<const Footer> footer;
   std::shared_ptr<const std::string> bytes;  // set by parse(): scan reads these, not the file
+  std::shared_ptr<SegmentCache> cache = std::make_shared<SegmentCache>();
 };
 
 struct WriteOptions {
@@ -107,7 +116,9 @@ struct WriteOptions {
   size_t block_raw_bytes = 4u << 20;
   int column_level = 3;  // zstd levels
   int raw_level = 6;
-  unsigned bloom_bits_per_token = 10;  // ~1% false positives per token
+  // ~0.2% false positives per token: a false positive costs reading a whole block,
+  // the filter a few bits per distinct token.
+  unsigned bloom_bits_per_token = 14;
 };
 
 // An event to seal: the batch stays alive until write returns.
