@@ -16,16 +16,18 @@ std::vector<std::vector<size_t>> plan_merges(std::span<const SegmentPtr> segment
   for (auto& [key, idx] : small) {
     if (idx.size() < std::max<size_t>(2, options.min_segments) && key.day_end() >= now) continue;
     std::vector<size_t> group;
-    uint64_t events = 0;
+    uint64_t events = 0, raw = 0;
     for (size_t i : idx) {
-      uint64_t n = segments[i]->header.events;
-      if (!group.empty() && events + n > options.max_events) {
+      uint64_t n = segments[i]->header.events, r = 0;
+      for (const auto& b : segments[i]->footer->blocks) r += b.raw_text_bytes;
+      if (!group.empty() && (events + n > options.max_events || raw + r > options.max_raw_bytes)) {
         if (group.size() >= 2) groups.push_back(group);
         group.clear();
-        events = 0;
+        events = raw = 0;
       }
       group.push_back(i);
       events += n;
+      raw += r;
     }
     if (group.size() >= 2) groups.push_back(std::move(group));
   }

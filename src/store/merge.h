@@ -16,6 +16,7 @@ namespace vigil {
 struct MergeOptions {
   uint64_t small_events = 200'000;  // segments below this are merged...
   uint64_t max_events = 1'000'000;  // ...into segments up to this many events...
+  uint64_t max_raw_bytes = 256u << 20;  // ...and this much raw text: a merge holds its events in memory
   // ...once a partition has this many small ones, or its day is over (then any two):
   // rewriting today's events each time a few more arrive would cost more than it saves.
   size_t min_segments = 8;
