@@ -2,6 +2,7 @@
 #include "query/pattern.h"
 
 #include "query/text_util.h"
+#include "store/token_index.h"
 
 namespace vigil::query {
 
@@ -57,10 +58,8 @@ bool Pattern::matches(std::string_view text) const {
 
 namespace {
 
-// Token bytes as the store's token index sees them (store/token_index.h).
-bool is_token_byte(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c >= 0x80;
-}
+// Token bytes as the store's token index sees them, so the index is exact for terms.
+using token_index::is_token_byte;
 bool starts_at_boundary(std::string_view text, size_t at, std::string_view piece) {
   return at == 0 || piece.empty() || !is_token_byte(static_cast<unsigned char>(piece.front())) ||
          !is_token_byte(static_cast<unsigned char>(text[at - 1]));
