@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 #include <queue>
+#include <thread>
 
 #include "query/matcher.h"
 #include "query/planner.h"
@@ -105,15 +106,22 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& request
   SearchResult result;
   const ScanRequest plan = query::plan_scan(q, request.from, request.to);
   if (stats && stats->takes_blocks() && q.filter.kind == query::Expr::Kind::All) {
-    // Every row in the time range matches: count sealed rows from their columns.
+    // Every row in the time range matches: count sealed rows from their columns, on
+    // every core (one accumulator per worker, merged after).
+    const size_t workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+    std::vector<query::StatsAccumulator> partial(workers - 1, query::StatsAccumulator(std::get<query::StatsStage>(q.stages[0])));
+    std::vector<uint64_t> rows(workers, 0);
+    std::vector<VisitBlock> visitors;
+    for (size_t w = 0; w < workers; ++w) {
+      query::StatsAccumulator* acc = w == 0 ? &*stats : &partial[w - 1];
+      visitors.push_back([acc, &rows, w](const BlockView& block) {
+        rows[w] += block.selected_count;
+        acc->add_block(block);
+        return true;
+      });
+    }
     Status s = store.scan_blocks(
-        plan,
-        [&](const BlockView& block) {
-          result.events_scanned += block.selected_count;
-          result.events_matched += block.selected_count;
-          stats->add_block(block);
-          return true;
-        },
+        plan, visitors,
         [&](const EventBatch& batch) {
           for (const Event& e : batch.events()) {
             ++result.events_scanned;
@@ -124,6 +132,11 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& request
           return true;
         },
         &result.scan);
+    for (uint64_t n : rows) {
+      result.events_scanned += n;
+      result.events_matched += n;
+    }
+    for (const auto& p : partial) stats->merge(p);
     if (!s.ok()) return s;
     stats->finish(result);
     result.elapsed_ms =

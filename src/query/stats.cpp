@@ -275,6 +275,14 @@ void StatsAccumulator::add_block(const BlockView& block) {
   if (nulls) add_count(nullptr, nulls);
 }
 
+void StatsAccumulator::merge(const StatsAccumulator& other) {
+  for (size_t g = 0; g < other.keys_.size(); ++g) {
+    key_ = other.keys_[g];
+    std::vector<AggState>& states = groups_[group_of_key()];
+    for (size_t a = 0; a < states.size(); ++a) states[a].count += other.groups_[g][a].count;
+  }
+}
+
 void StatsAccumulator::finish(SearchResult& result) const {
   result.is_table = true;
   result.columns.clear();

@@ -39,6 +39,9 @@ class StatsAccumulator {
   // Adds every selected row of a block (store/scan.h) that holds the by-field's
   // columns: each distinct value is counted in a local table, then merged once.
   void add_block(const BlockView& block);
+  // Adds the groups of `other` (same stage) into this one: workers of a parallel
+  // scan each fill their own accumulator.
+  void merge(const StatsAccumulator& other);
   // Fills result.columns and result.rows, and sets is_table.
   void finish(SearchResult& result) const;
 

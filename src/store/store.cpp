@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -48,7 +49,7 @@ class DiskStore final : public Store {
 
   void append(EventBatch&& batch, Done done) override;
   Status scan(const ScanRequest& request, const Visit& visit, ScanStats* stats) const override;
-  Status scan_blocks(const ScanRequest& request, const VisitBlock& sealed, const Visit& unsealed,
+  Status scan_blocks(const ScanRequest& request, std::span<const VisitBlock> sealed_per_worker, const Visit& unsealed,
                      ScanStats* stats) const override;
   // Both scans: sealed segments through `each_segment`, then the unsealed batches.
   template <typename EachSegment>
@@ -797,14 +798,71 @@ Status DiskStore::scan(const ScanRequest& request, const Visit& visit, ScanStats
       visit, stats);
 }
 
-Status DiskStore::scan_blocks(const ScanRequest& request, const VisitBlock& sealed, const Visit& unsealed,
-                              ScanStats* stats) const {
-  return scan_parts(
-      request,
-      [&](const segment::Info& seg, const segment::Plan& plan, ScanStats& st) {
-        return segment::scan_blocks(seg, plan, sealed, st);
-      },
-      unsealed, stats);
+Status DiskStore::scan_blocks(const ScanRequest& request, std::span<const VisitBlock> sealed_per_worker,
+                              const Visit& unsealed, ScanStats* stats) const {
+  if (sealed_per_worker.empty()) return scan(request, unsealed, stats);
+  const size_t workers = sealed_per_worker.size();
+  if (workers == 1) {
+    return scan_parts(
+        request,
+        [&](const segment::Info& seg, const segment::Plan& plan, ScanStats& st) {
+          return segment::scan_blocks(seg, plan, sealed_per_worker[0], st);
+        },
+        unsealed, stats);
+  }
+  // Segments are dealt round-robin to the workers; each has its own visitor and
+  // statistics. The first error stops the others at their next segment.
+  std::vector<const segment::Info*> todo;
+  std::vector<std::shared_ptr<const segment::Info>> hold;  // the snapshot, alive while workers run
+  std::vector<MemBatch> memory;
+  {
+    std::lock_guard lk(state_mu_);
+    hold = segments_;
+    for (const auto& job : sealing_) memory.insert(memory.end(), job.batches.begin(), job.batches.end());
+    memory.insert(memory.end(), memory_.begin(), memory_.end());
+  }
+  ScanStats total;
+  for (const auto& seg : hold) {
+    if (seg->header.max_time < request.from || seg->header.min_time > request.to) {
+      ++total.segments_skipped;
+    } else {
+      todo.push_back(seg.get());
+    }
+  }
+  const segment::Plan plan(request);
+  std::vector<ScanStats> worker_stats(workers);
+  std::vector<Status> worker_status(workers);
+  std::atomic<bool> failed{false};
+  auto work = [&](size_t w) {
+    for (size_t i = w; i < todo.size() && !failed; i += workers) {
+      auto r = segment::scan_blocks(*todo[i], plan, sealed_per_worker[w], worker_stats[w]);
+      if (!r.ok()) {
+        worker_status[w] = r.status();
+        failed = true;
+        return;
+      }
+      if (!*r) return;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t w = 1; w < workers; ++w) threads.emplace_back(work, w);
+  work(0);
+  for (auto& t : threads) t.join();
+  for (size_t w = 0; w < workers; ++w) {
+    total.add(worker_stats[w]);
+    if (!worker_status[w].ok()) {
+      spdlog::error("store {}: {}", name_, worker_status[w].message());
+      if (stats) stats->add(total);
+      return worker_status[w];
+    }
+  }
+  for (const MemBatch& m : memory) {
+    if (m.max_time < request.from || m.min_time > request.to) continue;
+    total.memory_rows += m.batch->size();
+    if (!unsealed(*m.batch)) break;
+  }
+  if (stats) stats->add(total);
+  return {};
 }
 
 StoreStats DiskStore::stats() const {

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <span>
 
 #include "core/event_batch.h"
 #include "core/status.h"
@@ -78,9 +79,12 @@ class Store {
   // acknowledged before the call. `stats`, if given, receives what was read and skipped.
   virtual Status scan(const ScanRequest& request, const Visit& visit, ScanStats* stats = nullptr) const = 0;
   // The same rows as scan(), sealed ones as decoded column blocks (for aggregations),
-  // events not yet sealed as batches. The default gives everything as batches.
-  virtual Status scan_blocks(const ScanRequest& request, const VisitBlock& sealed, const Visit& unsealed,
-                             ScanStats* stats = nullptr) const {
+  // events not yet sealed as batches. Sealed segments are shared among
+  // sealed_per_worker.size() threads, worker i calling sealed_per_worker[i] (so each
+  // keeps its own state, merged by the caller after); unsealed batches come on the
+  // calling thread after them. The default gives everything as batches.
+  virtual Status scan_blocks(const ScanRequest& request, std::span<const VisitBlock> sealed_per_worker,
+                             const Visit& unsealed, ScanStats* stats = nullptr) const {
     return scan(request, unsealed, stats);
   }
   // Every event with from <= time <= to (give or take: the visitor checks).
