@@ -428,7 +428,7 @@ void DiskStore::seal_loop() {
     std::vector<std::promise<Status>*> flushes;
     flushes.swap(job.flushes);
     Status result;
-    uint64_t wal_first = job.wal_first, wal_last = job.wal_last;
+    uint64_t wal_first = job.wal_first, wal_last = job.wal_last, events = job.events;  // job goes at pop_front
     uint64_t raw_bytes = 0, stored_bytes = 0;
     if (infos.ok()) {
       // One critical section: a scan sees these events in the job or in segments, never both.
@@ -454,7 +454,7 @@ void DiskStore::seal_loop() {
       drop_sealed_wal(wal_first, wal_last);
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
       spdlog::info("store {}: sealed {} events into {} segments ({} bytes of raw text -> {} bytes stored, {} ms)",
-                   name_, job.events, infos->size(), raw_bytes, stored_bytes, ms);
+                   name_, events, infos->size(), raw_bytes, stored_bytes, ms);
     } else {
       spdlog::error("store {}: seal failed, events stay in the WAL and memory (retrying in {} s): {}", name_,
                     std::chrono::duration_cast<std::chrono::seconds>(kSealRetry).count(), infos.error());
