@@ -43,6 +43,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -182,6 +183,11 @@ class Manifest {
 
   const std::map<uint64_t, SegmentRecord>& live() const { return state_.live; }  // added and not removed, by seq
   bool was_removed(uint64_t seq) const { return state_.removed.count(seq) != 0; }
+  std::set<uint64_t> live_seqs() const {
+    std::set<uint64_t> out;
+    for (const auto& [seq, rec] : state_.live) out.insert(out.end(), seq);
+    return out;
+  }
   std::string public_key_pem() const { return public_pem_; }
   uint64_t entries() const { return state_.entries; }
   Digest head() const { return state_.head; }

@@ -57,7 +57,7 @@ Result<segment::Built> merge_segments(std::span<const SegmentPtr> parts) {
   for (const auto& b : batches) {
     for (uint32_t i = 0; i < b->size(); ++i) rows.push_back({b.get(), i});
   }
-  return segment::build(parts.front()->footer->partition, rows, wal_first, wal_last, 0);
+  return segment::build(parts.front()->footer->partition, rows, wal_first, wal_last);
 }
 
 }  // namespace vigil

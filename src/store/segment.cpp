@@ -141,11 +141,10 @@ class Builder {
     footer_->blocks.push_back(block);
   }
 
-  Built finish(uint64_t events, uint64_t wal_first, uint64_t wal_last, uint32_t job_parts) {
+  Built finish(uint64_t events, uint64_t wal_first, uint64_t wal_last) {
     for (auto& c : columns_) footer_->columns.push_back(std::move(c.meta));
     std::string footer = encode_footer(*footer_);
     Header h;
-    h.job_parts = job_parts;
     h.events = events;
     h.min_time = footer_->blocks.front().min_time;
     h.max_time = footer_->blocks.back().max_time;
@@ -164,7 +163,7 @@ class Builder {
   static std::string encode_header(const Header& h) {
     std::string out(kMagic, sizeof kMagic);
     io::put_fixed32(out, kVersion);
-    io::put_fixed32(out, h.job_parts);
+    io::put_fixed32(out, 0);  // flags
     io::put_fixed64(out, h.events);
     io::put_fixed64(out, static_cast<uint64_t>(h.min_time));
     io::put_fixed64(out, static_cast<uint64_t>(h.max_time));
@@ -312,7 +311,6 @@ Result<Header> decode_header(std::string_view b, const fs::path& path) {
   if (version != kVersion) return corrupt(path, fmt::format("unsupported version {}", version));
   const char* p = b.data() + 16;
   Header h;
-  h.job_parts = io::get_fixed32(b.data() + 12);
   h.events = io::get_fixed64(p);
   h.min_time = static_cast<TimeNs>(io::get_fixed64(p + 8));
   h.max_time = static_cast<TimeNs>(io::get_fixed64(p + 16));
@@ -554,7 +552,7 @@ struct Decoded {
 }  // namespace
 
 Built build(const PartitionKey& partition, std::vector<Row>& rows, uint64_t wal_first, uint64_t wal_last,
-            uint32_t job_parts, const WriteOptions& options) {
+            const WriteOptions& options) {
   std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
     return a.batch->events()[a.index].time < b.batch->events()[b.index].time;
   });
@@ -571,7 +569,7 @@ Built build(const PartitionKey& partition, std::vector<Row>& rows, uint64_t wal_
     builder.add_block(std::span<const Row>(rows).subspan(i, n));
     i += n;
   }
-  return builder.finish(rows.size(), wal_first, wal_last, job_parts);
+  return builder.finish(rows.size(), wal_first, wal_last);
 }
 
 Result<Info> parse(std::string_view file, const fs::path& path, uint64_t seq) {

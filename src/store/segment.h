@@ -3,7 +3,7 @@
 // whole columns. Written once and never modified.
 //
 //   header (80 bytes, little-endian)
-//     char[8] "VIGLSEG2"  u32 version (2)  u32 job_parts  u64 events
+//     char[8] "VIGLSEG2"  u32 version (2)  u32 flags (0)  u64 events
 //     i64 min_time  i64 max_time  u64 wal_first  u64 wal_last   (WAL files it holds)
 //     u64 footer_offset  u32 footer_bytes  u32 footer_raw_bytes  u32 footer_crc
 //     u32 header_crc (masked crc32c of bytes 0..75)
@@ -19,9 +19,8 @@
 // like any other ("@time", "@raw", ...); tenant and input come from the partition.
 // The WAL range makes seal + WAL deletion crash-safe: recovery skips replay of WAL
 // files a segment already covers, so a crash between the two never duplicates events.
-// A seal writes one segment per partition; job_parts says how many, so that recovery
-// can tell a seal cut short by a crash (fewer segments with that WAL range: drop them,
-// the WAL still holds their events) from a complete one. Merged segments have 0.
+// A seal writes one segment per partition; the signed manifest (manifest.h) commits
+// them together, so recovery reads only segments the manifest holds.
 #pragma once
 
 #include <cstdint>
@@ -46,7 +45,6 @@ constexpr uint32_t kVersion = 2;
 constexpr std::string_view kSuffix = ".vseg";
 
 struct Header {
-  uint32_t job_parts = 0;
   uint64_t events = 0;
   TimeNs min_time = 0;
   TimeNs max_time = 0;
@@ -135,7 +133,7 @@ struct Built {
 
 // Encodes `rows` (all of `partition`; sorted by time here, stably) as a segment file.
 Built build(const PartitionKey& partition, std::vector<Row>& rows, uint64_t wal_first, uint64_t wal_last,
-            uint32_t job_parts, const WriteOptions& options = {});
+            const WriteOptions& options = {});
 
 // Reads and checks the header and footer of a segment file.
 Result<Info> open(const std::filesystem::path& path, uint64_t seq);

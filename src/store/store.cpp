@@ -84,6 +84,16 @@ class DiskStore final : public Store {
   void fail(const Status& s);
   void seal_loop();  // sealer thread
   Result<std::vector<segment::Info>> write_segments(const SealJob& job);
+  // Writes built segments as .tmp, commits them with `change` in one manifest entry
+  // (the commit point: recovery finishes the renames after it), renames them into place.
+  // They take the next sequence numbers, in order.
+  Result<std::vector<segment::Info>> install(std::vector<segment::Built> built, manifest::Change change);
+  // What a scan sees: sealed segments and the batches not yet in one, kept alive.
+  struct Snapshot {
+    std::vector<std::shared_ptr<const segment::Info>> segments;
+    std::vector<MemBatch> memory;
+  };
+  Snapshot snapshot() const;
   bool over_memory() const;
   // Maintenance, on the sealer thread: retention, then merges; retired files go when unused.
   Status run_maintenance();
@@ -502,34 +512,39 @@ Result<std::vector<segment::Info>> DiskStore::write_segments(const SealJob& job)
       }
     }
   }
+  std::vector<segment::Built> built;
+  for (auto& [key, rows] : parts) built.push_back(segment::build(key, rows, job.wal_first, job.wal_last));
+  return install(std::move(built), {});
+}
+
+Result<std::vector<segment::Info>> DiskStore::install(std::vector<segment::Built> built, manifest::Change change) {
+  if (built.empty()) return std::vector<segment::Info>{};
+  const fs::path dir = options_.dir / "segments";
   std::vector<segment::Info> out;
   std::vector<fs::path> tmps;
   auto cleanup = [&] {
     std::error_code ec;
     for (const auto& t : tmps) fs::remove(t, ec);
   };
-  const fs::path dir = options_.dir / "segments";
   uint64_t seq = next_segment_seq_;
-  manifest::Change change;
-  for (auto& [key, rows] : parts) {
-    segment::Built built = segment::build(key, rows, job.wal_first, job.wal_last, static_cast<uint32_t>(parts.size()));
+  for (auto& b : built) {
     segment::Info info;
     info.seq = seq++;
     info.path = dir / io::seq_name(info.seq, segment::kSuffix);
-    info.file_bytes = built.bytes.size();
-    info.header = built.header;
-    info.footer = built.footer;
+    info.file_bytes = b.bytes.size();
+    info.header = b.header;
+    info.footer = b.footer;
     fs::path tmp = info.path;
     tmp += ".tmp";
     tmps.push_back(tmp);
-    if (Status s = io::write_file_synced(tmp, built.bytes); !s.ok()) {
+    if (Status s = io::write_file_synced(tmp, b.bytes); !s.ok()) {
       cleanup();
       return s;
     }
-    change.added.push_back(record_of(info, built.bytes));
+    change.added.push_back(record_of(info, b.bytes));
+    b.bytes = std::string();  // written: no need to hold it while the others are
     out.push_back(std::move(info));
   }
-  // The commit point: once the manifest holds them, recovery finishes the renames.
   if (Status s = manifest_->commit(change); !s.ok()) {
     cleanup();
     return s;
@@ -690,38 +705,20 @@ Status DiskStore::merge_small_segments() {
     auto start = Clock::now();
     auto built = merge_segments(parts);
     if (!built.ok()) return built.status();
-    segment::Info info;
-    info.seq = next_segment_seq_;
-    info.path = options_.dir / "segments" / io::seq_name(info.seq, segment::kSuffix);
-    info.file_bytes = built->bytes.size();
-    info.header = built->header;
-    info.footer = built->footer;
-    fs::path tmp = info.path;
-    tmp += ".tmp";
-    if (Status s = io::write_file_synced(tmp, built->bytes); !s.ok()) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      return s;
-    }
+    const uint64_t into = next_segment_seq_;  // install() gives it the next number
     manifest::Change change;
-    change.added.push_back(record_of(info, built->bytes));
     std::vector<uint64_t> gone;
     uint64_t before = 0;
     for (const auto& p : parts) {
-      change.removed.push_back({p->seq, manifest::RemovalReason::Merged, fmt::format("merged into {}", info.seq)});
+      change.removed.push_back({p->seq, manifest::RemovalReason::Merged, fmt::format("merged into {}", into)});
       gone.push_back(p->seq);
       before += p->file_bytes;
     }
-    if (Status s = manifest_->commit(change); !s.ok()) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      return s;
-    }
-    ++next_segment_seq_;
-    std::error_code ec;
-    fs::rename(tmp, info.path, ec);
-    if (ec) return Status::error(fmt::format("cannot rename {}: {}", tmp.string(), ec.message()));
-    if (Status s = io::sync_dir(options_.dir / "segments"); !s.ok()) return s;
+    std::vector<segment::Built> one;
+    one.push_back(std::move(*built));
+    auto installed = install(std::move(one), std::move(change));
+    if (!installed.ok()) return installed.status();
+    segment::Info info = std::move(installed->front());
     spdlog::info("store {}: merged {} segments of {} into segment {} ({} events, {} -> {} bytes, {} ms)", name_,
                  parts.size(), info.footer->partition.name(), info.seq, info.header.events, before, info.file_bytes,
                  std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
@@ -746,17 +743,19 @@ void DiskStore::drop_sealed_wal(uint64_t first, uint64_t last) {
   (void)io::sync_dir(options_.dir / "wal");
 }
 
+DiskStore::Snapshot DiskStore::snapshot() const {
+  Snapshot snap;
+  std::lock_guard lk(state_mu_);
+  snap.segments = segments_;
+  for (const auto& job : sealing_) snap.memory.insert(snap.memory.end(), job.batches.begin(), job.batches.end());
+  snap.memory.insert(snap.memory.end(), memory_.begin(), memory_.end());
+  return snap;
+}
+
 template <typename EachSegment>
 Status DiskStore::scan_parts(const ScanRequest& request, EachSegment&& each_segment, const Visit& unsealed,
                              ScanStats* stats_out) const {
-  std::vector<std::shared_ptr<const segment::Info>> segments;
-  std::vector<MemBatch> memory;
-  {
-    std::lock_guard lk(state_mu_);
-    segments = segments_;
-    for (const auto& job : sealing_) memory.insert(memory.end(), job.batches.begin(), job.batches.end());
-    memory.insert(memory.end(), memory_.begin(), memory_.end());
-  }
+  const auto [segments, memory] = snapshot();
   ScanStats stats;
   const segment::Plan plan(request);
   Status result;
@@ -812,15 +811,8 @@ Status DiskStore::scan_blocks(const ScanRequest& request, std::span<const VisitB
   }
   // Segments are dealt round-robin to the workers; each has its own visitor and
   // statistics. The first error stops the others at their next segment.
+  const auto [hold, memory] = snapshot();  // alive while the workers run
   std::vector<const segment::Info*> todo;
-  std::vector<std::shared_ptr<const segment::Info>> hold;  // the snapshot, alive while workers run
-  std::vector<MemBatch> memory;
-  {
-    std::lock_guard lk(state_mu_);
-    hold = segments_;
-    for (const auto& job : sealing_) memory.insert(memory.end(), job.batches.begin(), job.batches.end());
-    memory.insert(memory.end(), memory_.begin(), memory_.end());
-  }
   ScanStats total;
   for (const auto& seg : hold) {
     if (seg->header.max_time < request.from || seg->header.min_time > request.to) {
@@ -912,9 +904,7 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
     auto finished = (*manifest)->finish_pending();
     if (!finished.ok()) return finished.status();
   }
-  std::set<uint64_t> committed;
-  for (const auto& [seq, rec] : (*manifest)->live()) committed.insert(seq);
-  auto rec = recover(dir, options.read_only, committed);
+  auto rec = recover(dir, options.read_only, (*manifest)->live_seqs());
   if (!rec.ok()) {
     spdlog::error("store {}: cannot open: {}", dir.string(), rec.error());
     return rec.status();

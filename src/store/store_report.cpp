@@ -61,9 +61,7 @@ Result<StoreReport> report_store(const std::filesystem::path& dir) {
   }
   auto manifest = manifest::Manifest::open(dir, /*read_only=*/true);
   if (!manifest.ok()) return manifest.status();
-  std::set<uint64_t> committed;
-  for (const auto& [seq, rec] : (*manifest)->live()) committed.insert(seq);
-  auto rec = recover(dir, /*read_only=*/true, committed);
+  auto rec = recover(dir, /*read_only=*/true, (*manifest)->live_seqs());
   if (!rec.ok()) return rec.status();
   StoreReport r;
   r.total.name = "total";

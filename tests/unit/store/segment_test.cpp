@@ -38,7 +38,7 @@ struct Fixture {
     }
     for (uint32_t i = 0; i < batch.size(); ++i) rows.push_back({&batch, i});
     PartitionKey key{.tenant = "acme", .day = 20414, .class_uid = 3002, .input = "syslog-udp"};
-    built = build(key, rows, 3, 4, 1);
+    built = build(key, rows, 3, 4);
     auto parsed = parse(built.bytes, "mem.vseg", 9);
     EXPECT_TRUE(parsed.ok()) << parsed.error();
     info = std::move(*parsed);
