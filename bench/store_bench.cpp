@@ -65,6 +65,8 @@ struct Options {
   std::array<double, kSources> mix{0.4, 0.3, 0.3};
   int runs = 5;
   uint64_t seed = 42;
+  bool queries_only = false;  // rerun the queries on a store kept by an earlier --keep run
+  std::string query;          // --queries-only: this query instead of the standard ones
 };
 
 [[noreturn]] void usage(const char* why) {
@@ -73,7 +75,7 @@ struct Options {
                "usage: store_bench [--events N] [--corpus DIR] [--data DIR] [--keep] [--export-ndjson FILE]\n"
                "                   [--json] [--threads N] [--gen-threads N] [--batch N] [--chunk-events N]\n"
                "                   [--per-source-events N (0: skip)] [--mix LOGHUB,WINDOWS,ZEEK] [--runs N]\n"
-               "                   [--seed N] [--dump FILE]\n",
+               "                   [--seed N] [--dump FILE] [--queries-only [--query Q]] (on DIR/mix of a --keep run)\n",
                why);
   std::exit(2);
 }
@@ -97,6 +99,8 @@ Options parse_args(int argc, char** argv) {
     else if (a == "--corpus") o.corpus = val();
     else if (a == "--data") o.data = val();
     else if (a == "--keep") o.keep = true;
+    else if (a == "--queries-only") o.queries_only = true;
+    else if (a == "--query") o.query = val();
     else if (a == "--export-ndjson") o.export_ndjson = val();
     else if (a == "--json") o.json = true;
     else if (a == "--dump") o.dump = val();
@@ -413,6 +417,45 @@ void print_phase(const Phase& p) {
   for (const auto& [k, v] : p.disk.by_part) log("      %-20s %12llu bytes\n", k.c_str(), (unsigned long long)v);
 }
 
+// The token one event of the mix carries: starts with a letter, so that every engine
+// sees one token.
+std::string needle_token(uint64_t seed) {
+  char token[32];
+  std::snprintf(token, sizeof token, "%016llx",
+                (unsigned long long)(std::hash<uint64_t>()(seed) * 0x9E3779B97F4A7C15ull ^ 0xC0FFEE5EED5EEDull));
+  return std::string("n") + token;
+}
+
+// The queries on a fresh open of DIR/mix: "cold" is the first run after open (the OS
+// page cache is not dropped), "warm" the median of the next --runs. Empty on error.
+std::vector<QueryResult> run_queries(const Options& o, const std::string& token, const Phase* mix) {
+  auto opened = Store::open({.dir = o.data / "mix", .read_only = mix == nullptr, .sync = true});
+  if (!opened.ok()) {
+    log("store_bench: opening %s failed: %s\n", (o.data / "mix").c_str(), opened.error().c_str());
+    return {};
+  }
+  std::unique_ptr<Store> store = std::move(*opened);
+  log("store_bench: queries over %llu events (load average %s)\n",
+      (unsigned long long)(mix ? mix->events : store->stats().segment_events), loadavg().c_str());
+  std::vector<QueryResult> queries;
+  FILE* dump = o.dump.empty() ? nullptr : std::fopen(o.dump.c_str(), "w");
+  if (!o.query.empty()) {
+    queries.push_back(time_query(*store, "query", o.query, o.runs, dump));
+    if (dump) std::fclose(dump);
+    return queries;
+  }
+  queries.push_back(time_query(*store, "needle (free text)", token, o.runs, dump));
+  queries.push_back(time_query(*store, "needle (user.name)", "user.name:" + token, o.runs, dump));
+  queries.push_back(time_query(*store, "count by class_uid", "| stats count() by class_uid", o.runs, dump));
+  queries.push_back(
+      time_query(*store, "count by src_endpoint.ip", "| stats count() by src_endpoint.ip", o.runs, dump));
+  if (dump) std::fclose(dump);
+  if (queries[0].matched != 1) {
+    log("store_bench: WARNING: the needle matched %llu events, not 1\n", (unsigned long long)queries[0].matched);
+  }
+  return queries;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -421,6 +464,10 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_logger_mt("store_bench"));
   const auto t_run = std::chrono::steady_clock::now();
   const std::string load_start = loadavg();
+  if (o.queries_only) {
+    std::vector<QueryResult> queries = run_queries(o, needle_token(o.seed), nullptr);
+    return queries.empty() ? 1 : 0;
+  }
 
   // How many distinct Windows lines are worth loading.
   uint64_t win_needed = uint64_t(double(o.events) * o.mix[1] / (o.mix[0] + o.mix[1] + o.mix[2])) + 1;
@@ -443,10 +490,7 @@ int main(int argc, char** argv) {
 
   ReplayOptions ro;
   ro.seed = o.seed;
-  char token[32];
-  std::snprintf(token, sizeof token, "%016llx",
-                (unsigned long long)(std::hash<uint64_t>()(o.seed) * 0x9E3779B97F4A7C15ull ^ 0xC0FFEE5EED5EEDull));
-  ro.needle_token = std::string("n") + token;  // starts with a letter: one token for every engine
+  ro.needle_token = needle_token(o.seed);
 
   std::vector<Phase> phases;
   std::unique_ptr<Store> store;
@@ -482,29 +526,10 @@ int main(int argc, char** argv) {
   print_phase(mix);
   phases.push_back(mix);
 
-  // Queries on a fresh open: "cold" is the first run after open (the OS page cache
-  // is not dropped), "warm" the median of the next --runs.
   store.reset();
-  auto reopened = Store::open({.dir = o.data / "mix", .sync = true});
-  if (!reopened.ok()) {
-    log("store_bench: reopen failed: %s\n", reopened.error().c_str());
-    return 1;
-  }
-  store = std::move(*reopened);
   const std::string load_queries = loadavg();
-  log("store_bench: queries over %llu events (load average %s)\n", (unsigned long long)mix.events,
-      load_queries.c_str());
-  std::vector<QueryResult> queries;
-  FILE* dump = o.dump.empty() ? nullptr : std::fopen(o.dump.c_str(), "w");
-  queries.push_back(time_query(*store, "needle (free text)", ro.needle_token, o.runs, dump));
-  queries.push_back(time_query(*store, "needle (user.name)", "user.name:" + ro.needle_token, o.runs, dump));
-  queries.push_back(time_query(*store, "count by class_uid", "| stats count() by class_uid", o.runs, dump));
-  queries.push_back(
-      time_query(*store, "count by src_endpoint.ip", "| stats count() by src_endpoint.ip", o.runs, dump));
-  if (dump) std::fclose(dump);
-  store.reset();
-  if (queries[0].matched != 1) log("store_bench: WARNING: the needle matched %llu events, not 1\n",
-                                   (unsigned long long)queries[0].matched);
+  std::vector<QueryResult> queries = run_queries(o, ro.needle_token, &mix);
+  if (queries.empty()) return 1;
   if (!o.keep) fs::remove_all(o.data);
 
   const double run_s = since(t_run);

@@ -104,8 +104,9 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& request
   NewestEvents newest(request.limit);
 
   SearchResult result;
-  const ScanRequest plan = query::plan_scan(q, request.from, request.to);
+  ScanRequest plan = query::plan_scan(q, request.from, request.to);
   if (stats && stats->takes_blocks() && q.filter.kind == query::Expr::Kind::All) {
+    plan.packed_ips = true;  // add_block() counts addresses from their stored bytes
     // Every row in the time range matches: count sealed rows from their columns, on
     // every core (one accumulator per worker, merged after).
     const size_t workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
@@ -136,7 +137,7 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& request
       result.events_scanned += n;
       result.events_matched += n;
     }
-    for (const auto& p : partial) stats->merge(p);
+    for (auto& p : partial) stats->merge(p);
     if (!s.ok()) return s;
     stats->finish(result);
     result.elapsed_ms =

@@ -35,79 +35,6 @@ void append_key_part(std::string& key, const Value* v, TextBuffer& buf) {
   key += text;
 }
 
-// Counts per 64-bit key with open addressing, and a shortcut for a repeat of the last
-// key (sorted or clustered columns repeat a lot): the per-row step of a group-by.
-class FlatCounter {
- public:
-  void add(uint64_t key, uint32_t row) {
-    if (last_ != kNone && keys_[last_] == key) {
-      ++counts_[last_];
-      return;
-    }
-    if ((size_ + 1) * 2 > keys_.size()) grow();
-    size_t mask = keys_.size() - 1;
-    for (size_t i = mix(key) & mask;; i = (i + 1) & mask) {
-      if (!used_[i]) {
-        used_[i] = 1;
-        keys_[i] = key;
-        rows_[i] = row;
-        counts_[i] = 1;
-        ++size_;
-        last_ = i;
-        return;
-      }
-      if (keys_[i] == key) {
-        ++counts_[i];
-        last_ = i;
-        return;
-      }
-    }
-  }
-  // f(first row with the key, count) for every key.
-  template <typename F>
-  void for_each(F&& f) const {
-    for (size_t i = 0; i < keys_.size(); ++i) {
-      if (used_[i]) f(rows_[i], counts_[i]);
-    }
-  }
-
- private:
-  static constexpr size_t kNone = SIZE_MAX;
-  static uint64_t mix(uint64_t h) {
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return h;
-  }
-  void grow() {
-    std::vector<uint64_t> keys = std::move(keys_), counts = std::move(counts_);
-    std::vector<uint32_t> rows = std::move(rows_);
-    std::vector<uint8_t> used = std::move(used_);
-    size_t n = std::max<size_t>(64, keys.size() * 2);
-    keys_.assign(n, 0);
-    counts_.assign(n, 0);
-    rows_.assign(n, 0);
-    used_.assign(n, 0);
-    size_ = 0;
-    last_ = kNone;
-    for (size_t i = 0; i < keys.size(); ++i) {
-      if (!used[i]) continue;
-      size_t mask = n - 1, j = mix(keys[i]) & mask;
-      while (used_[j]) j = (j + 1) & mask;
-      used_[j] = 1;
-      keys_[j] = keys[i];
-      rows_[j] = rows[i];
-      counts_[j] = counts[i];
-      ++size_;
-    }
-  }
-  std::vector<uint64_t> keys_, counts_;
-  std::vector<uint32_t> rows_;
-  std::vector<uint8_t> used_;
-  size_t size_ = 0;
-  size_t last_ = kNone;
-};
-
 }  // namespace
 
 StatsAccumulator::StatsAccumulator(const StatsStage& stage) : stage_(stage) {
@@ -245,10 +172,12 @@ void StatsAccumulator::add_block(const BlockView& block) {
       ++it->second.second;
     }
     for (const auto& [text, first_n] : counts) add_count(&c.values[first_n.first], first_n.second);
+  } else if (c.ips.bytes) {
+    add_packed_ips(block, c, nulls);
   } else {
-    // 8 bytes identify ints, times, floats and bools; IPv4 is its 4 bytes plus a tag.
-    // IPv6 needs 16: those rows go one by one (rare in practice).
-    FlatCounter counts;
+    // 8 bytes identify ints, times, floats and bools; IPv4 is its 4 bytes. IPv6 needs
+    // 16: those rows go one by one (rare in practice).
+    FlatCounter& counts = typed_[static_cast<size_t>(c.type)];
     for (uint32_t r = 0; r < block.rows; ++r) {
       if (!selected(r)) continue;
       if (!c.present[r]) {
@@ -264,18 +193,70 @@ void StatsAccumulator::add_block(const BlockView& block) {
         }
         uint32_t a;
         std::memcpy(&a, v.ip + 12, 4);
-        key = (uint64_t{1} << 32) | a;
+        key = a;
       } else {
         std::memcpy(&key, &v.i64, 8);
       }
-      counts.add(key, r);
+      counts.add(key);
     }
-    counts.for_each([&](uint32_t row, uint64_t n) { add_count(&c.values[row], n); });
   }
   if (nulls) add_count(nullptr, nulls);
 }
 
-void StatsAccumulator::merge(const StatsAccumulator& other) {
+// Addresses as stored: an IPv4 one is keyed by its 4 bytes; the k-th present row owns
+// the k-th address. IPv6 ones go one by one (rare in practice).
+void StatsAccumulator::add_packed_ips(const BlockView& block, const ColumnSlice& c, uint64_t& nulls) {
+  FlatCounter& counts = typed_[static_cast<size_t>(FieldType::Ip)];
+  const uint8_t* bytes = c.ips.bytes;
+  const size_t width = c.ips.width, skip = width - 4;  // IPv4 in 16 bytes: v4-mapped, last 4
+  uint32_t k = 0;
+  auto add_row = [&](uint32_t r, bool selected) {
+    if (!c.present[r]) {
+      nulls += selected;
+      return;
+    }
+    const uint32_t at = k++;
+    if (!selected) return;
+    if (width == 16 && !((c.ips.v4_bits[at >> 3] >> (at & 7)) & 1)) {
+      IpAddress a;
+      std::memcpy(a.bytes.data(), bytes + 16 * size_t{at}, 16);
+      Value v = Value::ip_address(a);
+      add_count(&v, 1);
+      return;
+    }
+    uint32_t key;
+    std::memcpy(&key, bytes + width * at + skip, 4);
+    counts.add(key);
+  };
+  if (!block.selected) {
+    for (uint32_t r = 0; r < block.rows; ++r) add_row(r, true);
+  } else {
+    for (uint32_t r = 0; r < block.rows; ++r) add_row(r, block.selected[r]);
+  }
+}
+
+void StatsAccumulator::flush_typed() {
+  for (size_t t = 0; t < typed_.size(); ++t) {
+    typed_[t].for_each([&](uint64_t key, uint64_t n) {
+      Value v;
+      v.type = static_cast<FieldType>(t);
+      if (v.type == FieldType::Ip) {
+        IpAddress a;
+        a.is_v4 = true;
+        a.bytes[10] = a.bytes[11] = 0xff;
+        std::memcpy(a.bytes.data() + 12, &key, 4);
+        v = Value::ip_address(a);
+      } else {
+        std::memcpy(&v.i64, &key, 8);
+      }
+      add_count(&v, n);
+    });
+    typed_[t].clear();
+  }
+}
+
+void StatsAccumulator::merge(StatsAccumulator& other) {
+  other.flush_typed();
   for (size_t g = 0; g < other.keys_.size(); ++g) {
     key_ = other.keys_[g];
     std::vector<AggState>& states = groups_[group_of_key()];
@@ -283,7 +264,8 @@ void StatsAccumulator::merge(const StatsAccumulator& other) {
   }
 }
 
-void StatsAccumulator::finish(SearchResult& result) const {
+void StatsAccumulator::finish(SearchResult& result) {
+  flush_typed();
   result.is_table = true;
   result.columns.clear();
   for (const std::string& f : stage_.by) result.columns.push_back(f);

@@ -12,12 +12,14 @@
 //    (nulls last), so the answer is stable.
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "core/event_batch.h"
+#include "query/flat_counter.h"
 #include "query/query_ast.h"
 #include "query/value_text.h"
 #include "store/scan.h"
@@ -41,9 +43,9 @@ class StatsAccumulator {
   void add_block(const BlockView& block);
   // Adds the groups of `other` (same stage) into this one: workers of a parallel
   // scan each fill their own accumulator.
-  void merge(const StatsAccumulator& other);
+  void merge(StatsAccumulator& other);
   // Fills result.columns and result.rows, and sets is_table.
-  void finish(SearchResult& result) const;
+  void finish(SearchResult& result);
 
  private:
   // Per-group state of one aggregate. count() needs one number; dc/sum/avg will
@@ -61,6 +63,9 @@ class StatsAccumulator {
   uint32_t group_of_key();
   // Adds `n` events to the group of `value` (nullptr: the null group), count()s only.
   void add_count(const Value* value, uint64_t n);
+  void add_packed_ips(const BlockView& block, const ColumnSlice& column, uint64_t& nulls);
+  // Moves the counts of typed_ into groups (before merge and finish).
+  void flush_typed();
 
   StatsStage stage_;
   std::vector<FieldId> by_ids_;    // kNoField: every event has a null key there
@@ -76,6 +81,9 @@ class StatsAccumulator {
   std::vector<size_t> odometer_;
   std::vector<TextBuffer> text_;
   std::string key_;
+  // add_block() of a typed by-column counts per value bits here, across blocks, and
+  // builds a group key once per distinct value, at flush_typed(). Indexed by FieldType.
+  std::array<FlatCounter, 6> typed_;
 };
 
 }  // namespace vigil::query

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cstring>
 #include <unordered_map>
 
@@ -46,12 +48,14 @@ bool slice_of(std::string_view s, std::string_view raw, size_t& offset) {
 
 void encode_strings(std::span<const uint32_t> present_rows, std::span<const Value> values,
                     std::span<const std::string_view> raws, std::string& out, bool& uses_raw) {
-  // A dictionary pays when values repeat: ids replace text.
+  // A dictionary pays when values repeat: ids replace text. Values that are nearly all
+  // distinct from the start (raw lines, messages) are not hashed to the end to learn it.
   std::unordered_map<std::string_view, uint32_t> ids;
   std::vector<std::string_view> dict;
   std::vector<uint32_t> refs;
   refs.reserve(values.size());
   const size_t limit = std::max<size_t>(16, values.size() / 4);
+  const size_t probe = values.size() >= 4096 ? 1024 : values.size();
   for (const Value& v : values) {
     auto [it, added] = ids.try_emplace(v.as_string(), static_cast<uint32_t>(dict.size()));
     if (added) {
@@ -59,15 +63,19 @@ void encode_strings(std::span<const uint32_t> present_rows, std::span<const Valu
       if (dict.size() > limit) break;
     }
     refs.push_back(it->second);
+    if (refs.size() == probe && dict.size() * 10 > probe * 9) break;
   }
-  if (dict.size() <= limit) {
+  if (dict.size() <= limit && refs.size() == values.size()) {
     out.push_back(1);
     put_varint(out, dict.size());
     for (auto s : dict) put_bytes(out, s);
-    unsigned width = dict.size() <= 0x100 ? 1 : dict.size() <= 0x10000 ? 2 : 4;
+    const unsigned width = dict.size() <= 0x100 ? 1 : dict.size() <= 0x10000 ? 2 : 4;
     out.push_back(static_cast<char>(width));
+    size_t at = out.size();
+    out.resize(at + width * refs.size());
+    char* p = out.data() + at;  // little-endian ids of `width` bytes, written in place
     for (uint32_t id : refs) {
-      for (unsigned i = 0; i < width; ++i) out.push_back(static_cast<char>(id >> (8 * i)));
+      for (unsigned i = 0; i < width; ++i) *p++ = static_cast<char>(id >> (8 * i));
     }
     return;
   }
@@ -177,29 +185,74 @@ void encode_chunk(FieldType type, uint32_t rows, std::span<const uint32_t> prese
   }
 }
 
-Status decode_chunk(FieldType type, std::string_view bytes, uint32_t rows, const RowContext& ctx,
-                    std::vector<uint8_t>& present, std::vector<Value>& values) {
-  auto bad = [](std::string_view why) { return Status::error(fmt::format("column chunk: {}", why)); };
-  ByteReader r(bytes);
+namespace {
+
+Status bad_chunk(std::string_view why) { return Status::error(fmt::format("column chunk: {}", why)); }
+
+// The presence header of a chunk: fills present[] and sets n to the rows with a value.
+Status decode_presence(ByteReader& r, uint32_t rows, std::vector<uint8_t>& present, uint32_t& n) {
   present.assign(rows, 0);
-  values.resize(rows);
+  n = 0;
   uint8_t presence;
-  if (!r.raw(&presence, 1)) return bad("empty");
-  uint32_t n = 0;
+  if (!r.raw(&presence, 1)) return bad_chunk("empty");
   if (presence == 0) {
     std::fill(present.begin(), present.end(), 1);
     n = rows;
   } else if (presence == 1) {
     size_t len = (rows + 7) / 8;
-    if (r.remaining() < len) return bad("truncated presence bitmap");
-    for (uint32_t i = 0; i < rows; ++i) {
-      present[i] = (static_cast<uint8_t>(r.p[i >> 3]) >> (i & 7)) & 1;
+    if (r.remaining() < len) return bad_chunk("truncated presence bitmap");
+    // Eight rows per step: a byte of the bitmap spreads to eight 0/1 bytes (a table of
+    // 256 words), and popcount counts them; a bit per row was a quarter of a group-by.
+    static const auto kSpread = [] {
+      std::array<uint64_t, 256> t{};
+      for (unsigned b = 0; b < 256; ++b) {
+        for (unsigned i = 0; i < 8; ++i) t[b] |= uint64_t{(b >> i) & 1u} << (8 * i);
+      }
+      return t;
+    }();
+    const auto* bits = reinterpret_cast<const uint8_t*>(r.p);
+    uint32_t full = rows / 8;
+    for (uint32_t i = 0; i < full; ++i) {
+      static_assert(std::endian::native == std::endian::little, "row 8i must be the lowest byte");
+      uint64_t w = kSpread[bits[i]];
+      std::memcpy(present.data() + 8 * size_t{i}, &w, 8);
+      n += static_cast<uint32_t>(std::popcount(static_cast<unsigned>(bits[i])));
+    }
+    for (uint32_t i = full * 8; i < rows; ++i) {
+      present[i] = (bits[i >> 3] >> (i & 7)) & 1;
       n += present[i];
     }
     r.p += len;
   } else {
-    return bad("unknown presence kind");
+    return bad_chunk("unknown presence kind");
   }
+  return {};
+}
+
+}  // namespace
+
+Status decode_packed_ips(std::string_view bytes, uint32_t rows, std::vector<uint8_t>& present, PackedIps& ips) {
+  ips = {};
+  ByteReader r(bytes);
+  uint32_t n = 0;
+  if (Status s = decode_presence(r, rows, present, n); !s.ok()) return s;
+  uint8_t all_v4;
+  if (!r.raw(&all_v4, 1) || all_v4 > 1) return bad_chunk("bad IP encoding");
+  const size_t width = all_v4 ? 4 : 16;
+  if (r.remaining() < width * n + (all_v4 ? 0 : (n + 7) / 8)) return bad_chunk("truncated IPs");
+  ips.bytes = reinterpret_cast<const uint8_t*>(r.p);
+  ips.width = static_cast<uint8_t>(width);
+  if (!all_v4) ips.v4_bits = ips.bytes + width * n;
+  return {};
+}
+
+Status decode_chunk(FieldType type, std::string_view bytes, uint32_t rows, const RowContext& ctx,
+                    std::vector<uint8_t>& present, std::vector<Value>& values) {
+  auto bad = bad_chunk;
+  ByteReader r(bytes);
+  values.resize(rows);
+  uint32_t n = 0;
+  if (Status s = decode_presence(r, rows, present, n); !s.ok()) return s;
   // The rows that have values, in order: values are stored only for those.
   auto each_present = [&](auto&& fn) -> bool {
     for (uint32_t i = 0, k = 0; i < rows; ++i) {

@@ -62,4 +62,16 @@ void encode_chunk(FieldType type, uint32_t rows, std::span<const uint32_t> prese
 Status decode_chunk(FieldType type, std::string_view bytes, uint32_t rows, const RowContext& context,
                     std::vector<uint8_t>& present, std::vector<Value>& values);
 
+// The addresses of an IP chunk as stored: `width` bytes each (4: all IPv4; 16:
+// v4-mapped or IPv6, with v4_bits telling which), one per present row in row order.
+struct PackedIps {
+  const uint8_t* bytes = nullptr;
+  uint8_t width = 0;
+  const uint8_t* v4_bits = nullptr;  // width 16: bit k set when address k is IPv4
+};
+
+// For an IP chunk: fills `present` as decode_chunk() does and points `ips` into
+// `bytes`. Group-bys count these directly: a Value per row costs more than the count.
+Status decode_packed_ips(std::string_view bytes, uint32_t rows, std::vector<uint8_t>& present, PackedIps& ips);
+
 }  // namespace vigil::column

@@ -35,29 +35,9 @@ std::vector<std::vector<size_t>> plan_merges(std::span<const SegmentPtr> segment
 }
 
 Result<segment::Built> merge_segments(std::span<const SegmentPtr> parts) {
-  std::vector<std::unique_ptr<EventBatch>> batches;
-  std::vector<segment::Row> rows;
-  uint64_t wal_first = UINT64_MAX, wal_last = 0;
-  segment::Plan all{ScanRequest{}};
-  for (const auto& part : parts) {
-    if (part->footer->partition != parts.front()->footer->partition) {
-      return Status::error("merge: segments of different partitions");
-    }
-    wal_first = std::min(wal_first, part->header.wal_first);
-    wal_last = std::max(wal_last, part->header.wal_last);
-    ScanStats stats;
-    auto r = segment::scan(*part, all,
-                           [&](EventBatch& b) {
-                             batches.push_back(std::make_unique<EventBatch>(std::move(b)));
-                             return true;
-                           },
-                           stats);
-    if (!r.ok()) return r.status();
-  }
-  for (const auto& b : batches) {
-    for (uint32_t i = 0; i < b->size(); ++i) rows.push_back({b.get(), i});
-  }
-  return segment::build(parts.front()->footer->partition, rows, wal_first, wal_last);
+  std::vector<const segment::Info*> infos;
+  for (const auto& p : parts) infos.push_back(p.get());
+  return segment::merge(infos);
 }
 
 }  // namespace vigil

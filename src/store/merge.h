@@ -30,8 +30,8 @@ using SegmentPtr = std::shared_ptr<const segment::Info>;
 std::vector<std::vector<size_t>> plan_merges(std::span<const SegmentPtr> segments, const MergeOptions& options,
                                              TimeNs now);
 
-// Reads `parts` (one partition) and builds the segment that holds all their events,
-// covering all their WAL files.
+// The segment that holds all events of `parts` (one partition), covering all their
+// WAL files (segment::merge: full blocks are copied, small ones rebuilt).
 Result<segment::Built> merge_segments(std::span<const SegmentPtr> parts);
 
 }  // namespace vigil

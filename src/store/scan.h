@@ -20,6 +20,7 @@
 #include "core/ip_address.h"
 #include "core/time.h"
 #include "core/value.h"
+#include "store/column_codec.h"
 
 namespace vigil {
 
@@ -51,10 +52,15 @@ struct ScanRequest {
   bool all_fields = true;
   std::vector<std::string> fields;
   bool raw = true;  // return raw text, source, parse error (time, input, tenant, flags always)
+  // scan_blocks(): IP columns come as ColumnSlice::ips (addresses as stored, no
+  // values) to a caller that reads them so.
+  bool packed_ips = false;
 };
 
 // One decoded column of a block (scan_blocks): a value per row where present[r],
-// or, when `constant`, constant_value in every row (read from statistics alone).
+// or, when `constant`, constant_value in every row (read from statistics alone), or,
+// when `ip4` is set (ScanRequest::packed_ip4), the 4 address bytes (network order)
+// of each present row in row order, and no values.
 struct ColumnSlice {
   std::string_view name;
   FieldId id = kNoField;
@@ -64,6 +70,7 @@ struct ColumnSlice {
   Value constant_value;
   const uint8_t* present = nullptr;
   const Value* values = nullptr;
+  column::PackedIps ips;
 };
 
 // A block of sealed rows: `selected` (per row, nullptr when all are) marks the rows

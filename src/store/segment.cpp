@@ -141,13 +141,43 @@ class Builder {
     footer_->blocks.push_back(block);
   }
 
+  // Appends a block of another segment as it is stored: `chunks` are its column
+  // chunks (with their columns), `bloom` its token filter, all checked by the caller.
+  struct StoredChunk {
+    const ColumnMeta* column;
+    const ChunkMeta* meta;
+    std::string_view bytes;
+  };
+  void copy_block(const BlockMeta& from, std::string_view bloom, std::span<const StoredChunk> chunks) {
+    const size_t block_index = footer_->blocks.size();
+    for (const StoredChunk& c : chunks) {
+      const ColumnMeta& m = *c.column;
+      uint32_t col = m.system != System::None ? system_index(m.system) : column_of(m.id, m.type, m.occurrence);
+      columns_[col].meta.chunks.resize(block_index + 1);
+      ChunkMeta& chunk = columns_[col].meta.chunks[block_index];
+      chunk = *c.meta;
+      chunk.offset = file_.size();
+      file_.append(c.bytes);
+    }
+    for (auto& c : columns_) c.meta.chunks.resize(block_index + 1);
+    BlockMeta block = from;
+    block.bloom_offset = file_.size();
+    file_.append(bloom);
+    footer_->blocks.push_back(block);
+  }
+
   Built finish(uint64_t events, uint64_t wal_first, uint64_t wal_last) {
     for (auto& c : columns_) footer_->columns.push_back(std::move(c.meta));
     std::string footer = encode_footer(*footer_);
     Header h;
     h.events = events;
+    // Blocks of a merge keep their own ranges, which may overlap.
     h.min_time = footer_->blocks.front().min_time;
-    h.max_time = footer_->blocks.back().max_time;
+    h.max_time = footer_->blocks.front().max_time;
+    for (const BlockMeta& b : footer_->blocks) {
+      h.min_time = std::min(h.min_time, b.min_time);
+      h.max_time = std::max(h.max_time, b.max_time);
+    }
     h.wal_first = wal_first;
     h.wal_last = wal_last;
     h.footer_offset = file_.size();
@@ -201,17 +231,31 @@ class Builder {
   // The column for the next value of field `id` with type `type` in row `row`: the
   // first value goes to occurrence 0, a repeat in the same event to occurrence 1...
   uint32_t column_for(FieldId id, FieldType type, uint32_t row) {
-    size_t slot = static_cast<size_t>(id) * 6 + static_cast<size_t>(type);
-    if (slot >= dense_.size()) dense_.resize(slot + 1024, UINT32_MAX);
-    uint32_t col = dense_[slot];
-    if (col == UINT32_MAX) col = dense_[slot] = add_column(id, type, 0);
-    for (uint32_t occ = 1; columns_[col].last_row == row; ++occ) {
-      uint64_t key = (static_cast<uint64_t>(slot) << 20) | occ;
-      auto it = repeats_.find(key);
-      if (it == repeats_.end()) it = repeats_.emplace(key, add_column(id, type, occ)).first;
-      col = it->second;
-    }
+    uint32_t col = column_of(id, type, 0);
+    for (uint32_t occ = 1; columns_[col].last_row == row; ++occ) col = column_of(id, type, occ);
     return col;
+  }
+
+  // Where the constructor put a system column.
+  static uint32_t system_index(System system) {
+    uint32_t i = 0;
+    while (kSystemColumns[i].system != system) ++i;
+    return i;
+  }
+
+  // The column of the occurrence-th value of field `id` in `type`, made on first use.
+  uint32_t column_of(FieldId id, FieldType type, uint32_t occurrence) {
+    size_t slot = static_cast<size_t>(id) * 6 + static_cast<size_t>(type);
+    if (occurrence == 0) {
+      if (slot >= dense_.size()) dense_.resize(slot + 1024, UINT32_MAX);
+      uint32_t& col = dense_[slot];
+      if (col == UINT32_MAX) col = add_column(id, type, 0);
+      return col;
+    }
+    uint64_t key = (static_cast<uint64_t>(slot) << 20) | occurrence;
+    auto it = repeats_.find(key);
+    if (it == repeats_.end()) it = repeats_.emplace(key, add_column(id, type, occurrence)).first;
+    return it->second;
   }
 
   uint32_t add_column(FieldId id, FieldType type, uint32_t occurrence) {
@@ -546,21 +590,23 @@ struct Decoded {
   std::string raw;  // decompressed chunk: string values point here
   std::vector<uint8_t> present;
   std::vector<Value> values;
+  column::PackedIps ips;  // instead of values: load(..., packed_ips) of an IP chunk
   bool loaded = false;
 };
 
 }  // namespace
 
-Built build(const PartitionKey& partition, std::vector<Row>& rows, uint64_t wal_first, uint64_t wal_last,
-            const WriteOptions& options) {
+namespace {
+
+// Sorts `rows` by time and adds them as blocks: a block ends at block_rows events or
+// block_raw_bytes of raw text, whichever comes first, so that a token index false
+// positive costs a bounded read.
+void add_rows(Builder& builder, std::vector<Row>& rows, const WriteOptions& options) {
   std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
     return a.batch->events()[a.index].time < b.batch->events()[b.index].time;
   });
-  Builder builder(partition, options);
   const size_t step = std::clamp<size_t>(options.block_rows, 1, kMaxBlockRows);
   for (size_t i = 0; i < rows.size();) {
-    // A block ends at block_rows events or block_raw_bytes of raw text, whichever
-    // comes first: a token index false positive then costs a bounded read.
     size_t n = 0, raw = 0;
     while (i + n < rows.size() && n < step && (n == 0 || raw < options.block_raw_bytes)) {
       raw += rows[i + n].batch->events()[rows[i + n].index].raw.size();
@@ -569,6 +615,14 @@ Built build(const PartitionKey& partition, std::vector<Row>& rows, uint64_t wal_
     builder.add_block(std::span<const Row>(rows).subspan(i, n));
     i += n;
   }
+}
+
+}  // namespace
+
+Built build(const PartitionKey& partition, std::vector<Row>& rows, uint64_t wal_first, uint64_t wal_last,
+            const WriteOptions& options) {
+  Builder builder(partition, options);
+  add_rows(builder, rows, options);
   return builder.finish(rows.size(), wal_first, wal_last);
 }
 
@@ -668,6 +722,8 @@ class BlockReader {
   }
 
   const Footer& footer() const { return f_; }
+  const ScanRequest& request() const { return req_; }
+  Source& source() { return source_; }
   const std::vector<size_t>& projected() const { return projected_; }
   const Decoded& column(size_t col) const { return decoded_[col]; }
   int system_column(System s) const { return sys_[static_cast<int>(s)]; }
@@ -780,13 +836,15 @@ class BlockReader {
   }
   const std::vector<uint8_t>& selected() const { return selected_; }
 
-  // Decodes column `col` of block b (once per block).
-  Status load(size_t col, size_t block) {
+  // Decodes column `col` of block b (once per block). With packed_ips, an IP chunk is
+  // left as stored (Decoded::ips, no values); callers that read values must not ask so.
+  Status load(size_t col, size_t block, bool packed_ips = false) {
     Decoded& d = decoded_[col];
     if (d.loaded) return {};
     const ColumnMeta& c = f_.columns[col];
     const ChunkMeta& ch = c.chunks[block];
     const uint32_t rows = f_.blocks[block].rows;
+    d.ips = {};
     if (ch.bytes == 0) {
       d.loaded = true;
       d.present.assign(rows, 0);
@@ -812,6 +870,12 @@ class BlockReader {
       return corrupt(seg_.path, where() + ": checksum mismatch");
     }
     if (Status s = decompress(compressed_, ch.raw_bytes, d.raw, seg_.path); !s.ok()) return s;
+    if (packed_ips && c.type == FieldType::Ip) {
+      if (Status s = column::decode_packed_ips(d.raw, rows, d.present, d.ips); !s.ok()) {
+        return corrupt(seg_.path, where() + ": " + s.message());
+      }
+      return {};
+    }
     if (Status s = column::decode_chunk(c.type, d.raw, rows, context, d.present, d.values); !s.ok()) {
       return corrupt(seg_.path, where() + ": " + s.message());
     }
@@ -853,58 +917,74 @@ class BlockReader {
 
 }  // namespace
 
+namespace {
+
+// The selected rows of block b (started by reader) as events, with the columns of the
+// plan. A string cut out of the raw text stays a slice of the event's own copy of it,
+// so that a rebuilt segment (merge) can store it as a reference again.
+Status materialize_block(BlockReader& reader, size_t b, uint32_t count, EventBatch& batch) {
+  const Footer& f = reader.footer();
+  const ScanRequest& req = reader.request();
+  // Late materialization: the other columns only now that some row survived.
+  std::vector<System> wanted = {System::Time, System::ReceiveTime, System::Flags};
+  if (req.raw) wanted.insert(wanted.end(), {System::Raw, System::Source, System::ParseError});
+  for (System s : wanted) {
+    int col = reader.system_column(s);
+    if (col < 0) continue;
+    if (Status st = reader.load(static_cast<size_t>(col), b); !st.ok()) return st;
+  }
+  for (size_t col : reader.projected()) {
+    if (Status s = reader.load(col, b); !s.ok()) return s;
+  }
+  const auto& selected = reader.selected();
+  const Decoded& times = reader.column(reader.time_col());
+  const uint32_t rows = f.blocks[b].rows;
+  batch.reserve(count, static_cast<size_t>(count) * reader.projected().size());
+  for (uint32_t r = 0; r < rows; ++r) {
+    if (!selected[r]) continue;
+    Provenance p;
+    p.tenant = f.partition.tenant;
+    p.input = f.partition.input;
+    if (const Value* v = reader.sys_value(System::ReceiveTime, r)) p.receive_time = v->ts;
+    if (const Value* v = reader.sys_value(System::Raw, r)) p.raw = v->as_string();
+    if (const Value* v = reader.sys_value(System::Source, r)) p.source = v->as_string();
+    const std::string_view raw = batch.begin_event(p).raw;
+    batch.set_time(times.values[r].ts);
+    if (const Value* v = reader.sys_value(System::Flags, r)) batch.current().flags = static_cast<uint32_t>(v->i64);
+    if (const Value* v = reader.sys_value(System::ParseError, r)) {
+      batch.current().parse_error = batch.arena().copy(v->as_string());
+    }
+    for (size_t col : reader.projected()) {
+      const Decoded& d = reader.column(col);
+      if (!d.present[r]) continue;
+      const Value& v = d.values[r];
+      const FieldId id = f.columns[col].id;
+      if (v.type != FieldType::String) {
+        batch.add(id, v);
+      } else if (const char* at = v.as_string().data(); !p.raw.empty() && at >= p.raw.data() &&
+                                                         at + v.str_size <= p.raw.data() + p.raw.size()) {
+        batch.add_string_ref(id, raw.substr(static_cast<size_t>(at - p.raw.data()), v.str_size));
+      } else {
+        batch.add_string(id, v.as_string());
+      }
+    }
+    batch.end_event();
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<bool> scan(const Info& seg, const Plan& plan, const Visit& visit, ScanStats& stats) {
   BlockReader reader(seg, plan, stats);
   const Footer& f = reader.footer();
-  const ScanRequest& req = plan.request;
   for (size_t b = 0; b < f.blocks.size(); ++b) {
     bool all = false;
     auto count = reader.start_block(b, all);
     if (!count.ok()) return count.status();
     if (*count == 0) continue;
-
-    // Late materialization: the other columns only now that some row survived.
-    std::vector<System> wanted = {System::Time, System::ReceiveTime, System::Flags};
-    if (req.raw) wanted.insert(wanted.end(), {System::Raw, System::Source, System::ParseError});
-    for (System s : wanted) {
-      int col = reader.system_column(s);
-      if (col < 0) continue;
-      if (Status st = reader.load(static_cast<size_t>(col), b); !st.ok()) return st;
-    }
-    for (size_t col : reader.projected()) {
-      if (Status s = reader.load(col, b); !s.ok()) return s;
-    }
-    const auto& selected = reader.selected();
-    const Decoded& times = reader.column(reader.time_col());
-    const uint32_t rows = f.blocks[b].rows;
     EventBatch batch;
-    batch.reserve(*count, static_cast<size_t>(*count) * reader.projected().size());
-    for (uint32_t r = 0; r < rows; ++r) {
-      if (!selected[r]) continue;
-      Provenance p;
-      p.tenant = f.partition.tenant;
-      p.input = f.partition.input;
-      if (const Value* v = reader.sys_value(System::ReceiveTime, r)) p.receive_time = v->ts;
-      if (const Value* v = reader.sys_value(System::Raw, r)) p.raw = v->as_string();
-      if (const Value* v = reader.sys_value(System::Source, r)) p.source = v->as_string();
-      batch.begin_event(p);
-      batch.set_time(times.values[r].ts);
-      if (const Value* v = reader.sys_value(System::Flags, r)) batch.current().flags = static_cast<uint32_t>(v->i64);
-      if (const Value* v = reader.sys_value(System::ParseError, r)) {
-        batch.current().parse_error = batch.arena().copy(v->as_string());
-      }
-      for (size_t col : reader.projected()) {
-        const Decoded& d = reader.column(col);
-        if (!d.present[r]) continue;
-        const Value& v = d.values[r];
-        if (v.type == FieldType::String) {
-          batch.add_string(f.columns[col].id, v.as_string());
-        } else {
-          batch.add(f.columns[col].id, v);
-        }
-      }
-      batch.end_event();
-    }
+    if (Status s = materialize_block(reader, b, *count, batch); !s.ok()) return s;
     stats.rows_returned += *count;
     if (!visit(batch)) return false;
   }
@@ -948,10 +1028,14 @@ Result<bool> scan_blocks(const Info& seg, const Plan& plan, const VisitBlock& vi
           slice.constant_value.ip_v4 = std::memcmp(st.ip_min.bytes.data(), kPrefix, 12) == 0;
         }
       } else {
-        if (Status s = reader.load(col, b); !s.ok()) return s;
+        if (Status s = reader.load(col, b, plan.request.packed_ips); !s.ok()) return s;
         const Decoded& d = reader.column(col);
         slice.present = d.present.data();
-        slice.values = d.values.data();
+        if (d.ips.bytes) {
+          slice.ips = d.ips;
+        } else {
+          slice.values = d.values.data();
+        }
       }
       slices.push_back(slice);
     }
@@ -964,6 +1048,63 @@ Result<bool> scan_blocks(const Info& seg, const Plan& plan, const VisitBlock& vi
     if (!visit(view)) return false;
   }
   return true;
+}
+
+Result<Built> merge(std::span<const Info* const> parts, const WriteOptions& options) {
+  if (parts.empty()) return Status::error("merge: no segments");
+  const PartitionKey& partition = parts.front()->footer->partition;
+  Builder builder(partition, options);
+  uint64_t wal_first = UINT64_MAX, wal_last = 0, events = 0;
+  std::vector<std::unique_ptr<EventBatch>> batches;  // the rows of small blocks
+  std::vector<Row> rows;
+  std::vector<Builder::StoredChunk> chunks;
+  std::vector<std::string> bytes;
+  std::string bloom;
+  const Plan all{ScanRequest{}};
+  for (const Info* part : parts) {
+    if (part->footer->partition != partition) return Status::error("merge: segments of different partitions");
+    wal_first = std::min(wal_first, part->header.wal_first);
+    wal_last = std::max(wal_last, part->header.wal_last);
+    events += part->header.events;
+    ScanStats stats;
+    BlockReader reader(*part, all, stats);
+    const Footer& f = *part->footer;
+    for (size_t b = 0; b < f.blocks.size(); ++b) {
+      const BlockMeta& block = f.blocks[b];
+      // A quarter-full block or more is worth keeping as it is: copying costs no
+      // decoding, no tokenizing and no compressing, and loses nothing.
+      if (block.rows * 4 >= options.block_rows || block.raw_text_bytes * 4 >= options.block_raw_bytes) {
+        chunks.clear();
+        bytes.resize(f.columns.size());
+        for (size_t c = 0; c < f.columns.size(); ++c) {
+          const ChunkMeta& ch = f.columns[c].chunks[b];
+          if (ch.bytes == 0) continue;
+          if (Status st = reader.source().read(ch.offset, ch.bytes, bytes[c], stats.bytes_read); !st.ok()) return st;
+          if (crc32c::unmask(ch.crc) != crc32c::value(bytes[c])) {
+            return corrupt(part->path, fmt::format("block {} column {}: checksum mismatch", b, f.columns[c].name));
+          }
+          chunks.push_back({&f.columns[c], &ch, bytes[c]});
+        }
+        if (Status st = reader.source().read(block.bloom_offset, block.bloom_bytes, bloom, stats.bytes_read); !st.ok()) {
+          return st;
+        }
+        if (crc32c::unmask(block.bloom_crc) != crc32c::value(bloom)) {
+          return corrupt(part->path, fmt::format("block {} token index: checksum mismatch", b));
+        }
+        builder.copy_block(block, bloom, chunks);
+        continue;
+      }
+      bool every = false;
+      auto count = reader.select(b, every);
+      if (!count.ok()) return count.status();
+      auto batch = std::make_unique<EventBatch>();
+      if (Status st = materialize_block(reader, b, *count, *batch); !st.ok()) return st;
+      for (uint32_t i = 0; i < batch->size(); ++i) rows.push_back({batch.get(), i});
+      batches.push_back(std::move(batch));
+    }
+  }
+  add_rows(builder, rows, options);
+  return builder.finish(events, wal_first, wal_last);
 }
 
 }  // namespace vigil::segment

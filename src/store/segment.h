@@ -1,6 +1,6 @@
 // Segment file: an immutable, columnar, indexed set of events of one partition
-// (partition.h), sorted by time, so that scans skip whole files, whole blocks and
-// whole columns. Written once and never modified.
+// (partition.h), sorted by time within each block, so that scans skip whole files,
+// whole blocks and whole columns. Written once and never modified.
 //
 //   header (80 bytes, little-endian)
 //     char[8] "VIGLSEG2"  u32 version (2)  u32 flags (0)  u64 events
@@ -28,6 +28,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -134,6 +135,12 @@ struct Built {
 // Encodes `rows` (all of `partition`; sorted by time here, stably) as a segment file.
 Built build(const PartitionKey& partition, std::vector<Row>& rows, uint64_t wal_first, uint64_t wal_last,
             const WriteOptions& options = {});
+
+// One segment holding every event of `parts` (one partition), covering all their WAL
+// files. Blocks at least a quarter full are copied as stored; the rows of smaller
+// ones are decoded and rebuilt into full blocks. Blocks keep their own time ranges,
+// so in a merged segment they may overlap (nothing needs them in order).
+Result<Built> merge(std::span<const Info* const> parts, const WriteOptions& options = {});
 
 // Reads and checks the header and footer of a segment file.
 Result<Info> open(const std::filesystem::path& path, uint64_t seq);

@@ -1,6 +1,7 @@
 // Fuzz the segment reader with damaged files: every input is either read or refused
 // with a message, never a crash. The first byte picks what is fed:
-//   0: a whole segment file (header, footer, then a scan of every block)
+//   0: a whole segment file (header, footer, then a scan of every block, as events
+//      and as column blocks with IPs as stored)
 //   1: a decompressed footer, past the checksums that guard it in a file
 //   2: a decompressed column chunk of a type, with event times and raw texts
 // Modes 1 and 2 reach the decoders that checksums and zstd shield in mode 0.
@@ -21,6 +22,23 @@ void touch(const EventBatch& b, size_t& sum) {
     sum += e.raw.size() + e.source.size() + e.parse_error.size();
     for (const auto& f : b.fields(e))
       if (f.value.type == FieldType::String) sum += f.value.as_string().size();
+  }
+}
+
+// Reads every byte a block's consumer may read: values, or addresses as stored.
+void touch(const BlockView& b, size_t& sum) {
+  for (const ColumnSlice& c : b.columns) {
+    if (c.constant) continue;
+    for (uint32_t r = 0, k = 0; r < b.rows; ++r) {
+      if (!c.present[r]) continue;
+      if (c.ips.bytes) {
+        sum += c.ips.bytes[size_t{c.ips.width} * k + c.ips.width - 1];
+        if (c.ips.v4_bits) sum += c.ips.v4_bits[k >> 3];
+        ++k;
+      } else if (c.values[r].type == FieldType::String) {
+        sum += c.values[r].as_string().size();
+      }
+    }
   }
 }
 
@@ -46,6 +64,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         auto more = segment::scan(*info, plan, [&](const EventBatch& b) { touch(b, sum); return true; }, st);
         if (!more.ok() && more.error().empty()) abort();
       }
+      ScanRequest r;
+      r.packed_ips = true;
+      segment::Plan plan(r);
+      auto more = segment::scan_blocks(*info, plan, [&](const BlockView& b) { touch(b, sum); return true; }, st);
+      if (!more.ok() && more.error().empty()) abort();
       break;
     }
     case 1: {
@@ -72,6 +95,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       for (uint32_t r = 0; r < rows; ++r)
         if (present[r] && values[r].type == FieldType::String) sum += values[r].as_string().size();
+      if (type == FieldType::Ip) {  // the same chunk as a group-by reads it
+        column::PackedIps ips;
+        if (Status p = column::decode_packed_ips(in.substr(2), rows, present, ips); !p.ok()) abort();
+        for (uint32_t r = 0, k = 0; r < rows; ++r) {
+          if (!present[r]) continue;
+          sum += ips.bytes[size_t{ips.width} * k + ips.width - 1] + (ips.v4_bits ? ips.v4_bits[k >> 3] : 0);
+          ++k;
+        }
+      }
       break;
     }
   }

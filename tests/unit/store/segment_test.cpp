@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 namespace vigil::segment {
@@ -29,6 +30,8 @@ struct Fixture {
       std::string_view r = batch.current().raw;
       batch.add_int(field_id("class_uid"), 3002);
       batch.add_string_ref(field_id("actor.user.name"), r.substr(r.find(user), user.size()));
+      const size_t pid = r.find('[') + 1;  // distinct in every event: stored as a slice of the raw text
+      batch.add_string_ref(field_id("process.pid_text"), r.substr(pid, r.find(']') - pid));
       batch.add_int(field_id("src_endpoint.port"), 1000 + i);
       batch.add_ip(field_id("src_endpoint.ip"), IpAddress::v4(10, 0, static_cast<uint8_t>(i % 256), 9));
       batch.add_time(field_id("time"), kT0 + static_cast<TimeNs>(i) * 1000);
@@ -217,6 +220,92 @@ TEST(Segment, DamageIsAClearErrorNeverACrash) {
     p->bytes = std::make_shared<const std::string>(b);
     (void)scan(*p, plan, [](const EventBatch&) { return true; }, st);
   }
+}
+
+// Every event of a segment as text (time, raw, provenance, fields in order), sorted.
+std::vector<std::string> event_texts(const Info& info) {
+  std::vector<std::string> out;
+  Plan plan{ScanRequest{}};
+  ScanStats stats;
+  auto more = scan(info, plan,
+                   [&](const EventBatch& b) {
+                     for (const Event& e : b.events()) {
+                       std::string t = std::to_string(e.time) + "|" + std::to_string(e.receive_time) + "|" +
+                                       std::string(e.raw) + "|" + std::string(e.source) + "|" +
+                                       std::to_string(e.flags) + "|" + std::string(e.parse_error);
+                       for (const Field& f : b.fields(e)) t += "|" + std::string(field_name(f.id)) + "=" + f.value.to_string();
+                       out.push_back(std::move(t));
+                     }
+                     return true;
+                   },
+                   stats);
+  EXPECT_TRUE(more.ok()) << more.error();
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Info parsed(const Built& built, uint64_t seq) {
+  auto info = parse(built.bytes, "mem.vseg", seq);
+  EXPECT_TRUE(info.ok()) << info.error();
+  info->bytes = std::make_shared<const std::string>(built.bytes);
+  return std::move(*info);
+}
+
+// Three segments of the fixture's events: A (events 0-19999: a full block and a small
+// one), B (20000-20999: one small block), C (the rest: two blocks worth copying).
+TEST(SegmentMerge, CopiesFullBlocksRebuildsSmallOnesAndKeepsEveryEvent) {
+  Fixture& f = fixture();
+  PartitionKey key = f.info.footer->partition;
+  auto part = [&](uint32_t from, uint32_t to, uint64_t wal) {
+    std::vector<Row> rows(f.rows.begin() + from, f.rows.begin() + to);
+    return parsed(build(key, rows, wal, wal), wal);
+  };
+  Info a = part(0, 20'000, 5), b = part(20'000, 21'000, 6), c = part(21'000, 50'000, 7);
+  const Info* parts[] = {&c, &a, &b};  // any order
+  auto merged = merge(parts);
+  ASSERT_TRUE(merged.ok()) << merged.error();
+  Info m = parsed(*merged, 8);
+
+  EXPECT_EQ(m.header.events, 50'000u);
+  EXPECT_EQ(m.header.wal_first, 5u);
+  EXPECT_EQ(m.header.wal_last, 7u);
+  EXPECT_EQ(m.header.min_time, f.info.header.min_time);
+  EXPECT_EQ(m.header.max_time, f.info.header.max_time);
+  EXPECT_EQ(event_texts(m), event_texts(f.info));
+
+  // C's two blocks and A's first are copied; A's 3616 rows and B's 1000 make one block.
+  std::vector<uint32_t> block_rows;
+  for (const BlockMeta& bm : m.footer->blocks) block_rows.push_back(bm.rows);
+  EXPECT_EQ(block_rows, (std::vector<uint32_t>{16384, 12616, 16384, 4616}));
+  // Nothing got bigger: copied chunks are the same bytes, and the rebuilt block keeps
+  // the pids as references into the raw text.
+  EXPECT_LE(merged->bytes.size(), a.file_bytes + b.file_bytes + c.file_bytes);
+  bool pid_column = false;
+  for (const ColumnMeta& col : m.footer->columns) {
+    if (col.name != "process.pid_text") continue;
+    pid_column = true;
+    for (const ChunkMeta& ch : col.chunks) EXPECT_TRUE(ch.uses_raw);
+  }
+  EXPECT_TRUE(pid_column);
+  // The copied token filters still find the needle (event 31337, in C).
+  ScanRequest needle;
+  needle.terms = {"needle-7f3a9c"};
+  Plan plan(needle);
+  ScanStats st;
+  size_t found = 0;
+  ASSERT_TRUE(scan(m, plan, [&](const EventBatch& batch) { found += batch.size(); return true; }, st).ok());
+  EXPECT_GT(found, 0u);
+  EXPECT_EQ(st.blocks_skipped_index, 3u);
+
+  // A damaged chunk of a block to copy stops the merge with the reason.
+  std::string damaged = *c.bytes;
+  damaged[c.footer->columns[3].chunks[0].offset + 5] ^= 0x10;
+  Info bad = c;
+  bad.bytes = std::make_shared<const std::string>(damaged);
+  const Info* with_bad[] = {&a, &bad};
+  auto refused = merge(with_bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find("block 0 column @raw: checksum mismatch"), std::string::npos) << refused.error();
 }
 
 }  // namespace
