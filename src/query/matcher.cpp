@@ -160,6 +160,10 @@ Matcher::Node Matcher::build(const Expr& e) {
     case Expr::Kind::All:
     case Expr::Kind::Text:
     case Expr::Kind::Field:
+    case Expr::Kind::Compare:
+    case Expr::Kind::Range:
+    case Expr::Kind::Regex:
+    case Expr::Kind::Exists:
       n.term = static_cast<uint32_t>(terms_.size());
       terms_.push_back(compile_term(e));
       break;

@@ -27,6 +27,22 @@ void print(const Expr& e, std::string& out) {
       out += ':';
       append_value(out, e.value, e.quoted);
       return;
+    case Expr::Kind::Compare: {
+      static const char* kOps[] = {"<", "<=", ">", ">="};
+      out += e.field;
+      out += kOps[static_cast<int>(e.op)];
+      append_value(out, e.value, e.quoted);
+      return;
+    }
+    case Expr::Kind::Range:
+      out += e.field + ':' + (e.lo_inclusive ? "[" : "{") + (e.lo.empty() ? "*" : e.lo) + " TO " +
+             (e.hi.empty() ? "*" : e.hi) + (e.hi_inclusive ? "]" : "}");
+      return;
+    case Expr::Kind::Regex:
+      if (!e.field.empty()) out += e.field + ':';
+      out += '/' + e.value + '/';
+      return;
+    case Expr::Kind::Exists: out += e.field + ":*"; return;
     case Expr::Kind::Not: out += "(not "; break;
     case Expr::Kind::And: out += "(and "; break;
     case Expr::Kind::Or: out += "(or "; break;

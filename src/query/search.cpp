@@ -93,9 +93,17 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& request
   auto parsed = query::parse_query(request.query);
   if (!parsed.ok()) return parsed.status();
   const query::Query& q = *parsed;
-  if (q.stages.size() > 1) {
-    const auto& second = std::get<query::StatsStage>(q.stages[1]);
-    return Status::error("col " + std::to_string(second.col) + ": only one stage per query is supported so far");
+  // What this engine runs so far: one stats stage of count()s (issue 4 brings the rest).
+  for (size_t i = 0; i < q.stages.size(); ++i) {
+    const size_t at = std::visit([](const auto& st) { return st.col; }, q.stages[i]);
+    const auto* st = std::get_if<query::StatsStage>(&q.stages[i]);
+    if (!st) return Status::error("col " + std::to_string(at) + ": this stage is not supported by the engine yet");
+    if (i > 0) return Status::error("col " + std::to_string(at) + ": only one stage per query is supported so far");
+    for (const query::Aggregate& a : st->aggregates) {
+      if (a.kind != query::AggKind::Count) {
+        return Status::error("col " + std::to_string(a.col) + ": '" + a.name + "' is not supported by the engine yet");
+      }
+    }
   }
 
   const query::Matcher matcher = query::Matcher::compile(q.filter);

@@ -102,6 +102,7 @@ void StatsAccumulator::add_group(const EventBatch& batch, const Event& event) {
           }
         }
         break;
+      default: break;  // refused by search.cpp until the executor has them
     }
   }
 }
@@ -302,6 +303,7 @@ void StatsAccumulator::finish(SearchResult& result) {
     for (size_t a = 0; a < stage_.aggregates.size(); ++a) {
       switch (stage_.aggregates[a].kind) {
         case AggKind::Count: row.push_back(ResultValue::int64(static_cast<int64_t>((*groups)[g][a].count))); break;
+        default: row.push_back(ResultValue::null()); break;  // refused by search.cpp until the executor has them
       }
     }
     rows.push_back(std::move(row));
