@@ -1,8 +1,11 @@
 // Compilation and evaluation of search expressions; see matcher.h.
 #include "query/matcher.h"
 
+#include <re2/re2.h>
+
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include "query/text_util.h"
 #include "query/value_text.h"
@@ -57,6 +60,74 @@ bool text_matches(const CompiledTerm& t, const Value& v) {
   return t.pattern.matches(value_text(v, buf));
 }
 
+bool regex_matches(const CompiledTerm& t, std::string_view text) {
+  return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *t.regex);
+}
+
+bool regex_matches(const CompiledTerm& t, const Value& v) {
+  TextBuffer buf;
+  return regex_matches(t, value_text(v, buf));
+}
+
+template <typename T>
+int three_way(T a, T b) {
+  return a < b ? -1 : (b < a ? 1 : 0);
+}
+
+// How value `v` compares with bound `b` (<0, 0, >0), or nothing when they cannot be
+// compared (another type, another address family, NaN).
+std::optional<int> compare_to(const Value& v, const Bound& b) {
+  switch (v.type) {
+    case FieldType::Int64:
+      if (b.as_int) return three_way(v.i64, *b.as_int);
+      if (b.as_double) return three_way(static_cast<double>(v.i64), *b.as_double);
+      return std::nullopt;
+    case FieldType::Float64:
+      if (!b.as_double || std::isnan(v.f64)) return std::nullopt;
+      return three_way(v.f64, *b.as_double);
+    case FieldType::Timestamp:
+      if (b.as_time) return three_way(v.ts, *b.as_time);
+      return std::nullopt;
+    case FieldType::Ip: {
+      if (!b.as_ip || b.as_ip->is_v4 != v.ip_v4) return std::nullopt;
+      IpAddress a = v.as_ip();
+      return std::memcmp(a.bytes.data(), b.as_ip->bytes.data(), a.bytes.size());
+    }
+    case FieldType::String: {
+      // Numbers and addresses that a parser kept as text still compare as such.
+      std::string_view s = v.as_string();
+      if (b.as_double) {
+        auto d = parse_number<double>(s);
+        if (d && !std::isnan(*d)) return three_way(*d, *b.as_double);
+      }
+      if (b.as_ip) {
+        auto ip = IpAddress::parse(s);
+        if (ip && ip->is_v4 == b.as_ip->is_v4) return std::memcmp(ip->bytes.data(), b.as_ip->bytes.data(), 16);
+      }
+      int c = s.compare(b.text);
+      return c < 0 ? -1 : (c > 0 ? 1 : 0);
+    }
+    case FieldType::Bool: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+bool within(const CompiledTerm& t, const Value& v) {
+  if (!t.lo.open) {
+    auto c = compare_to(v, t.lo);
+    if (!c || (t.lo.inclusive ? *c < 0 : *c <= 0)) return false;
+  }
+  if (!t.hi.open) {
+    auto c = compare_to(v, t.hi);
+    if (!c || (t.hi.inclusive ? *c > 0 : *c >= 0)) return false;
+  }
+  return true;
+}
+
+bool text_within(const CompiledTerm& t, std::string_view text) {
+  return within(t, Value::string(text));
+}
+
 bool term_matches(const CompiledTerm& t, const EventBatch& batch, const Event& e) {
   switch (t.kind) {
     case CompiledTerm::Kind::All: return true;
@@ -76,8 +147,53 @@ bool term_matches(const CompiledTerm& t, const EventBatch& batch, const Event& e
         if (f.id == t.field && value_matches(t, f.value)) return true;
       return false;
     case CompiledTerm::Kind::PseudoValue: return t.pattern.matches(pseudo_value(t.pseudo, e));
+    case CompiledTerm::Kind::FieldRange:
+      for (const Field& f : batch.fields(e))
+        if (f.id == t.field && within(t, f.value)) return true;
+      return false;
+    case CompiledTerm::Kind::PseudoRange: return text_within(t, pseudo_value(t.pseudo, e));
+    case CompiledTerm::Kind::RawRegex: return regex_matches(t, e.raw);
+    case CompiledTerm::Kind::FieldRegex:
+      for (const Field& f : batch.fields(e))
+        if (f.id == t.field && regex_matches(t, f.value)) return true;
+      return false;
+    case CompiledTerm::Kind::PseudoRegex: return regex_matches(t, pseudo_value(t.pseudo, e));
   }
   return false;
+}
+
+// A bound as typed, read as every type it can stand for. Times also read relative
+// forms (-24h, now) and numbers (Unix seconds).
+Bound read_bound(const std::string& text, bool inclusive, TimeNs now) {
+  Bound b;
+  if (text.empty()) return b;
+  b.open = false;
+  b.inclusive = inclusive;
+  b.text = text;
+  b.as_int = parse_number<int64_t>(text);
+  b.as_double = parse_number<double>(text);
+  if (b.as_double && !std::isfinite(*b.as_double)) b.as_double.reset();
+  b.as_time = parse_time_arg(text, now);
+  if (!b.as_time && b.as_double && std::fabs(*b.as_double) < 9.2e9)  // seconds that fit in int64 ns
+    b.as_time = static_cast<TimeNs>(std::llround(*b.as_double * 1e9));
+  b.as_ip = IpAddress::parse(text);
+  return b;
+}
+
+// Regexes are case-insensitive unless the term says otherwise; `(?-i)` inside a
+// pattern turns that off for the user. RE2 matches in linear time: patterns come
+// from untrusted queries.
+Status compile_regex(const Expr& e, CompiledTerm& t) {
+  RE2::Options options;
+  options.set_case_sensitive(e.case_sensitive);
+  options.set_log_errors(false);
+  auto re = std::make_shared<const RE2>(e.value, options);
+  if (!re->ok()) {
+    return Status::error("col " + std::to_string(e.col) + ": invalid regular expression /" + e.value +
+                         "/: " + re->error());
+  }
+  t.regex = std::move(re);
+  return Status();
 }
 
 }  // namespace
@@ -112,9 +228,47 @@ bool value_matches(const CompiledTerm& t, const Value& v) {
   return false;
 }
 
-CompiledTerm compile_term(const Expr& e) {
+Result<CompiledTerm> compile_term(const Expr& e, TimeNs now) {
   CompiledTerm t;
   if (e.kind == Expr::Kind::All) return t;
+  if (e.kind == Expr::Kind::Regex) {
+    if (Status s = compile_regex(e, t); !s.ok()) return s;
+    t.pseudo = pseudo_field(e.field);
+    if (e.field.empty()) {
+      t.kind = CompiledTerm::Kind::RawRegex;
+    } else if (t.pseudo != PseudoField::None) {
+      t.kind = CompiledTerm::Kind::PseudoRegex;
+    } else {
+      t.field = field_dictionary().intern(e.field);
+      t.kind = t.field == kNoField ? CompiledTerm::Kind::Never : CompiledTerm::Kind::FieldRegex;
+    }
+    return t;
+  }
+  if (e.kind == Expr::Kind::Compare || e.kind == Expr::Kind::Range) {
+    if (e.kind == Expr::Kind::Range) {
+      t.lo = read_bound(e.lo, e.lo_inclusive, now);
+      t.hi = read_bound(e.hi, e.hi_inclusive, now);
+    } else {
+      using Op = Expr::CompareOp;
+      const bool inclusive = e.op == Op::Le || e.op == Op::Ge;
+      (e.op == Op::Gt || e.op == Op::Ge ? t.lo : t.hi) = read_bound(e.value, inclusive, now);
+    }
+    t.pseudo = pseudo_field(e.field);
+    if (t.pseudo != PseudoField::None) {
+      t.kind = CompiledTerm::Kind::PseudoRange;
+    } else {
+      t.field = field_dictionary().intern(e.field);
+      t.kind = t.field == kNoField ? CompiledTerm::Kind::Never : CompiledTerm::Kind::FieldRange;
+    }
+    return t;
+  }
+  if (e.kind == Expr::Kind::Exists) {
+    t.pseudo = pseudo_field(e.field);
+    if (t.pseudo != PseudoField::None) return t;  // raw, input, source, tenant: every event has them
+    t.field = field_dictionary().intern(e.field);
+    t.kind = t.field == kNoField ? CompiledTerm::Kind::Never : CompiledTerm::Kind::FieldExists;
+    return t;
+  }
   t.pattern = e.quoted ? Pattern::literal(e.value) : Pattern::glob(e.value);
   if (e.kind == Expr::Kind::Text) {
     t.kind = t.pattern.match_all ? CompiledTerm::Kind::All : CompiledTerm::Kind::Text;
@@ -147,13 +301,15 @@ CompiledTerm compile_term(const Expr& e) {
   return t;
 }
 
-Matcher Matcher::compile(const Expr& e) {
+Result<Matcher> Matcher::compile(const Expr& e, TimeNs now) {
   Matcher m;
-  m.root_ = m.build(e);
+  std::optional<std::string> error;
+  m.root_ = m.build(e, now, error);
+  if (error) return Status::error(*error);
   return m;
 }
 
-Matcher::Node Matcher::build(const Expr& e) {
+Matcher::Node Matcher::build(const Expr& e, TimeNs now, std::optional<std::string>& error) {
   Node n;
   n.kind = e.kind;
   switch (e.kind) {
@@ -165,13 +321,18 @@ Matcher::Node Matcher::build(const Expr& e) {
     case Expr::Kind::Regex:
     case Expr::Kind::Exists:
       n.term = static_cast<uint32_t>(terms_.size());
-      terms_.push_back(compile_term(e));
+      if (auto t = compile_term(e, now); t.ok()) {
+        terms_.push_back(std::move(*t));
+      } else {
+        if (!error) error = t.error();
+        terms_.emplace_back();
+      }
       break;
     case Expr::Kind::Not:
     case Expr::Kind::And:
     case Expr::Kind::Or:
       n.children.reserve(e.children.size());
-      for (const Expr& c : e.children) n.children.push_back(build(c));
+      for (const Expr& c : e.children) n.children.push_back(build(c, now, error));
       break;
   }
   return n;

@@ -1,11 +1,22 @@
 // Matcher: a search expression compiled once per query — field names resolved to
-// FieldIds, values pre-parsed as number, IP/CIDR, bool and time — then evaluated
-// on each event without allocating.
+// FieldIds, values pre-parsed as number, IP/CIDR, bool and time, regexes compiled —
+// then evaluated on each event without allocating.
+//
+// Comparisons and ranges read each bound in every way it can be read and use the
+// reading of the value's type: Int64 and Float64 numerically, Timestamp as a time
+// (RFC 3339, relative such as -24h, or a number of Unix seconds), Ip as an address
+// of the same family (10.0.0.9 < 10.0.0.10), String in byte order (numerically or
+// by address when both sides read so). Bool values and values with no reading of
+// a bound never match a comparison.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
+
+#include "core/status.h"
+#include "core/time.h"
 
 #include "core/event_batch.h"
 #include "core/field_dictionary.h"
@@ -13,11 +24,26 @@
 #include "query/pattern.h"
 #include "query/query_ast.h"
 
+namespace re2 {
+class RE2;
+}
+
 namespace vigil::query {
 
 // Event attributes that are not fields but can be searched like them.
 enum class PseudoField : uint8_t { None, Raw, Input, Source, Tenant };
 PseudoField pseudo_field(std::string_view name);
+
+// One side of a comparison or range, read in every way it can be.
+struct Bound {
+  bool open = true;       // no limit on this side
+  bool inclusive = true;
+  std::string text;       // strings compare in byte order
+  std::optional<int64_t> as_int;
+  std::optional<double> as_double;  // finite
+  std::optional<TimeNs> as_time;
+  std::optional<IpAddress> as_ip;
+};
 
 // One leaf of the expression, with every reading of its value prepared.
 struct CompiledTerm {
@@ -28,6 +54,11 @@ struct CompiledTerm {
     FieldExists,  // field:*
     FieldValue,   // field:value
     PseudoValue,  // raw:..., input:..., source:..., tenant:...
+    FieldRange,   // field>v, field:[lo TO hi]
+    PseudoRange,  // the same on raw, input, source, tenant
+    RawRegex,     // /re/ on the raw text
+    FieldRegex,   // field:/re/ on the text form of each value
+    PseudoRegex,  // raw:/re/, input:/re/...
   };
   Kind kind = Kind::All;
   FieldId field = kNoField;
@@ -39,13 +70,16 @@ struct CompiledTerm {
   std::optional<TimeNs> as_time;       // RFC 3339
   std::optional<IpAddress> as_ip;      // an address, or the prefix of a CIDR
   int cidr_bits = -1;                  // >= 0: as_ip is a network of this many bits
+  Bound lo, hi;                        // FieldRange, PseudoRange
+  std::shared_ptr<const re2::RE2> regex;  // *Regex; shared: terms are copied, RE2 is not copyable
 };
 
 class Matcher {
  public:
   // Resolves names against the process field dictionary at this moment: a field
-  // interned later (by a concurrent ingest) is not seen by this query.
-  static Matcher compile(const Expr& e);
+  // interned later (by a concurrent ingest) is not seen by this query. Relative
+  // times in comparisons are taken from `now`. Errors: a regex RE2 refuses, with its column.
+  static Result<Matcher> compile(const Expr& e, TimeNs now = now_ns());
 
   bool matches(const EventBatch& batch, const Event& event) const { return eval(root_, batch, event); }
 
@@ -56,15 +90,16 @@ class Matcher {
     std::vector<Node> children;
   };
 
-  Node build(const Expr& e);
+  Node build(const Expr& e, TimeNs now, std::optional<std::string>& error);
   bool eval(const Node& n, const EventBatch& batch, const Event& event) const;
 
   Node root_;
   std::vector<CompiledTerm> terms_;
 };
 
-// Exposed for tests: whether one value satisfies a field:value term.
+// Exposed for tests and the planner: whether one value satisfies a term, and the
+// compilation of one leaf (errors: a bad regex).
 bool value_matches(const CompiledTerm& term, const Value& v);
-CompiledTerm compile_term(const Expr& leaf);
+Result<CompiledTerm> compile_term(const Expr& leaf, TimeNs now = now_ns());
 
 }  // namespace vigil::query

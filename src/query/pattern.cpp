@@ -18,6 +18,7 @@ Pattern Pattern::glob(std::string_view text) {
   p.trailing_star = !text.empty() && text.back() == '*';
   size_t start = 0;
   for (size_t i = 0; i <= text.size(); ++i) {
+    if (i < text.size() && text[i] == '?') p.wildcard = p.any_byte = true;
     if (i == text.size() || text[i] == '*') {
       if (i < text.size()) p.wildcard = true;
       if (i > start) p.pieces.push_back(to_lower_ascii(text.substr(start, i - start)));
@@ -29,9 +30,31 @@ Pattern Pattern::glob(std::string_view text) {
   return p;
 }
 
+namespace {
+
+// `text` at `at` holds `piece` (folded; '?' any byte when `any`).
+bool piece_at(std::string_view text, size_t at, std::string_view piece, bool any) {
+  if (!any) return equals_folded(text.substr(at, piece.size()), piece);
+  if (text.size() - at < piece.size()) return false;
+  for (size_t i = 0; i < piece.size(); ++i)
+    if (piece[i] != '?' && fold(text[at + i]) != piece[i]) return false;
+  return true;
+}
+
+size_t find_piece(std::string_view text, std::string_view piece, size_t from, bool any) {
+  if (!any) return find_folded(text, piece, from);
+  for (size_t at = from; at <= text.size() && text.size() - at >= piece.size(); ++at)
+    if (piece_at(text, at, piece, true)) return at;
+  return std::string_view::npos;
+}
+
+}  // namespace
+
 bool Pattern::matches(std::string_view text) const {
   if (match_all) return true;
   if (!wildcard) return equals_folded(text, pieces[0]);
+  if (pieces.size() == 1 && !leading_star && !trailing_star)  // `?` only, no star
+    return text.size() == pieces[0].size() && piece_at(text, 0, pieces[0], any_byte);
   // Stars lie between pieces, so pieces are anchored at the ends only where there is
   // no star; the middle ones are found leftmost-first, which is enough for globs
   // made of '*' alone (no '?'): any match can be shifted to the leftmost one.
@@ -39,17 +62,17 @@ bool Pattern::matches(std::string_view text) const {
   size_t pos = 0, end = text.size();
   if (!leading_star) {
     const std::string& p = pieces[first++];
-    if (text.size() < p.size() || !equals_folded(text.substr(0, p.size()), p)) return false;
+    if (text.size() < p.size() || !piece_at(text, 0, p, any_byte)) return false;
     pos = p.size();
   }
   if (!trailing_star && last > first) {
     const std::string& p = pieces[--last];
-    if (end < pos + p.size() || !equals_folded(text.substr(end - p.size()), p)) return false;
+    if (end < pos + p.size() || !piece_at(text, end - p.size(), p, any_byte)) return false;
     end -= p.size();
   }
   std::string_view window = text.substr(0, end);
   for (size_t i = first; i < last; ++i) {
-    size_t at = find_folded(window, pieces[i], pos);
+    size_t at = find_piece(window, pieces[i], pos, any_byte);
     if (at == std::string_view::npos) return false;
     pos = at + pieces[i].size();
   }
@@ -59,13 +82,14 @@ bool Pattern::matches(std::string_view text) const {
 namespace {
 
 // Token bytes as the store's token index sees them, so the index is exact for terms.
+// The bytes of the text are tested, not the piece's, because a '?' may stand for either.
 using token_index::is_token_byte;
 bool starts_at_boundary(std::string_view text, size_t at, std::string_view piece) {
-  return at == 0 || piece.empty() || !is_token_byte(static_cast<unsigned char>(piece.front())) ||
+  return at == 0 || piece.empty() || !is_token_byte(static_cast<unsigned char>(text[at])) ||
          !is_token_byte(static_cast<unsigned char>(text[at - 1]));
 }
 bool ends_at_boundary(std::string_view text, size_t end, std::string_view piece) {
-  return end == text.size() || piece.empty() || !is_token_byte(static_cast<unsigned char>(piece.back())) ||
+  return end == text.size() || piece.empty() || !is_token_byte(static_cast<unsigned char>(text[end - 1])) ||
          !is_token_byte(static_cast<unsigned char>(text[end]));
 }
 
@@ -81,7 +105,7 @@ bool Pattern::occurs_in(std::string_view text) const {
     const bool anchor_end = i + 1 == n && !trailing_star;
     // Leftmost occurrence that meets the boundaries this piece must meet.
     for (size_t from = pos;; ++from) {
-      size_t at = find_folded(text, p, from);
+      size_t at = find_piece(text, p, from, any_byte);
       if (at == std::string_view::npos) return false;
       if ((!anchor_start || starts_at_boundary(text, at, p)) &&
           (!anchor_end || ends_at_boundary(text, at + p.size(), p))) {

@@ -1,5 +1,6 @@
-// Pattern: a search value compiled once per query — literal text or a `*` glob —
-// matched case-insensitively (ASCII) against many values without allocating.
+// Pattern: a search value compiled once per query — literal text or a glob of `*`
+// (any run of bytes) and `?` (exactly one byte) — matched case-insensitively (ASCII)
+// against many values without allocating.
 #pragma once
 
 #include <string>
@@ -9,15 +10,17 @@
 namespace vigil::query {
 
 struct Pattern {
-  std::vector<std::string> pieces;  // lowercased literal text between the stars
+  std::vector<std::string> pieces;  // lowercased text between the stars; '?' is any byte when any_byte
   bool leading_star = false;        // the pattern starts with '*'
   bool trailing_star = false;       // the pattern ends with '*'
-  bool wildcard = false;            // at least one '*'
+  bool wildcard = false;            // at least one '*' or '?'
+  bool any_byte = false;            // at least one '?' (pieces are compared byte by byte then)
   bool match_all = false;           // nothing but stars (or empty for a substring search)
 
   // `text` taken literally (quoted values: a '*' is just a star).
   static Pattern literal(std::string_view text);
-  // `*` matches any run of bytes, including none.
+  // `*` matches any run of bytes, including none; `?` matches one byte (so one
+  // character of ASCII text, a part of a multi-byte one).
   static Pattern glob(std::string_view text);
 
   // The whole of `text` matches (field values: `root` does not match `rootkit`).

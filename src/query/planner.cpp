@@ -2,6 +2,7 @@
 #include "query/planner.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "query/matcher.h"
 
@@ -20,7 +21,12 @@ void collect_reads(const Expr& e, ScanRequest& r) {
       r.raw = true;
       break;
     case Expr::Kind::Field:
-      if (pseudo_field(e.field) == PseudoField::Raw || pseudo_field(e.field) == PseudoField::Source) {
+    case Expr::Kind::Compare:
+    case Expr::Kind::Range:
+    case Expr::Kind::Regex:
+    case Expr::Kind::Exists:
+      if (e.field.empty() || pseudo_field(e.field) == PseudoField::Raw ||
+          pseudo_field(e.field) == PseudoField::Source) {  // empty: /re/ on raw text
         r.raw = true;
       } else if (pseudo_field(e.field) == PseudoField::None) {
         add_field(r, e.field);
@@ -56,9 +62,11 @@ IpAddress network_start(IpAddress a, int bits) {
 // A condition implied by `field:value`, chosen by what the value reads as. Values of
 // other types than the condition's are never excluded by the store (scan.h), so one
 // condition is enough even though the matcher tries each type's reading.
-void push_field_term(const Expr& e, ScanRequest& r) {
+void push_field_term(const Expr& e, ScanRequest& r, TimeNs now) {
   if (pseudo_field(e.field) != PseudoField::None) return;
-  CompiledTerm t = compile_term(e);
+  auto compiled = compile_term(e, now);
+  if (!compiled.ok()) return;
+  const CompiledTerm& t = *compiled;
   FieldCondition c;
   c.field = e.field;
   if (t.kind == CompiledTerm::Kind::FieldExists || t.pattern.wildcard || t.as_bool) {
@@ -87,9 +95,56 @@ void push_field_term(const Expr& e, ScanRequest& r) {
   r.conditions.push_back(std::move(c));
 }
 
+// A comparison or range: one condition per type that every bound (or open side) can
+// be read as. Each condition restricts only values of its own type, so together
+// they are exactly as loose as the matcher, which compares each value by its type.
+// Exclusive bounds are pushed as inclusive ones: looser, never stricter.
+void push_range_term(const Expr& e, ScanRequest& r, TimeNs now) {
+  if (pseudo_field(e.field) != PseudoField::None) return;
+  auto compiled = compile_term(e, now);
+  if (!compiled.ok() || compiled->kind == CompiledTerm::Kind::Never) return;
+  const Bound& lo = compiled->lo;
+  const Bound& hi = compiled->hi;
+  FieldCondition exists;
+  exists.field = e.field;
+  exists.op = FieldCondition::Op::Exists;  // any comparison needs the field
+  r.conditions.push_back(exists);
+  if ((lo.open || lo.as_int) && (hi.open || hi.as_int)) {
+    FieldCondition c = exists;
+    c.op = FieldCondition::Op::IntRange;
+    if (!lo.open) c.int_lo = *lo.as_int;
+    if (!hi.open) c.int_hi = *hi.as_int;
+    r.conditions.push_back(std::move(c));
+  }
+  if ((lo.open || lo.as_double) && (hi.open || hi.as_double)) {
+    FieldCondition c = exists;
+    c.op = FieldCondition::Op::FloatRange;
+    c.float_lo = lo.open ? -std::numeric_limits<double>::infinity() : *lo.as_double;
+    c.float_hi = hi.open ? std::numeric_limits<double>::infinity() : *hi.as_double;
+    r.conditions.push_back(std::move(c));
+  }
+  if ((lo.open || lo.as_time) && (hi.open || hi.as_time)) {
+    FieldCondition c = exists;
+    c.op = FieldCondition::Op::TimeRange;
+    if (!lo.open) c.int_lo = *lo.as_time;
+    if (!hi.open) c.int_hi = *hi.as_time;
+    r.conditions.push_back(std::move(c));
+  }
+  if ((lo.open || lo.as_ip) && (hi.open || hi.as_ip)) {
+    // Addresses compare within their family; the store compares the 16 bytes, so the
+    // open sides reach the ends of the whole space, which covers either family.
+    FieldCondition c = exists;
+    c.op = FieldCondition::Op::IpRange;
+    c.ip_hi.bytes.fill(0xff);
+    if (!lo.open) c.ip_lo = *lo.as_ip;
+    if (!hi.open) c.ip_hi = *hi.as_ip;
+    r.conditions.push_back(std::move(c));
+  }
+}
+
 }  // namespace
 
-ScanRequest plan_scan(const Query& query, TimeNs from, TimeNs to) {
+ScanRequest plan_scan(const Query& query, TimeNs from, TimeNs to, TimeNs now) {
   ScanRequest r;
   r.from = from;
   r.to = to;
@@ -105,7 +160,15 @@ ScanRequest plan_scan(const Query& query, TimeNs from, TimeNs to) {
       Pattern p = c->quoted ? Pattern::literal(c->value) : Pattern::glob(c->value);
       if (!p.wildcard) r.terms.push_back(c->value);
     } else if (c->kind == Expr::Kind::Field) {
-      push_field_term(*c, r);
+      push_field_term(*c, r, now);
+    } else if (c->kind == Expr::Kind::Compare || c->kind == Expr::Kind::Range) {
+      push_range_term(*c, r, now);
+    } else if ((c->kind == Expr::Kind::Exists || c->kind == Expr::Kind::Regex) && !c->field.empty() &&
+               pseudo_field(c->field) == PseudoField::None) {
+      FieldCondition exists;  // the field must be there; the store cannot run the regex
+      exists.field = c->field;
+      exists.op = FieldCondition::Op::Exists;
+      r.conditions.push_back(std::move(exists));
     }
   }
 

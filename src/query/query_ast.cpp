@@ -18,6 +18,20 @@ void append_value(std::string& out, const std::string& v, bool quoted) {
   out += '"';
 }
 
+// A range bound as the parser reads it back: open is `*`, and a bound that would
+// not read as one word (spaces, brackets, quotes, a literal `*`) is quoted.
+void append_bound(std::string& out, const std::string& b) {
+  if (b.empty()) {
+    out += '*';
+    return;
+  }
+  bool plain = b != "*";
+  for (char c : b)
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == ']' || c == '}' || c == '"')
+      plain = false;
+  append_value(out, b, !plain);
+}
+
 void print(const Expr& e, std::string& out) {
   switch (e.kind) {
     case Expr::Kind::All: out += "*"; return;
@@ -35,12 +49,20 @@ void print(const Expr& e, std::string& out) {
       return;
     }
     case Expr::Kind::Range:
-      out += e.field + ':' + (e.lo_inclusive ? "[" : "{") + (e.lo.empty() ? "*" : e.lo) + " TO " +
-             (e.hi.empty() ? "*" : e.hi) + (e.hi_inclusive ? "]" : "}");
+      out += e.field + ':' + (e.lo_inclusive ? "[" : "{");
+      append_bound(out, e.lo);
+      out += " TO ";
+      append_bound(out, e.hi);
+      out += e.hi_inclusive ? "]" : "}";
       return;
     case Expr::Kind::Regex:
       if (!e.field.empty()) out += e.field + ':';
-      out += '/' + e.value + '/';
+      out += '/';
+      for (char c : e.value) {
+        if (c == '/') out += '\\';  // the parser reads \/ as a slash
+        out += c;
+      }
+      out += '/';
       return;
     case Expr::Kind::Exists: out += e.field + ":*"; return;
     case Expr::Kind::Not: out += "(not "; break;

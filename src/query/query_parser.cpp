@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/time.h"
 #include "query/text_util.h"
 #include "query/tokenizer.h"
 
@@ -32,6 +33,7 @@ class Parser {
 
   Result<Query> parse() {
     Query q;
+    if (Status s = take_time_bounds(q.time); !s.ok()) return s;
     if (peek().kind != TokenKind::Pipe && peek().kind != TokenKind::End) {
       q.filter = parse_or();
       if (error_) return Status::error(*error_);
@@ -72,9 +74,53 @@ class Parser {
     return {};
   }
 
+  // Removes `from=TIME` and `to=TIME` from the search expression into `time`: they
+  // bound the query rather than match events, so they may stand anywhere at top level.
+  Status take_time_bounds(TimeBounds& time) {
+    std::vector<Token> kept;
+    kept.reserve(t_.size());
+    int parens = 0;
+    size_t i = 0;
+    for (; i < t_.size() && t_[i].kind != TokenKind::Pipe; ++i) {
+      Token& t = t_[i];
+      if (t.kind == TokenKind::LParen) ++parens;
+      if (t.kind == TokenKind::RParen) --parens;
+      std::string_view key;
+      if (t.kind == TokenKind::Word) {
+        if (t.text.size() >= 5 && equals_folded(std::string_view(t.text).substr(0, 5), "from=")) key = "from=";
+        if (t.text.size() >= 3 && equals_folded(std::string_view(t.text).substr(0, 3), "to=")) key = "to=";
+      }
+      if (key.empty()) {
+        kept.push_back(std::move(t));
+        continue;
+      }
+      const std::string name(key);
+      if (parens > 0) return Status::error(col(t.col) + "'" + name + "' must be outside parentheses");
+      std::string value = t.text.substr(key.size());
+      size_t value_col = t.col + key.size();
+      if (value.empty() && i + 1 < t_.size() && t_[i + 1].kind == TokenKind::Quoted && !t_[i + 1].space_before) {
+        value = t_[++i].text;  // from="2026-11-22 06:00:00"
+      } else if (value.empty()) {
+        return Status::error(col(value_col) + "expected a time after '" + name + "' (RFC 3339 or relative: -24h, now)");
+      }
+      if (!parse_time_arg(value, now_ns())) {
+        return Status::error(col(value_col) + "invalid time '" + value + "' after '" + name +
+                             "' (expected RFC 3339 or a relative time such as -15m, -24h, -7d, now)");
+      }
+      std::string& slot = key == "from=" ? time.from : time.to;
+      if (!slot.empty()) return Status::error(col(t.col) + "'" + name + "' given twice");
+      slot = std::move(value);
+    }
+    for (; i < t_.size(); ++i) kept.push_back(std::move(t_[i]));
+    t_ = std::move(kept);
+    return Status();
+  }
+
   bool starts_term(const Token& t) const {
     switch (t.kind) {
       case TokenKind::Word: return !is_keyword(t, "and") && !is_keyword(t, "or");
+      case TokenKind::Regex:
+      case TokenKind::Range:
       case TokenKind::Quoted:
       case TokenKind::LParen:
       case TokenKind::Minus: return true;
@@ -161,6 +207,27 @@ class Parser {
         e.col = t.col;
         return e;
       }
+      case TokenKind::Regex: {
+        next();
+        Expr e;
+        e.kind = Expr::Kind::Regex;
+        e.field = t.field;
+        e.value = t.text;
+        e.col = t.col;
+        return e;
+      }
+      case TokenKind::Range: {
+        next();
+        Expr e;
+        e.kind = Expr::Kind::Range;
+        e.field = t.field;
+        e.lo = t.lo;
+        e.hi = t.hi;
+        e.lo_inclusive = t.lo_inclusive;
+        e.hi_inclusive = t.hi_inclusive;
+        e.col = t.col;
+        return e;
+      }
       case TokenKind::Word:
         if (!is_keyword(t, "and") && !is_keyword(t, "or")) return parse_word();
         [[fallthrough]];
@@ -175,8 +242,62 @@ class Parser {
     return fail(col(t.col) + "expected a search term before " + describe(t));
   }
 
+  // `field>v`, `field>=v`, `field< v`, `field >= v`...: the operator and the value
+  // may be parts of this word, or the next one or two tokens.
+  static std::optional<Expr::CompareOp> compare_op(std::string_view s, size_t& len) {
+    if (s.empty() || (s[0] != '<' && s[0] != '>')) return std::nullopt;
+    const bool eq = s.size() > 1 && s[1] == '=';
+    len = eq ? 2 : 1;
+    if (s[0] == '<') return eq ? Expr::CompareOp::Le : Expr::CompareOp::Lt;
+    return eq ? Expr::CompareOp::Ge : Expr::CompareOp::Gt;
+  }
+
+  std::optional<Expr> parse_compare(const Token& t) {
+    std::string_view w = t.text;
+    size_t op_at = w.find_first_of("<>");
+    size_t value_col = 0;
+    std::string_view rest;
+    bool rest_in_next = false;
+    if (op_at != std::string_view::npos && op_at > 0 && is_field_name(w.substr(0, op_at))) {
+      rest = w.substr(op_at);  // `field>10`, `field>=`
+    } else if (op_at == std::string_view::npos && is_field_name(w) && peek().kind == TokenKind::Word &&
+               peek().space_before && (peek().text[0] == '<' || peek().text[0] == '>')) {
+      op_at = w.size();  // `field >= 10`, `field >=10`
+      rest = peek().text;
+      rest_in_next = true;
+    } else {
+      return std::nullopt;
+    }
+    Expr e;
+    e.kind = Expr::Kind::Compare;
+    e.col = t.col;
+    e.field.assign(w.substr(0, op_at));
+    size_t len = 0;
+    e.op = *compare_op(rest, len);
+    const Token& op_token = rest_in_next ? next() : t;
+    value_col = op_token.col + (rest_in_next ? 0 : op_at) + len;
+    const std::string shown = e.field + std::string(rest.substr(0, len));
+    std::string_view value = rest.substr(len);
+    if (!value.empty()) {
+      e.value.assign(value);
+    } else if (peek().kind == TokenKind::Quoted) {
+      e.value = next().text;
+      e.quoted = true;
+    } else if (peek().kind == TokenKind::Word && !is_keyword(peek(), "and") && !is_keyword(peek(), "or")) {
+      e.value = next().text;
+      value_col = previous().col;
+    } else {
+      fail(col(value_col) + "expected a value after '" + shown + "'");
+      return e;
+    }
+    if (!e.quoted && (e.value[0] == '<' || e.value[0] == '>' || e.value[0] == '='))
+      fail(col(value_col) + "expected a value after '" + shown + "'");
+    return e;
+  }
+
   Expr parse_word() {
     const Token& t = next();
+    if (auto c = parse_compare(t)) return std::move(*c);
     Expr e;
     e.col = t.col;
     size_t colon = t.text.find(':');
@@ -193,6 +314,9 @@ class Parser {
           return fail(col(t.col + colon + 1) + "expected a value after '" + e.field + ":'" +
                       (peek().space_before && starts_term(peek()) ? " (no space allowed after ':')" : ""));
         }
+      } else if (e.value == "*") {
+        e.kind = Expr::Kind::Exists;
+        e.value.clear();
       }
       return e;
     }

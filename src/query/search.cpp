@@ -88,9 +88,9 @@ class NewestEvents {
 
 }  // namespace
 
-Result<SearchResult> run_search(const Store& store, const SearchRequest& request) {
+Result<SearchResult> run_search(const Store& store, const SearchRequest& in) {
   const auto start = std::chrono::steady_clock::now();
-  auto parsed = query::parse_query(request.query);
+  auto parsed = query::parse_query(in.query);
   if (!parsed.ok()) return parsed.status();
   const query::Query& q = *parsed;
   // What this engine runs so far: one stats stage of count()s (issue 4 brings the rest).
@@ -106,13 +106,22 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& request
     }
   }
 
-  const query::Matcher matcher = query::Matcher::compile(q.filter);
+  // One `now` for the query's relative times: the time range, the matcher and the plan.
+  const TimeNs now = now_ns();
+  SearchRequest request = in;
+  // from=/to= in the query text bound the search; the request's own range wins.
+  if (request.from == kMinTime && !q.time.from.empty())
+    request.from = parse_time_arg(q.time.from, now).value_or(kMinTime);
+  if (request.to == kMaxTime && !q.time.to.empty()) request.to = parse_time_arg(q.time.to, now).value_or(kMaxTime);
+  auto compiled = query::Matcher::compile(q.filter, now);
+  if (!compiled.ok()) return compiled.status();
+  const query::Matcher& matcher = *compiled;
   std::optional<query::StatsAccumulator> stats;
   if (!q.stages.empty()) stats.emplace(std::get<query::StatsStage>(q.stages[0]));
   NewestEvents newest(request.limit);
 
   SearchResult result;
-  ScanRequest plan = query::plan_scan(q, request.from, request.to);
+  ScanRequest plan = query::plan_scan(q, request.from, request.to, now);
   if (stats && stats->takes_blocks() && q.filter.kind == query::Expr::Kind::All) {
     plan.packed_ips = true;  // add_block() counts addresses from their stored bytes
     // Every row in the time range matches: count sealed rows from their columns, on
