@@ -286,6 +286,9 @@ class Parser {
     } else if (peek().kind == TokenKind::Word && !is_keyword(peek(), "and") && !is_keyword(peek(), "or")) {
       e.value = next().text;
       value_col = previous().col;
+    } else if (peek().kind == TokenKind::Minus && peek(1).kind == TokenKind::Word && !peek(1).space_before) {
+      value_col = next().col;  // `x >= -5`: the tokenizer took the '-' for a NOT
+      e.value = "-" + next().text;
     } else {
       fail(col(value_col) + "expected a value after '" + shown + "'");
       return e;

@@ -132,6 +132,178 @@ TEST(QueryParser, NestingIsBounded) {
   EXPECT_TRUE(parse_query(flat + "c").ok());
 }
 
+TEST(QueryParser, ExistsAndWildcards) {
+  auto q = parse_query("user.name:*");
+  ASSERT_TRUE(q.ok()) << q.error();
+  EXPECT_EQ(q->filter.kind, Expr::Kind::Exists);
+  EXPECT_EQ(q->filter.field, "user.name");
+  EXPECT_EQ(parsed("NOT user.name:*"), "(not user.name:*)");
+  EXPECT_EQ(parsed("-user.name:*"), "(not user.name:*)");
+  q = parse_query("user:\"*\"");  // a quoted star is the value "*"
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(q->filter.kind, Expr::Kind::Field);
+  EXPECT_TRUE(q->filter.quoted);
+  EXPECT_EQ(parsed("user:ro?t"), "user:ro?t");
+  q = parse_query("user:\"a b*\"");
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(q->filter.kind, Expr::Kind::Field);
+  EXPECT_EQ(q->filter.value, "a b*");
+  EXPECT_TRUE(q->filter.quoted);
+}
+
+TEST(QueryParser, Comparisons) {
+  EXPECT_EQ(parsed("port>10"), "port>10");
+  EXPECT_EQ(parsed("port>=10"), "port>=10");
+  EXPECT_EQ(parsed("port<10"), "port<10");
+  EXPECT_EQ(parsed("port<=10"), "port<=10");
+  EXPECT_EQ(parsed("port >= 10"), "port>=10");
+  EXPECT_EQ(parsed("port >=10"), "port>=10");
+  EXPECT_EQ(parsed("port>= 10"), "port>=10");
+  EXPECT_EQ(parsed("port > 10 user:root"), "(and port>10 user:root)");
+  EXPECT_EQ(parsed("time>=2026-11-22T06:00:00Z"), "time>=2026-11-22T06:00:00Z");
+  EXPECT_EQ(parsed("name>\"a b\""), "name>\"a b\"");
+  auto q = parse_query("a.b <= -5");
+  ASSERT_TRUE(q.ok()) << q.error();
+  EXPECT_EQ(q->filter.kind, Expr::Kind::Compare);
+  EXPECT_EQ(q->filter.field, "a.b");
+  EXPECT_EQ(q->filter.op, Expr::CompareOp::Le);
+  EXPECT_EQ(q->filter.value, "-5");
+  EXPECT_EQ(q->filter.col, 1u);
+  // Not a field name before the operator: free text.
+  EXPECT_EQ(parsed("->x"), "(not >x)");
+  EXPECT_EQ(parsed("1>2"), "1>2");
+  q = parse_query("1>2");
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(q->filter.kind, Expr::Kind::Text);
+}
+
+TEST(QueryParser, Ranges) {
+  EXPECT_EQ(parsed("port:[10 TO 20]"), "port:[10 TO 20]");
+  EXPECT_EQ(parsed("port:{10 to 20}"), "port:{10 TO 20}");
+  EXPECT_EQ(parsed("port:[10 TO 20}"), "port:[10 TO 20}");
+  EXPECT_EQ(parsed("port:[* TO 20]"), "port:[* TO 20]");
+  EXPECT_EQ(parsed("port:[  10   TO *  ] x"), "(and port:[10 TO *] x)");
+  EXPECT_EQ(parsed("name:[\"a b\" TO \"c]\"]"), "name:[\"a b\" TO \"c]\"]");
+  EXPECT_EQ(parsed("-port:[1 TO 2]"), "(not port:[1 TO 2])");
+  EXPECT_EQ(parsed("(port:[1 TO 2])"), "port:[1 TO 2]");
+  auto q = parse_query("time:{2026-11-22T06:00:00Z TO *]");
+  ASSERT_TRUE(q.ok()) << q.error();
+  EXPECT_EQ(q->filter.kind, Expr::Kind::Range);
+  EXPECT_EQ(q->filter.field, "time");
+  EXPECT_EQ(q->filter.lo, "2026-11-22T06:00:00Z");
+  EXPECT_EQ(q->filter.hi, "");
+  EXPECT_FALSE(q->filter.lo_inclusive);
+  EXPECT_TRUE(q->filter.hi_inclusive);
+  // Not after a field name: free text as before.
+  EXPECT_EQ(parsed("[error]"), "[error]");
+}
+
+TEST(QueryParser, Regexes) {
+  auto q = parse_query("/fail(ed|ure)/");
+  ASSERT_TRUE(q.ok()) << q.error();
+  EXPECT_EQ(q->filter.kind, Expr::Kind::Regex);
+  EXPECT_EQ(q->filter.field, "");
+  EXPECT_EQ(q->filter.value, "fail(ed|ure)");  // '|' inside a regex is no pipe
+  EXPECT_FALSE(q->filter.case_sensitive);
+  EXPECT_EQ(parsed("user.name:/^adm.*$/"), "user.name:/^adm.*$/");
+  EXPECT_EQ(parsed("/failed password/ root"), "(and /failed password/ root)");
+  EXPECT_EQ(parsed("(/a b/)"), "/a b/");
+  q = parse_query("path:/C:\\\\Windows\\/x\\d/");  // \/ is a slash, other escapes stay
+  ASSERT_TRUE(q.ok()) << q.error();
+  EXPECT_EQ(q->filter.value, "C:\\\\Windows/x\\d");
+  EXPECT_EQ(to_string(q->filter), "path:/C:\\\\Windows\\/x\\d/");
+  // A path is a word: its first closing '/' does not end the term.
+  EXPECT_EQ(parsed("file.path:/var/log/auth.log"), "file.path:/var/log/auth.log");
+  q = parse_query("/etc/passwd");
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(q->filter.kind, Expr::Kind::Text);
+  q = parse_query("/x|y/ | stats count()");
+  ASSERT_TRUE(q.ok()) << q.error();
+  EXPECT_EQ(q->filter.value, "x|y");
+  EXPECT_EQ(q->stages.size(), 1u);
+}
+
+TEST(QueryParser, CidrStaysAField) {
+  auto q = parse_query("src_endpoint.ip:10.0.0.0/8");
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(q->filter.kind, Expr::Kind::Field);
+  EXPECT_EQ(q->filter.value, "10.0.0.0/8");
+  EXPECT_EQ(parsed("src_endpoint.ip:fe80::/10"), "src_endpoint.ip:fe80::/10");
+}
+
+TEST(QueryParser, PipesInsideQuotesAndRegexes) {
+  auto q = parse_query("\"a | b\" x:\"c|d\" /e|f/");
+  ASSERT_TRUE(q.ok()) << q.error();
+  EXPECT_TRUE(q->stages.empty());
+  EXPECT_EQ(to_string(q->filter), "(and \"a | b\" x:\"c|d\" /e|f/)");
+}
+
+TEST(QueryParser, KeywordsAreCaseInsensitive) {
+  EXPECT_EQ(parsed("a aNd b Or NoT c"), "(or (and a b) (not c))");
+  EXPECT_EQ(parsed("x:[1 tO 2]"), "x:[1 TO 2]");
+}
+
+TEST(QueryParser, TimeBounds) {
+  auto q = parse_query("sshd from=-24h failed to=now");
+  ASSERT_TRUE(q.ok()) << q.error();
+  EXPECT_EQ(to_string(q->filter), "(and sshd failed)");
+  EXPECT_EQ(q->time.from, "-24h");
+  EXPECT_EQ(q->time.to, "now");
+  q = parse_query("FROM=2026-11-22T06:00:00Z | stats count()");
+  ASSERT_TRUE(q.ok()) << q.error();
+  EXPECT_EQ(to_string(q->filter), "*");
+  EXPECT_EQ(q->time.from, "2026-11-22T06:00:00Z");
+  EXPECT_EQ(q->time.to, "");
+  EXPECT_EQ(q->stages.size(), 1u);
+  q = parse_query("to=\"2026-11-22 06:00:00\" x");
+  ASSERT_TRUE(q.ok()) << q.error();
+  EXPECT_EQ(q->time.to, "2026-11-22 06:00:00");
+  EXPECT_EQ(to_string(q->filter), "x");
+  q = parse_query("a");
+  ASSERT_TRUE(q.ok());
+  EXPECT_TRUE(q->time.from.empty() && q->time.to.empty());
+}
+
+TEST(QueryParser, ErrorsOfTheSearchExpression) {
+  EXPECT_EQ(error_of("a user.name: b"), "col 13: expected a value after 'user.name:' (no space allowed after ':')");
+  EXPECT_EQ(error_of("x /abc"), "col 3: unterminated regular expression");
+  EXPECT_EQ(error_of("user:/abc"), "col 6: unterminated regular expression");
+  EXPECT_EQ(error_of("port:[10 20]"), "col 10: expected 'TO' in a range");
+  EXPECT_EQ(error_of("port:[10]"), "col 9: expected 'TO' in a range");
+  EXPECT_EQ(error_of("port:[10 TO ]"), "col 13: expected a value after 'TO' in a range");
+  EXPECT_EQ(error_of("port:[]"), "col 7: expected a value after '[' in a range");
+  EXPECT_EQ(error_of("port:[1 TO 2"), "col 13: expected ']' or '}' to close the range");
+  EXPECT_EQ(error_of("port:[1 TO 2 3]"), "col 14: expected ']' or '}' to close the range");
+  EXPECT_EQ(error_of("port:[\"1 TO 2]"), "col 7: unterminated quoted string");
+  EXPECT_EQ(error_of("port>"), "col 6: expected a value after 'port>'");
+  EXPECT_EQ(error_of("port >= )"), "col 8: expected a value after 'port>='");
+  EXPECT_EQ(error_of("port>=<3"), "col 7: expected a value after 'port>='");
+  EXPECT_EQ(error_of("a from="), "col 8: expected a time after 'from=' (RFC 3339 or relative: -24h, now)");
+  EXPECT_EQ(error_of("a from=yesterday"),
+            "col 8: invalid time 'yesterday' after 'from=' (expected RFC 3339 or a relative time such as -15m, -24h, "
+            "-7d, now)");
+  EXPECT_EQ(error_of("to=-3x"),
+            "col 4: invalid time '-3x' after 'to=' (expected RFC 3339 or a relative time such as -15m, -24h, -7d, "
+            "now)");
+  EXPECT_EQ(error_of("from=-1h from=-2h"), "col 10: 'from=' given twice");
+  EXPECT_EQ(error_of("(a from=-1h)"), "col 4: 'from=' must be outside parentheses");
+  EXPECT_EQ(error_of("a OR from=-1h"), "col 14: expected a search term after 'OR'");
+  EXPECT_EQ(error_of("/a/ | where x > 1"), "unknown stage 'where' at col 7 (supported: stats)");
+}
+
+// Terms print in the syntax they are read in (and/or/not print as s-expressions).
+TEST(QueryParser, CanonicalTermsReadBackTheSame) {
+  for (const char* q : {"user:*", "-user:*", "port>=10", "name<\"a b\"", "x:[1 TO *}", "x:{* TO \"a b\"]",
+                        "/a\\/b/", "f:/x y/", "ip:10.0.0.0/8", "u:ro?t*", "\"a \\\" b\""}) {
+    auto first = parse_query(q);
+    ASSERT_TRUE(first.ok()) << q << ": " << first.error();
+    std::string text = to_string(first->filter);
+    auto again = parse_query(text);
+    ASSERT_TRUE(again.ok()) << text << ": " << again.error();
+    EXPECT_EQ(to_string(again->filter), text) << q;
+  }
+}
+
 TEST(QueryParser, FieldNames) {
   EXPECT_TRUE(is_field_name("actor.user.name"));
   EXPECT_TRUE(is_field_name("_time"));

@@ -287,6 +287,144 @@ TEST_P(SearchTest, NewestFirstAcrossBatchesInAnyOrder) {
   EXPECT_EQ(r->events_matched, 2u);
 }
 
+TEST_P(SearchTest, CompareNumbers) {
+  EXPECT_EQ(ids("src_endpoint.port>22"), (Ids{2}));
+  EXPECT_EQ(ids("src_endpoint.port>=22"), (Ids{1, 2}));
+  EXPECT_EQ(ids("src_endpoint.port<50022"), (Ids{1}));
+  EXPECT_EQ(ids("src_endpoint.port <= 50022"), (Ids{1, 2}));
+  EXPECT_EQ(ids("src_endpoint.port > 21.5"), (Ids{1, 2}));  // an int against a fraction
+  EXPECT_EQ(ids("src_endpoint.port>abc"), Ids{});           // no numeric reading: no int matches
+  EXPECT_EQ(ids("NOT src_endpoint.port>22"), (Ids{1, 3, 4, 5}));
+  EXPECT_EQ(ids("test.id >= -5 test.id<3"), (Ids{1, 2}));
+  EXPECT_EQ(ids("risk_score>0.5"), (Ids{4}));
+  EXPECT_EQ(ids("risk_score>0"), (Ids{4}));  // a float against an integer
+  EXPECT_EQ(ids("risk_score<0.75"), Ids{});
+  EXPECT_EQ(ids("risk_score<=0.75"), (Ids{4}));
+  EXPECT_EQ(ids("actor.user.is_admin>0"), Ids{});  // booleans are not ordered
+}
+
+TEST_P(SearchTest, RangesWithOpenSides) {
+  EXPECT_EQ(ids("src_endpoint.port:[22 TO 50022]"), (Ids{1, 2}));
+  EXPECT_EQ(ids("src_endpoint.port:{22 TO 50022}"), Ids{});
+  EXPECT_EQ(ids("src_endpoint.port:[22 TO 50022}"), (Ids{1}));
+  EXPECT_EQ(ids("src_endpoint.port:{22 TO 50022]"), (Ids{2}));
+  EXPECT_EQ(ids("src_endpoint.port:[* TO 100]"), (Ids{1}));
+  EXPECT_EQ(ids("src_endpoint.port:[100 TO *]"), (Ids{2}));
+  EXPECT_EQ(ids("src_endpoint.port:[* TO *]"), (Ids{1, 2}));  // both open: the field exists
+  EXPECT_EQ(ids("test.id:{2 TO *]"), (Ids{3, 4, 5}));
+  EXPECT_EQ(ids("test.id:[4 TO 2]"), Ids{});
+  EXPECT_EQ(ids("risk_score:[0.5 TO 1]"), (Ids{4}));
+  EXPECT_EQ(ids("-test.id:[2 TO 4]"), (Ids{1, 5}));
+}
+
+TEST_P(SearchTest, CompareTimes) {
+  EXPECT_EQ(ids("time>2026-11-22T06:00:03Z"), (Ids{4, 5}));
+  EXPECT_EQ(ids("time>=2026-11-22T07:00:03+01:00"), (Ids{3, 4, 5}));
+  EXPECT_EQ(ids("time:[2026-11-22T06:00:02Z TO 2026-11-22T06:00:03Z]"), (Ids{2, 3}));
+  EXPECT_EQ(ids("time:{2026-11-22T06:00:02Z TO *}"), (Ids{3, 4, 5}));
+  EXPECT_EQ(ids("time:[* TO \"2026-11-22 06:00:01\"]"), (Ids{1}));
+  // Relative times count from now; bounds far enough off not to depend on the clock.
+  EXPECT_EQ(ids("time>-100000d"), (Ids{1, 2, 3, 4, 5}));
+  EXPECT_EQ(ids("time<+10000d"), (Ids{1, 2, 3, 4, 5}));
+  EXPECT_EQ(ids("time>+10000d"), Ids{});
+  // Numbers are Unix seconds.
+  const std::string third = std::to_string(kBase / kSec + 3);
+  EXPECT_EQ(ids("time>=" + third), (Ids{3, 4, 5}));
+  EXPECT_EQ(ids("time:[* TO " + third + "}"), (Ids{1, 2}));
+}
+
+TEST_P(SearchTest, CompareAddressesAndStrings) {
+  EXPECT_EQ(ids("src_endpoint.ip<10.0.0.10"), (Ids{1}));  // by address: 10.0.0.5 < 10.0.0.10
+  EXPECT_EQ(ids("src_endpoint.ip>10.0.0.9"), (Ids{2, 3}));
+  EXPECT_EQ(ids("src_endpoint.ip:[10.0.0.0 TO 10.255.255.255]"), (Ids{1, 3}));
+  EXPECT_EQ(ids("src_endpoint.ip:{10.0.0.5 TO *]"), (Ids{2, 3}));  // IPv4 only: no v6 against a v4 bound
+  EXPECT_EQ(ids("src_endpoint.ip>=fe80::"), (Ids{4}));
+  EXPECT_EQ(ids("src_endpoint.ip<fe80::2"), (Ids{4}));
+  EXPECT_EQ(ids("unmapped.peer<10.1.2.10"), (Ids{3}));  // a string that reads as an address
+  // Strings in byte order: upper case sorts before lower case.
+  EXPECT_EQ(ids("actor.user.name>b"), (Ids{1}));
+  EXPECT_EQ(ids("actor.user.name:[a TO c]"), (Ids{3}));
+  EXPECT_EQ(ids("device.hostname<web"), (Ids{3, 4}));
+  EXPECT_EQ(ids("input>=agent input<=agent"), (Ids{4}));  // pseudo-fields compare as text
+}
+
+TEST_P(SearchTest, CidrV4AndV6) {
+  EXPECT_EQ(ids("src_endpoint.ip:10.0.0.0/8"), (Ids{1, 3}));
+  EXPECT_EQ(ids("src_endpoint.ip:10.1.2.0/24"), (Ids{3}));
+  EXPECT_EQ(ids("src_endpoint.ip:fe80::/10"), (Ids{4}));
+  EXPECT_EQ(ids("src_endpoint.ip:fe80::/128"), Ids{});
+  EXPECT_EQ(ids("src_endpoint.ip:fe80::1/128"), (Ids{4}));
+  EXPECT_EQ(ids("src_endpoint.ip:::/0"), (Ids{4}));  // a v6 network holds no v4 address
+  EXPECT_EQ(ids("NOT src_endpoint.ip:10.0.0.0/8"), (Ids{2, 4, 5}));
+}
+
+TEST_P(SearchTest, Regexes) {
+  EXPECT_EQ(ids("/FAILED password/"), (Ids{1, 3}));  // case-insensitive by default
+  EXPECT_EQ(ids("/(?-i)FAILED/"), Ids{});
+  EXPECT_EQ(ids("/(?-i)Failed/"), (Ids{1, 3}));
+  EXPECT_EQ(ids("/for (root|alice) from/"), (Ids{1, 2}));
+  EXPECT_EQ(ids("/whoami/"), Ids{});  // /re/ reads the raw text only
+  EXPECT_EQ(ids("/sshd\\[12\\d\\]/"), (Ids{1, 2}));
+  EXPECT_EQ(ids("actor.user.name:/^a/"), (Ids{2, 3}));
+  EXPECT_EQ(ids("actor.user.name:/^(?-i)a/"), (Ids{3}));
+  EXPECT_EQ(ids("process.cmd_line:/exe \\/c who/"), (Ids{4}));
+  EXPECT_EQ(ids("process.cmd_line:/system32\\\\cmd/"), (Ids{4}));
+  EXPECT_EQ(ids("src_endpoint.port:/^5/"), (Ids{2}));  // the text form of an int
+  EXPECT_EQ(ids("src_endpoint.ip:/^10\\./"), (Ids{1, 3}));
+  EXPECT_EQ(ids("metadata.labels:/^disc/"), (Ids{4}));  // any value of a repeated field
+  EXPECT_EQ(ids("input:/^agent$/"), (Ids{4}));
+  EXPECT_EQ(ids("no.such.field:/x/"), Ids{});
+  EXPECT_EQ(ids("NOT /password/"), (Ids{2, 4, 5}));
+  EXPECT_EQ(ids("/root|admin/"), (Ids{1, 3}));
+
+  SearchRequest req;
+  req.query = "x /a(b/";
+  auto r = run_search(subject(), req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), "col 3: invalid regular expression /a(b/: missing ): a(b");
+  req.query = "user:/a{1000}{1000}/";
+  r = run_search(subject(), req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().rfind("col 1: invalid regular expression", 0), 0u) << r.error();
+}
+
+TEST_P(SearchTest, ExistsAndMissing) {
+  EXPECT_EQ(ids("risk_score:* OR unmapped.peer:*"), (Ids{3, 4}));
+  EXPECT_EQ(ids("NOT actor.user.name:*"), (Ids{4, 5}));
+  EXPECT_EQ(ids("metadata.labels:*"), (Ids{4}));
+  EXPECT_EQ(ids("raw:*"), (Ids{1, 2, 3, 4, 5}));
+  EXPECT_EQ(ids("NOT tenant:*"), Ids{});
+}
+
+TEST_P(SearchTest, QuestionMarkWildcards) {
+  EXPECT_EQ(ids("actor.user.name:ro?t"), (Ids{1}));
+  EXPECT_EQ(ids("actor.user.name:?LICE"), (Ids{2}));
+  EXPECT_EQ(ids("actor.user.name:r?t"), Ids{});  // exactly one byte
+  EXPECT_EQ(ids("actor.user.name:a?m*"), (Ids{3}));
+  EXPECT_EQ(ids("actor.user.name:\"ro?t\""), Ids{});  // quoted: a literal '?'
+  EXPECT_EQ(ids("src_endpoint.port:2?"), (Ids{1}));
+  EXPECT_EQ(ids("fail?d"), (Ids{1, 3}));
+  EXPECT_EQ(ids("?ailed"), (Ids{1, 3}));
+  EXPECT_EQ(ids("?iled"), Ids{});  // at token boundaries: not inside "failed"
+  EXPECT_EQ(ids("publi?key"), (Ids{2}));
+}
+
+TEST_P(SearchTest, TimeBoundsInTheQuery) {
+  EXPECT_EQ(ids("from=2026-11-22T06:00:03Z"), (Ids{3, 4, 5}));
+  EXPECT_EQ(ids("sshd to=2026-11-22T06:00:02Z"), (Ids{1, 2}));
+  EXPECT_EQ(ids("from=2026-11-22T06:00:02Z to=2026-11-22T06:00:04Z -sshd"), (Ids{4}));
+  EXPECT_EQ(ids("from=-100000d to=+10000d"), (Ids{1, 2, 3, 4, 5}));
+  EXPECT_EQ(ids("from=+10000d"), Ids{});
+  // The request's own range wins over the query's.
+  SearchRequest req;
+  req.query = "from=2026-11-22T06:00:01Z";
+  req.from = kBase + 4 * kSec;
+  req.limit = 10;
+  auto r = run_search(subject(), req);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->events_matched, 2u);
+}
+
 TEST_P(SearchTest, TimeRange) {
   SearchRequest req;
   req.from = kBase + 2 * kSec;
