@@ -29,6 +29,27 @@ TEST(Pattern, WholeValue) {
   EXPECT_TRUE(Pattern::glob("\xC3\xA9*").matches("\xC3\xA9t\xC3\xA9"));
 }
 
+TEST(Pattern, QuestionMarkIsOneByte) {
+  EXPECT_TRUE(Pattern::glob("r??t").matches("ROOT"));
+  EXPECT_FALSE(Pattern::glob("r??t").matches("rot"));
+  EXPECT_FALSE(Pattern::glob("r??t").matches("roots"));
+  EXPECT_TRUE(Pattern::glob("?").matches("x"));
+  EXPECT_FALSE(Pattern::glob("?").matches(""));
+  EXPECT_TRUE(Pattern::glob("a?*c").matches("abXc"));
+  EXPECT_FALSE(Pattern::glob("a?*c").matches("ac"));
+  EXPECT_TRUE(Pattern::glob("*?b").matches("ab"));
+  EXPECT_FALSE(Pattern::glob("*?b").matches("b"));
+  EXPECT_TRUE(Pattern::glob("x*a?c*y").matches("x--aZc--y"));
+  EXPECT_TRUE(Pattern::literal("a?").matches("a?"));
+  EXPECT_FALSE(Pattern::literal("a?").matches("ab"));
+  EXPECT_TRUE(Pattern::glob("a?").wildcard);
+  EXPECT_TRUE(Pattern::glob("fail?d").occurs_in("xx FAILED yy"));
+  EXPECT_FALSE(Pattern::glob("?ailed").occurs_in("xfailed"));  // the '?' too starts at a boundary
+  EXPECT_TRUE(Pattern::glob("?ailed").occurs_in("xfailed mailed"));
+  EXPECT_FALSE(Pattern::glob("faile?").occurs_in("failedx"));
+  EXPECT_TRUE(Pattern::glob("faile?").occurs_in("a failed."));
+}
+
 TEST(Pattern, OccursAtTokenBoundaries) {
   EXPECT_TRUE(Pattern::glob("password").occurs_in("Failed PASSWORD for"));
   EXPECT_FALSE(Pattern::glob("pass").occurs_in("Failed PASSWORD"));  // a token, not a substring
