@@ -293,7 +293,8 @@ class Parser {
       fail(col(value_col) + "expected a value after '" + shown + "'");
       return e;
     }
-    if (!e.quoted && (e.value[0] == '<' || e.value[0] == '>' || e.value[0] == '='))
+    // An empty value would read as an open side (matching any value): refuse it.
+    if (e.value.empty() || (!e.quoted && (e.value[0] == '<' || e.value[0] == '>' || e.value[0] == '=')))
       fail(col(value_col) + "expected a value after '" + shown + "'");
     return e;
   }

@@ -278,6 +278,7 @@ TEST(QueryParser, ErrorsOfTheSearchExpression) {
   EXPECT_EQ(error_of("port>"), "col 6: expected a value after 'port>'");
   EXPECT_EQ(error_of("port >= )"), "col 8: expected a value after 'port>='");
   EXPECT_EQ(error_of("port>=<3"), "col 7: expected a value after 'port>='");
+  EXPECT_EQ(error_of("port>\"\""), "col 6: expected a value after 'port>'");
   EXPECT_EQ(error_of("a from="), "col 8: expected a time after 'from=' (RFC 3339 or relative: -24h, now)");
   EXPECT_EQ(error_of("a from=yesterday"),
             "col 8: invalid time 'yesterday' after 'from=' (expected RFC 3339 or a relative time such as -15m, -24h, "
