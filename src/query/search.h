@@ -5,8 +5,12 @@
 //   class_uid:3002 AND NOT status_id:1     AND / OR / NOT, parentheses; adjacency means AND
 //   ... | stats count() by src_endpoint.ip, actor.user.name
 //   "Failed password" -src_endpoint.ip:10.0.0.0/8   quoted phrases, leading '-' for NOT, CIDR
+//   src_endpoint.port>=1024 time:[-1h TO now]       comparisons and ranges ([ ] inclusive, { } exclusive)
+//   /fail(ed|ure)/ process.cmd_line:/-enc\s/        RE2 regexes (case-insensitive) on raw text or a field
+//   sshd from=-24h to=now                          the time range in the query (the request's own wins)
 //
-// The grammar is in query_parser.h; matching rules in matcher.h, stats in stats.h.
+// The user's reference is docs/query-language.md. The grammar is in query_parser.h;
+// matching rules in matcher.h, stats in stats.h.
 // In short: free text matches case-insensitively at token boundaries in the raw
 // text or in any string field (`fail` finds "fail: x", not "failed"; `fail*` finds
 // both; tokens are runs of letters, digits and '_'); field:value matches the whole value (case-insensitive, `*`
