@@ -40,7 +40,11 @@ class Scanner {
       switch (c) {
         case '(': t.kind = TokenKind::LParen; ++i_; break;
         case ')': t.kind = TokenKind::RParen; ++i_; break;
-        case '|': t.kind = TokenKind::Pipe; ++i_; break;
+        case '|':
+          t.kind = TokenKind::Pipe;
+          ++i_;
+          in_stages_ = true;
+          break;
         case ',': t.kind = TokenKind::Comma; ++i_; break;
         case '"':
           t.kind = TokenKind::Quoted;
@@ -82,13 +86,14 @@ class Scanner {
     while (j < q_.size() && is_field_char(q_[j])) ++j;
     const bool has_field = j < q_.size() && q_[j] == ':' && is_field_name(q_.substr(start, j - start));
     const size_t value = has_field ? j + 1 : start;
-    if (value < q_.size() && q_[value] == '/') {
+    // Regexes and ranges belong to the search expression: in stages `a / b` divides.
+    if (!in_stages_ && value < q_.size() && q_[value] == '/') {
       auto s = regex(t, value);
       if (!s.ok() || t.kind == TokenKind::Regex) {
         if (t.kind == TokenKind::Regex && has_field) t.field.assign(q_.substr(start, j - start));
         return s;
       }
-    } else if (has_field && value < q_.size() && (q_[value] == '[' || q_[value] == '{')) {
+    } else if (!in_stages_ && has_field && value < q_.size() && (q_[value] == '[' || q_[value] == '{')) {
       t.field.assign(q_.substr(start, j - start));
       return range(t, value);
     }
@@ -161,6 +166,7 @@ class Scanner {
 
   std::string_view q_;
   size_t i_ = 0;
+  bool in_stages_ = false;  // after the first '|'
 };
 
 }  // namespace

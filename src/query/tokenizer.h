@@ -36,7 +36,8 @@ struct Token {
 };
 
 // Always ends with an End token. Errors: an unterminated quoted string, regular
-// expression or range, and a range without 'TO'.
+// expression or range, and a range without 'TO'. After the first '|' (the stages)
+// there are no Regex or Range tokens: `/` and `[` are parts of words there.
 Result<std::vector<Token>> tokenize(std::string_view query);
 
 // How a token is named in messages: 'OR', '(', "end of query", "quoted string".

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "query/tokenizer.h"
+
 namespace vigil::query {
 namespace {
 
@@ -221,6 +223,13 @@ TEST(QueryParser, Regexes) {
   ASSERT_TRUE(q.ok()) << q.error();
   EXPECT_EQ(q->filter.value, "x|y");
   EXPECT_EQ(q->stages.size(), 1u);
+  // Stages have no regexes or ranges: a lone '/' there is no unterminated regex.
+  auto tokens = tokenize("/a/ | x / y:[1");
+  ASSERT_TRUE(tokens.ok()) << tokens.error();
+  EXPECT_EQ((*tokens)[0].kind, TokenKind::Regex);
+  EXPECT_EQ((*tokens)[3].kind, TokenKind::Word);
+  EXPECT_EQ((*tokens)[3].text, "/");
+  EXPECT_EQ((*tokens)[4].text, "y:[1");
 }
 
 TEST(QueryParser, CidrStaysAField) {
