@@ -61,6 +61,8 @@ struct SearchRequest {
   TimeNs from = kMinTime;
   TimeNs to = kMaxTime;
   size_t limit = 100;  // events returned for a plain search (newest first)
+  // Rows or groups a stage may hold at once; beyond it the query stops with an error.
+  size_t max_memory_bytes = size_t{256} << 20;
 };
 
 // A value that owns its bytes, for results that outlive the store's batches.
