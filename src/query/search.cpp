@@ -90,6 +90,34 @@ class NewestEvents {
   std::priority_queue<Key, std::vector<Key>, NewerFirst> heap_;  // top: the oldest kept
 };
 
+// Whether a running query must stop (cancelled or out of time), and why. Checked
+// once per batch or block: a clock read per event would cost more than the check.
+class StopCheck {
+ public:
+  StopCheck(const SearchRequest& r, std::chrono::steady_clock::time_point start)
+      : cancel_(r.cancel), timeout_(r.timeout), deadline_(start + r.timeout) {}
+  bool stop() {
+    if (stopped_.load(std::memory_order_relaxed)) return true;
+    bool now = (cancel_ && cancel_->load(std::memory_order_relaxed)) ||
+               (timeout_.count() > 0 && std::chrono::steady_clock::now() > deadline_);
+    if (now) stopped_ = true;
+    return now;
+  }
+  // The error to return when stop() said so, else ok.
+  Status status() const {
+    if (!stopped_) return {};
+    if (cancel_ && cancel_->load()) return Status::error("query cancelled");
+    return Status::error("query timed out after " + std::to_string(timeout_.count()) +
+                         " ms: narrow the search or the time range, or allow more time");
+  }
+
+ private:
+  const std::atomic<bool>* cancel_;
+  std::chrono::milliseconds timeout_;
+  std::chrono::steady_clock::time_point deadline_;
+  std::atomic<bool> stopped_{false};  // workers of a parallel scan share it
+};
+
 // The stages after a first `stats` of count()s, over its table.
 Status apply_later_stages(const query::Query& q, SearchResult& result, const query::ExecLimits& limits) {
   if (q.stages.size() < 2) return {};
@@ -156,7 +184,9 @@ Result<SearchResult> run_stages(const Store& store, const SearchRequest& request
   size_t bytes = 0;
   Status failed;
   EventLookup look;
+  StopCheck stop(request, start);
   Status s = store.scan(plan, [&](const EventBatch& batch) {
+    if (stop.stop()) return false;
     for (const Event& e : batch.events()) {
       ++result.events_scanned;
       if (e.time < request.from || e.time > request.to) continue;
@@ -193,6 +223,7 @@ Result<SearchResult> run_stages(const Store& store, const SearchRequest& request
   }, &result.scan);
   if (!failed.ok()) return failed;
   if (!s.ok()) return s;
+  if (Status st = stop.status(); !st.ok()) return st;
   if (groups) table = groups->finish();
   for (size_t i = first; i < q.stages.size(); ++i) {
     if (Status st = query::apply_stage(q.stages[i], table, limits); !st.ok()) return st;
@@ -231,6 +262,7 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& request
   NewestEvents newest(request.limit);
 
   SearchResult result;
+  StopCheck stop(request, start);
   ScanRequest plan = query::plan_scan(q, request.from, request.to);
   if (stats && stats->takes_blocks() && q.filter.kind == query::Expr::Kind::All) {
     plan.packed_ips = true;  // add_block() counts addresses from their stored bytes
@@ -242,7 +274,8 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& request
     std::vector<VisitBlock> visitors;
     for (size_t w = 0; w < workers; ++w) {
       query::StatsAccumulator* acc = w == 0 ? &*stats : &partial[w - 1];
-      visitors.push_back([acc, &rows, w](const BlockView& block) {
+      visitors.push_back([acc, &rows, &stop, w](const BlockView& block) {
+        if (stop.stop()) return false;
         rows[w] += block.selected_count;
         acc->add_block(block);
         return true;
@@ -251,6 +284,7 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& request
     Status s = store.scan_blocks(
         plan, visitors,
         [&](const EventBatch& batch) {
+          if (stop.stop()) return false;
           for (const Event& e : batch.events()) {
             ++result.events_scanned;
             if (e.time < request.from || e.time > request.to) continue;
@@ -266,6 +300,7 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& request
     }
     for (auto& p : partial) stats->merge(p);
     if (!s.ok()) return s;
+    if (Status st = stop.status(); !st.ok()) return st;
     stats->finish(result);
     if (Status st = apply_later_stages(q, result, limits); !st.ok()) return st;
     result.elapsed_ms =
@@ -273,6 +308,7 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& request
     return result;
   }
   Status s = store.scan(plan, [&](const EventBatch& batch) {
+    if (stop.stop()) return false;
     const auto& events = batch.events();
     for (uint32_t i = 0; i < events.size(); ++i) {
       const Event& e = events[i];
@@ -290,6 +326,7 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& request
     return true;
   }, &result.scan);
   if (!s.ok()) return s;
+  if (Status st = stop.status(); !st.ok()) return st;
 
   if (stats) {
     stats->finish(result);

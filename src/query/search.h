@@ -45,6 +45,8 @@
 #pragma once
 
 #include <cstdint>
+#include <atomic>
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +65,10 @@ struct SearchRequest {
   size_t limit = 100;  // events returned for a plain search (newest first)
   // Rows or groups a stage may hold at once; beyond it the query stops with an error.
   size_t max_memory_bytes = size_t{256} << 20;
+  // The query stops with an error after this long (0: no limit), or once *cancel is
+  // set (another thread: a closed connection, a user's cancel); checked per batch/block.
+  std::chrono::milliseconds timeout{0};
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // A value that owns its bytes, for results that outlive the store's batches.

@@ -6,6 +6,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "memory_store.h"
 #include "query/search.h"
@@ -275,6 +276,36 @@ TEST_F(Stages, GroupMemoryIsBounded) {
   r = run_search(store, SearchRequest{.query = "| sort -traffic.bytes", .max_memory_bytes = 64 << 10});
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().find("keeps more than 0 MiB of events in memory"), std::string::npos) << r.error();
+}
+
+TEST_F(Stages, CancelledAndTimedOutQueriesStopWithAnError) {
+  std::atomic<bool> cancel{true};
+  for (const char* q : {"event", "| stats count() by device.hostname", "| sort -traffic.bytes"}) {
+    auto r = run_search(store, SearchRequest{.query = q, .cancel = &cancel});
+    ASSERT_FALSE(r.ok()) << q;
+    EXPECT_EQ(r.error(), "query cancelled");
+  }
+  cancel = false;
+  EXPECT_TRUE(run_search(store, SearchRequest{.query = "event", .cancel = &cancel}).ok());
+  // A store that takes 20 ms per batch: a 30 ms budget ends during the second one.
+  struct SlowStore : testing::MemoryStore {
+    Status scan(const ScanRequest& r, const Visit& visit, ScanStats* st) const override {
+      return testing::MemoryStore::scan(r, [&](const EventBatch& b) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        return visit(b);
+      }, st);
+    }
+  } slow;
+  for (int i = 0; i < 10; ++i) {
+    EventBatch b;
+    b.begin_event({.receive_time = kT0 + i, .raw = "event"});
+    b.end_event();
+    slow.add(std::move(b));
+  }
+  auto r = run_search(slow, SearchRequest{.query = "event", .timeout = std::chrono::milliseconds(30)});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), "query timed out after 30 ms: narrow the search or the time range, or allow more time");
+  EXPECT_TRUE(run_search(slow, SearchRequest{.query = "event", .timeout = std::chrono::seconds(30)}).ok());
 }
 
 }  // namespace
