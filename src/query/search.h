@@ -127,7 +127,7 @@ struct SearchResult {
   }
 };
 
-enum class OutputFormat { Table, Json, Ndjson };
+enum class OutputFormat { Table, Json, Ndjson, Csv };
 
 // Errors: the query's syntax (with its column), or the store's scan error.
 Result<SearchResult> run_search(const Store& store, const SearchRequest& request);
