@@ -247,7 +247,11 @@ ResultValue call(const ValueExpr& e, const FieldLookup& field) {
   }
   if (f == "lower") return ResultValue::string(lower_ascii(text_of(args[0])));
   if (f == "upper") return ResultValue::string(upper_ascii(text_of(args[0])));
-  if (f == "len") return ResultValue::int64(static_cast<int64_t>(text_of(args[0]).size()));
+  if (f == "len") {  // characters of UTF-8 text: bytes that do not continue a sequence
+    int64_t n = 0;
+    for (char c : text_of(args[0])) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    return ResultValue::int64(n);
+  }
   if (f == "tostring") return ResultValue::string(text_of(args[0]));
   if (f == "tonumber") {
     bool is_int = false;

@@ -54,6 +54,7 @@ TEST(ValueExpr, Functions) {
   EXPECT_EQ(shown(eval_text("lower(user.name)", row)), "alice");
   EXPECT_EQ(shown(eval_text("upper(user.name)", row)), "ALICE");
   EXPECT_EQ(shown(eval_text("len(user.name)", row)), "5");
+  EXPECT_EQ(shown(eval_text("len(\"h\u00e9!\")")), "3");  // characters, not bytes
   EXPECT_EQ(shown(eval_text("substr(user.name, 2, 3)", row)), "lic");
   EXPECT_EQ(shown(eval_text("substr(user.name, -2)", row)), "ce");
   EXPECT_EQ(shown(eval_text("contains(user.name, \"LIC\")", row)), "true");
