@@ -9,12 +9,6 @@
 namespace vigil::query {
 namespace {
 
-Result<std::string> sql(const std::string& text) {
-  auto q = parse_query(text);
-  if (!q.ok()) return q.status();
-  return to_clickhouse_sql(*q, default_clickhouse_table(), SqlOptions{});
-}
-
 Result<std::string> sql(Query q) { return to_clickhouse_sql(q, default_clickhouse_table(), SqlOptions{}); }
 
 TEST(ClickHouseSqlText, StringLiteralsEscapeEverythingThatCouldEndThem) {
