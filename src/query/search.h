@@ -90,6 +90,18 @@ struct ResultValue {
     v.i64 = x;
     return v;
   }
+  static ResultValue float64(double x) {
+    ResultValue v;
+    v.type = FieldType::Float64;
+    v.f64 = x;
+    return v;
+  }
+  static ResultValue boolean(bool b) {
+    ResultValue v;
+    v.type = FieldType::Bool;
+    v.i64 = b ? 1 : 0;
+    return v;
+  }
   static ResultValue null() {
     ResultValue v;
     v.is_null = true;

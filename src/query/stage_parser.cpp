@@ -389,6 +389,20 @@ class StageParser {
     return e;
   }
 
+  // A prefix operator at column c applied to what `operand` parses; nesting is bounded.
+  template <typename Operand>
+  ValueExpr prefix(ValueExpr::Op op, size_t c, Operand operand) {
+    if (++depth_ > kMaxNesting) {
+      fail(at(c) + "expression nested too deeply");
+      return {};
+    }
+    ValueExpr e = node(ValueExpr::Kind::Unary, c);
+    e.op = op;
+    e.children.push_back(operand());
+    --depth_;
+    return e;
+  }
+
   ValueExpr expr() {
     if (++depth_ > kMaxNesting) {
       fail(at(peek().col) + "expression nested too deeply");
@@ -415,18 +429,7 @@ class StageParser {
     return e;
   }
   ValueExpr not_expr() {
-    if (keyword(peek(), "not")) {
-      size_t c = next().col;
-      if (++depth_ > kMaxNesting) {
-        fail(at(c) + "expression nested too deeply");
-        return {};
-      }
-      ValueExpr e = node(ValueExpr::Kind::Unary, c);
-      e.op = ValueExpr::Op::Not;
-      e.children.push_back(not_expr());
-      --depth_;
-      return e;
-    }
+    if (keyword(peek(), "not")) return prefix(ValueExpr::Op::Not, next().col, [this] { return not_expr(); });
     return comparison();
   }
   ValueExpr comparison() {
@@ -462,16 +465,7 @@ class StageParser {
   }
   ValueExpr unary() {
     if (peek().kind == Tok::Kind::Op && peek().text == "-") {
-      size_t c = next().col;
-      if (++depth_ > kMaxNesting) {
-        fail(at(c) + "expression nested too deeply");
-        return {};
-      }
-      ValueExpr e = node(ValueExpr::Kind::Unary, c);
-      e.op = ValueExpr::Op::Neg;
-      e.children.push_back(unary());
-      --depth_;
-      return e;
+      return prefix(ValueExpr::Op::Neg, next().col, [this] { return unary(); });
     }
     return primary();
   }

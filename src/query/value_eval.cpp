@@ -17,18 +17,8 @@
 
 namespace vigil::query {
 
-ResultValue result_bool(bool b) {
-  ResultValue v;
-  v.type = FieldType::Bool;
-  v.i64 = b ? 1 : 0;
-  return v;
-}
-ResultValue result_float(double x) {
-  ResultValue v;
-  v.type = FieldType::Float64;
-  v.f64 = x;
-  return v;
-}
+ResultValue result_bool(bool b) { return ResultValue::boolean(b); }
+ResultValue result_float(double x) { return ResultValue::float64(x); }
 ResultValue result_time(TimeNs t) {
   ResultValue v;
   v.type = FieldType::Timestamp;

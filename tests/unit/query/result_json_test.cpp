@@ -13,18 +13,8 @@ namespace {
 
 constexpr auto str = &ResultValue::string;
 constexpr auto i64 = &ResultValue::int64;
-ResultValue f64(double x) {
-  ResultValue v;
-  v.type = FieldType::Float64;
-  v.f64 = x;
-  return v;
-}
-ResultValue boolean(bool b) {
-  ResultValue v;
-  v.type = FieldType::Bool;
-  v.i64 = b;
-  return v;
-}
+constexpr auto f64 = &ResultValue::float64;
+constexpr auto boolean = &ResultValue::boolean;
 ResultValue ip(std::string s) {
   ResultValue v = str(std::move(s));
   v.type = FieldType::Ip;
