@@ -18,6 +18,7 @@ namespace {
 struct SearchFlags {
   std::string data = "vigil-data", server, from, to, format = "table", query;
   size_t limit = 100;
+  unsigned timeout = 0;  // seconds; 0: none (the server's default applies with --server)
 };
 
 Result<SearchResult> search_server(const SearchFlags& f) {
@@ -26,6 +27,7 @@ Result<SearchResult> search_server(const SearchFlags& f) {
   url += "/api/v1/search?q=" + url_encode(f.query) + "&limit=" + std::to_string(f.limit);
   if (!f.from.empty()) url += "&from=" + url_encode(f.from);
   if (!f.to.empty()) url += "&to=" + url_encode(f.to);
+  if (f.timeout) url += "&timeout=" + std::to_string(f.timeout);
   auto res = http_call("GET", url);
   if (!res.ok()) return res.status();
   if (res->status != 200)
@@ -37,6 +39,7 @@ Result<SearchResult> search_data(const SearchFlags& f) {
   SearchRequest req;
   req.query = f.query;
   req.limit = f.limit;
+  req.timeout = std::chrono::seconds(f.timeout);
   TimeNs now = now_ns();
   for (auto [text, out] : {std::pair{&f.from, &req.from}, std::pair{&f.to, &req.to}}) {
     if (text->empty()) continue;
@@ -63,7 +66,10 @@ void add_search_command(CLI::App& app, int& exit_code) {
       "  sshd failed                         free-text terms (all must appear; case-insensitive)\n"
       "  user.name:root                      field:value, * wildcards; src_endpoint.ip:10.0.0.0/8 for CIDR\n"
       "  class_uid:3002 AND NOT status_id:1  AND, OR, NOT, parentheses\n"
-      "  ... | stats count() by src_endpoint.ip, user.name\n"
+      "  ... | stats count() as n, dc(user.name) as users by src_endpoint.ip | where n > 20 | sort -n | head 10\n"
+      "  ... | timechart span=5m count() by status_id\n"
+      "Stages: where, eval, stats, timechart, sort, head, tail, fields, table, rename, dedup, top, rare\n"
+      "(docs/query-language.md has every construct with examples).\n"
       "Times: RFC 3339 (2026-11-22T06:00:00Z) or relative (-15m, -24h, -7d, now).\n"
       "Examples:\n"
       "  vigil search --from -24h 'class_uid:3002 status_id:2 | stats count() by src_endpoint.ip'\n"
@@ -75,8 +81,10 @@ void add_search_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--from", f->from, "earliest event time");
   cmd->add_option("--to", f->to, "latest event time");
   cmd->add_option("--limit", f->limit, "events to show for a plain search (newest first)")->capture_default_str();
-  cmd->add_option("--format", f->format, "table, json or ndjson")
-      ->check(CLI::IsMember({"table", "json", "ndjson"}))
+  cmd->add_option("--timeout", f->timeout, "stop the query after this many seconds (0: no limit)")
+      ->capture_default_str();
+  cmd->add_option("--format", f->format, "table, json, ndjson or csv")
+      ->check(CLI::IsMember({"table", "json", "ndjson", "csv"}))
       ->capture_default_str();
   cmd->callback([f, &exit_code] {
     auto result = f->server.empty() ? search_data(*f) : search_server(*f);
@@ -85,8 +93,9 @@ void add_search_command(CLI::App& app, int& exit_code) {
       exit_code = 1;
       return;
     }
-    OutputFormat fmt = f->format == "json" ? OutputFormat::Json
+    OutputFormat fmt = f->format == "json"     ? OutputFormat::Json
                        : f->format == "ndjson" ? OutputFormat::Ndjson
+                       : f->format == "csv"    ? OutputFormat::Csv
                                                : OutputFormat::Table;
     std::string out = format_result(*result, fmt);
     std::fwrite(out.data(), 1, out.size(), stdout);

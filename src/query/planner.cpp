@@ -172,13 +172,15 @@ ScanRequest plan_scan(const Query& query, TimeNs from, TimeNs to, TimeNs now) {
     }
   }
 
-  // Projection: a plain search returns whole events; stats read only what they use.
-  if (query.stages.empty()) return r;
+  // Projection: a plain search and most stages need whole events; a first `stats`
+  // reads only what it uses (later stages see only its table).
+  const auto* first_stats = query.stages.empty() ? nullptr : std::get_if<StatsStage>(&query.stages[0]);
+  if (!first_stats) return r;
   r.all_fields = false;
   r.raw = false;
   collect_reads(f, r);
-  for (const Stage& s : query.stages) {
-    const auto& stats = std::get<StatsStage>(s);
+  {
+    const StatsStage& stats = *first_stats;
     for (const auto& by : stats.by) {
       if (pseudo_field(by) == PseudoField::Raw || pseudo_field(by) == PseudoField::Source) r.raw = true;
       add_field(r, by);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/time.h"
+#include "query/stage_parser.h"
 #include "query/text_util.h"
 #include "query/tokenizer.h"
 
@@ -29,7 +30,7 @@ std::string col(size_t c) { return "col " + std::to_string(c) + ": "; }
 
 class Parser {
  public:
-  explicit Parser(std::vector<Token> tokens) : t_(std::move(tokens)) {}
+  Parser(std::vector<Token> tokens, std::string_view text) : t_(std::move(tokens)), text_(text) {}
 
   Result<Query> parse() {
     Query q;
@@ -47,15 +48,13 @@ class Parser {
       next();
       const Token& name = peek();
       if (name.kind != TokenKind::Word) return Status::error(col(name.col) + "expected a stage name after '|'");
-      if (equals_folded(name.text, "stats")) {
-        next();
-        StatsStage s = parse_stats(name.col);
-        if (error_) return Status::error(*error_);
-        q.stages.emplace_back(std::move(s));
-      } else {
-        return Status::error("unknown stage '" + name.text + "' at col " + std::to_string(name.col) +
-                             " (supported: stats)");
-      }
+      // The stage's own text, up to the next '|' outside quotes, goes to the stage parser.
+      const size_t begin = name.col - 1;
+      while (peek().kind != TokenKind::Pipe && peek().kind != TokenKind::End) next();
+      const size_t end = peek().kind == TokenKind::Pipe ? peek().col - 1 : text_.size();
+      auto stage = parse_stage(text_.substr(begin, end - begin), name.col);
+      if (!stage.ok()) return stage.status();
+      q.stages.push_back(std::move(*stage));
     }
     return q;
   }
@@ -333,98 +332,11 @@ class Parser {
     return e;
   }
 
-  // After 'stats': aggregates, then an optional 'by' list.
-  StatsStage parse_stats(size_t stage_col) {
-    StatsStage s;
-    s.col = stage_col;
-    columns_.clear();
-    const char* after = "'stats'";
-    while (true) {
-      const Token& name = peek();
-      if (name.kind != TokenKind::Word || is_keyword(name, "by")) {
-        fail(col(name.col) + "expected an aggregate such as count() after " + after);
-        return s;
-      }
-      Aggregate a;
-      a.col = name.col;
-      if (equals_folded(name.text, "count")) {
-        a.kind = AggKind::Count;
-      } else {
-        fail(col(name.col) + "unknown aggregate '" + name.text + "' (supported: count)");
-        return s;
-      }
-      next();
-      if (peek().kind != TokenKind::LParen) {
-        fail(col(peek().col) + "expected '(' after '" + name.text + "'");
-        return s;
-      }
-      next();
-      if (peek().kind == TokenKind::Word) {
-        if (!is_field_name(peek().text)) {
-          fail(col(peek().col) + "expected a field name or ')' in '" + name.text + "('");
-          return s;
-        }
-        a.field = next().text;
-      }
-      if (peek().kind != TokenKind::RParen) {
-        fail(col(peek().col) + "expected ')' to close '" + name.text + "('");
-        return s;
-      }
-      next();
-      a.name = to_lower_ascii(name.text) + "(" + a.field + ")";
-      if (is_keyword(peek(), "as")) {
-        next();
-        if (peek().kind != TokenKind::Word || !is_field_name(peek().text)) {
-          fail(col(peek().col) + "expected a column name after 'as'");
-          return s;
-        }
-        a.name = next().text;
-      }
-      if (!add_column(a.name, a.col)) return s;
-      s.aggregates.push_back(std::move(a));
-      if (peek().kind != TokenKind::Comma) break;
-      next();
-      after = "','";
-    }
-    if (is_keyword(peek(), "by")) {
-      next();
-      after = "'by'";
-      while (true) {
-        const Token& f = peek();
-        if (f.kind != TokenKind::Word || !is_field_name(f.text)) {
-          fail(col(f.col) + "expected a field name after " + after);
-          return s;
-        }
-        if (!add_column(f.text, f.col)) return s;
-        s.by.push_back(next().text);
-        if (peek().kind != TokenKind::Comma) break;
-        next();
-        after = "','";
-      }
-    }
-    if (peek().kind != TokenKind::Pipe && peek().kind != TokenKind::End) {
-      fail(col(peek().col) + "unexpected " + describe(peek()) + " in stats (expected ',', 'by' or '|')");
-    }
-    return s;
-  }
-
-  // Column names must be unique: rows are also emitted as JSON objects keyed by them.
-  bool add_column(const std::string& name, size_t at) {
-    for (const std::string& c : columns_) {
-      if (c == name) {
-        fail(col(at) + "duplicate column '" + name + "' (rename one with 'as')");
-        return false;
-      }
-    }
-    columns_.push_back(name);
-    return true;
-  }
-
   std::vector<Token> t_;
+  std::string_view text_;
   size_t pos_ = 0;
   int depth_ = 0;
   int open_parens_ = 0;
-  std::vector<std::string> columns_;
   std::optional<std::string> error_;
 };
 
@@ -433,7 +345,7 @@ class Parser {
 Result<Query> parse_query(std::string_view text) {
   auto tokens = tokenize(text);
   if (!tokens.ok()) return tokens.status();
-  Parser p(std::move(*tokens));
+  Parser p(std::move(*tokens), text);
   return p.parse();
 }
 

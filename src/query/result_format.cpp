@@ -1,6 +1,7 @@
 // format_result: results for people (an aligned terminal table) and for programs
-// (JSON, NDJSON; see result_json.cpp).
+// (JSON, NDJSON, see result_json.cpp; CSV for spreadsheets).
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 
 #include "query/result_json.h"
@@ -127,6 +128,80 @@ std::string format_table(const SearchResult& r) {
   return out;
 }
 
+// One CSV cell (RFC 4180): quoted when it holds a comma, quote or line break. Text
+// that a spreadsheet would run as a formula (= + - @ first) gets a leading ' so that
+// opening an export of attacker-written log text cannot execute anything.
+void append_csv_cell(std::string& out, const ResultValue* v) {
+  if (!v || v->is_null) return;
+  std::string text;
+  if (v->type == FieldType::Float64) {
+    char buf[32];
+    auto r = std::to_chars(buf, buf + sizeof buf, v->f64);  // shortest exact form
+    text.assign(buf, r.ptr);
+  } else {
+    text = cell_text(*v);
+  }
+  if (v->type == FieldType::String && !text.empty() && std::string_view("=+-@\t\r").find(text[0]) != std::string_view::npos) {
+    text.insert(text.begin(), '\'');
+  }
+  text = query::repair_utf8(text);
+  if (text.find_first_of(",\"\r\n") == std::string::npos) {
+    out += text;
+    return;
+  }
+  out += '"';
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+std::string format_csv(const SearchResult& r) {
+  std::string out;
+  auto header = [&](const std::vector<std::string>& cols) {
+    for (size_t i = 0; i < cols.size(); ++i) {
+      if (i) out += ',';
+      ResultValue name = ResultValue::string(cols[i]);
+      append_csv_cell(out, &name);
+    }
+    out += "\r\n";
+  };
+  if (r.is_table) {
+    header(r.columns);
+    for (const auto& row : r.rows) {
+      for (size_t i = 0; i < row.size(); ++i) {
+        if (i) out += ',';
+        append_csv_cell(out, &row[i]);
+      }
+      out += "\r\n";
+    }
+    return out;
+  }
+  // Events: their time, every field any of them has (in order of first sight), the raw text.
+  std::vector<std::string> cols = {"_time"};
+  for (const ResultEvent& e : r.events) {
+    for (const auto& [name, v] : e.fields) {
+      if (std::find(cols.begin(), cols.end(), name) == cols.end()) cols.push_back(name);
+    }
+  }
+  cols.push_back("_raw");
+  header(cols);
+  for (const ResultEvent& e : r.events) {
+    ResultValue t = ResultValue::string(query::format_time(e.time));
+    append_csv_cell(out, &t);
+    for (size_t c = 1; c + 1 < cols.size(); ++c) {
+      out += ',';
+      append_csv_cell(out, find_field(e, cols[c]));
+    }
+    out += ',';
+    ResultValue raw = ResultValue::string(e.raw);
+    append_csv_cell(out, &raw);
+    out += "\r\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string format_result(const SearchResult& result, OutputFormat format) {
@@ -134,6 +209,7 @@ std::string format_result(const SearchResult& result, OutputFormat format) {
     case OutputFormat::Table: return format_table(result);
     case OutputFormat::Json: return result_to_json(result) + "\n";
     case OutputFormat::Ndjson: return query::result_to_ndjson(result);
+    case OutputFormat::Csv: return format_csv(result);
   }
   return {};
 }

@@ -183,14 +183,38 @@ json::object result_object(const SearchResult& r) {
     }
     o["columns"] = std::move(cols);
     o["rows"] = std::move(rows);
+    // The type of each column: of its first value that is not null ("null" if none).
+    json::array schema;
+    for (size_t c = 0; c < r.columns.size(); ++c) {
+      std::string type = "null";
+      for (const auto& row : r.rows) {
+        if (c < row.size() && !row[c].is_null) {
+          type = std::string(field_type_name(row[c].type));
+          break;
+        }
+      }
+      schema.emplace_back(json::object{{"name", to_json_string(r.columns[c])}, {"type", type}});
+    }
+    o["schema"] = std::move(schema);
   } else {
     json::array events;
     for (const ResultEvent& e : r.events) events.emplace_back(event_to_json(e));
     o["events"] = std::move(events);
   }
+  const ScanStats& sc = r.scan;
   o["stats"] = json::object{{"scanned", r.events_scanned},
                             {"matched", r.events_matched},
-                            {"elapsed_ms", r.elapsed_ms}};
+                            {"elapsed_ms", r.elapsed_ms},
+                            {"bytes_read", sc.bytes_read},
+                            {"rows_read", sc.rows_read},
+                            {"segments", sc.segments},
+                            {"segments_skipped", sc.segments_skipped},
+                            {"blocks", sc.blocks},
+                            {"blocks_skipped", sc.blocks_skipped_time + sc.blocks_skipped_index + sc.blocks_skipped_stats},
+                            {"blocks_skipped_time", sc.blocks_skipped_time},
+                            {"blocks_skipped_index", sc.blocks_skipped_index},
+                            {"blocks_skipped_stats", sc.blocks_skipped_stats},
+                            {"memory_rows", sc.memory_rows}};
   return o;
 }
 
@@ -441,6 +465,21 @@ Result<SearchResult> result_from_json(std::string_view text) {
   r.events_scanned = *ns;
   r.events_matched = *nm;
   r.elapsed_ms = elapsed->to_number<double>();
+  // What the store read: optional (older servers do not send it).
+  auto scan_count = [&](const char* key, uint64_t& out) {
+    if (const json::value* v = so.if_contains(key)) {
+      if (auto n = count(*v)) out = *n;
+    }
+  };
+  scan_count("bytes_read", r.scan.bytes_read);
+  scan_count("rows_read", r.scan.rows_read);
+  scan_count("segments", r.scan.segments);
+  scan_count("segments_skipped", r.scan.segments_skipped);
+  scan_count("blocks", r.scan.blocks);
+  scan_count("blocks_skipped_time", r.scan.blocks_skipped_time);
+  scan_count("blocks_skipped_index", r.scan.blocks_skipped_index);
+  scan_count("blocks_skipped_stats", r.scan.blocks_skipped_stats);
+  scan_count("memory_rows", r.scan.memory_rows);
 
   if (const json::value* events = o->if_contains("events")) {
     if (!events->is_array()) return bad("events is not an array");

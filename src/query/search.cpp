@@ -7,12 +7,16 @@
 #include <optional>
 #include <queue>
 #include <thread>
+#include <unordered_map>
 
+#include "query/aggregate.h"
 #include "query/matcher.h"
 #include "query/planner.h"
 #include "query/query_parser.h"
 #include "query/result_event.h"
+#include "query/stage_exec.h"
 #include "query/stats.h"
+#include "query/value_eval.h"
 
 namespace vigil {
 
@@ -86,6 +90,151 @@ class NewestEvents {
   std::priority_queue<Key, std::vector<Key>, NewerFirst> heap_;  // top: the oldest kept
 };
 
+// Whether a running query must stop (cancelled or out of time), and why. Checked
+// once per batch or block: a clock read per event would cost more than the check.
+class StopCheck {
+ public:
+  StopCheck(const SearchRequest& r, std::chrono::steady_clock::time_point start)
+      : cancel_(r.cancel), timeout_(r.timeout), deadline_(start + r.timeout) {}
+  bool stop() {
+    if (stopped_.load(std::memory_order_relaxed)) return true;
+    bool now = (cancel_ && cancel_->load(std::memory_order_relaxed)) ||
+               (timeout_.count() > 0 && std::chrono::steady_clock::now() > deadline_);
+    if (now) stopped_ = true;
+    return now;
+  }
+  // The error to return when stop() said so, else ok.
+  Status status() const {
+    if (!stopped_) return {};
+    if (cancel_ && cancel_->load()) return Status::error("query cancelled");
+    return Status::error("query timed out after " + std::to_string(timeout_.count()) +
+                         " ms: narrow the search or the time range, or allow more time");
+  }
+
+ private:
+  const std::atomic<bool>* cancel_;
+  std::chrono::milliseconds timeout_;
+  std::chrono::steady_clock::time_point deadline_;
+  std::atomic<bool> stopped_{false};  // workers of a parallel scan share it
+};
+
+// The stages after a first `stats` of count()s, over its table.
+Status apply_later_stages(const query::Query& q, SearchResult& result, const query::ExecLimits& limits) {
+  if (q.stages.size() < 2) return {};
+  query::Table t;
+  t.columns = std::move(result.columns);
+  t.rows = std::move(result.rows);
+  for (size_t i = 1; i < q.stages.size(); ++i) {
+    if (Status s = query::apply_stage(q.stages[i], t, limits); !s.ok()) return s;
+  }
+  result.columns = std::move(t.columns);
+  result.rows = std::move(t.rows);
+  return {};
+}
+
+// Lookups into one event, converting a field's first value on demand.
+struct EventLookup {
+  const EventBatch* batch = nullptr;
+  const Event* event = nullptr;
+  std::vector<std::pair<FieldId, ResultValue>> cache;
+  ResultValue time;
+
+  const ResultValue* operator()(std::string_view name) {
+    if (name == query::kTimeColumn) return &time;
+    FieldId id = field_dictionary().find(name);
+    if (id == kNoField) return nullptr;
+    for (auto& [cid, v] : cache) {
+      if (cid == id) return &v;
+    }
+    for (const Field& f : batch->fields(*event)) {
+      if (f.id == id) {
+        cache.emplace_back(id, query::to_result_value(f.value));
+        return &cache.back().second;
+      }
+    }
+    return nullptr;
+  }
+  void reset(const EventBatch& b, const Event& e) {
+    batch = &b;
+    event = &e;
+    cache.clear();
+    // (a returned pointer is used before the next lookup, which may move the cache)
+    time = query::result_time(e.time);
+  }
+};
+
+// Queries whose first stage is not a stats of count()s: a first stats streams the
+// matching events into groups; anything else keeps them as rows (within the budget)
+// for the stages.
+Result<SearchResult> run_stages(const Store& store, const SearchRequest& request, const query::Query& q,
+                                const query::Matcher& matcher, TimeNs now, const query::ExecLimits& limits,
+                                std::chrono::steady_clock::time_point start) {
+  const ScanRequest plan = query::plan_scan(q, request.from, request.to, now);
+  SearchResult result;
+  query::Table table;
+  std::optional<query::GroupAggregator> groups;
+  size_t first = 0;
+  if (const auto* s = std::get_if<query::StatsStage>(&q.stages[0])) {
+    groups.emplace(s->by, s->aggregates, limits.max_bytes);
+    first = 1;
+  } else {
+    table.columns.push_back(std::string(query::kTimeColumn));
+  }
+  std::unordered_map<FieldId, size_t> column_of;
+  size_t bytes = 0;
+  Status failed;
+  EventLookup look;
+  StopCheck stop(request, start);
+  Status s = store.scan(plan, [&](const EventBatch& batch) {
+    if (stop.stop()) return false;
+    for (const Event& e : batch.events()) {
+      ++result.events_scanned;
+      if (e.time < request.from || e.time > request.to) continue;
+      if (!matcher.matches(batch, e)) continue;
+      ++result.events_matched;
+      if (groups) {
+        look.reset(batch, e);
+        failed = groups->add(std::ref(look), e.time);
+        if (!failed.ok()) return false;
+        continue;
+      }
+      std::vector<ResultValue> row(table.columns.size(), ResultValue::null());
+      row[0] = query::result_time(e.time);
+      for (const Field& f : batch.fields(e)) {
+        auto [it, added] = column_of.try_emplace(f.id, table.columns.size());
+        if (added) {
+          table.columns.emplace_back(field_name(f.id));
+          for (auto& r : table.rows) r.push_back(ResultValue::null());
+          row.push_back(ResultValue::null());
+        }
+        ResultValue& slot = row[it->second];
+        if (slot.is_null) slot = query::to_result_value(f.value);  // a repeated field: its first value
+        bytes += query::value_bytes(slot);
+      }
+      table.rows.push_back(std::move(row));
+      bytes += sizeof(std::vector<ResultValue>) + table.columns.size() * sizeof(ResultValue);
+      if (bytes > limits.max_bytes) {
+        failed = Status::error("this query keeps more than " + std::to_string(limits.max_bytes >> 20) +
+                               " MiB of events in memory for its stages: narrow the search or the time range, or begin with stats");
+        return false;
+      }
+    }
+    return true;
+  }, &result.scan);
+  if (!failed.ok()) return failed;
+  if (!s.ok()) return s;
+  if (Status st = stop.status(); !st.ok()) return st;
+  if (groups) table = groups->finish();
+  for (size_t i = first; i < q.stages.size(); ++i) {
+    if (Status st = query::apply_stage(q.stages[i], table, limits); !st.ok()) return st;
+  }
+  result.is_table = true;
+  result.columns = std::move(table.columns);
+  result.rows = std::move(table.rows);
+  result.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
 }  // namespace
 
 Result<SearchResult> run_search(const Store& store, const SearchRequest& in) {
@@ -93,19 +242,14 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& in) {
   auto parsed = query::parse_query(in.query);
   if (!parsed.ok()) return parsed.status();
   const query::Query& q = *parsed;
-  // What this engine runs so far: one stats stage of count()s (issue 4 brings the rest).
-  for (size_t i = 0; i < q.stages.size(); ++i) {
-    const size_t at = std::visit([](const auto& st) { return st.col; }, q.stages[i]);
-    const auto* st = std::get_if<query::StatsStage>(&q.stages[i]);
-    if (!st) return Status::error("col " + std::to_string(at) + ": this stage is not supported by the engine yet");
-    if (i > 0) return Status::error("col " + std::to_string(at) + ": only one stage per query is supported so far");
-    for (const query::Aggregate& a : st->aggregates) {
-      if (a.kind != query::AggKind::Count) {
-        return Status::error("col " + std::to_string(a.col) + ": '" + a.name + "' is not supported by the engine yet");
-      }
-    }
+  // The first stage decides how events are read: stats of count()s only take the
+  // fast path (from column blocks when every event matches), other stats stream the
+  // events into groups, and any other stage gets the matching events as rows.
+  const auto* first_stats = q.stages.empty() ? nullptr : std::get_if<query::StatsStage>(&q.stages[0]);
+  bool counts_only = first_stats != nullptr;
+  if (first_stats) {
+    for (const query::Aggregate& a : first_stats->aggregates) counts_only = counts_only && a.kind == query::AggKind::Count;
   }
-
   // One `now` for the query's relative times: the time range, the matcher and the plan.
   const TimeNs now = now_ns();
   SearchRequest request = in;
@@ -116,11 +260,17 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& in) {
   auto compiled = query::Matcher::compile(q.filter, now);
   if (!compiled.ok()) return compiled.status();
   const query::Matcher& matcher = *compiled;
+  query::ExecLimits limits;
+  limits.max_bytes = request.max_memory_bytes;
+  limits.from = request.from;
+  limits.to = request.to;
+  if (!q.stages.empty() && !counts_only) return run_stages(store, request, q, matcher, now, limits, start);
   std::optional<query::StatsAccumulator> stats;
-  if (!q.stages.empty()) stats.emplace(std::get<query::StatsStage>(q.stages[0]));
+  if (counts_only) stats.emplace(*first_stats);
   NewestEvents newest(request.limit);
 
   SearchResult result;
+  StopCheck stop(request, start);
   ScanRequest plan = query::plan_scan(q, request.from, request.to, now);
   if (stats && stats->takes_blocks() && q.filter.kind == query::Expr::Kind::All) {
     plan.packed_ips = true;  // add_block() counts addresses from their stored bytes
@@ -132,7 +282,8 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& in) {
     std::vector<VisitBlock> visitors;
     for (size_t w = 0; w < workers; ++w) {
       query::StatsAccumulator* acc = w == 0 ? &*stats : &partial[w - 1];
-      visitors.push_back([acc, &rows, w](const BlockView& block) {
+      visitors.push_back([acc, &rows, &stop, w](const BlockView& block) {
+        if (stop.stop()) return false;
         rows[w] += block.selected_count;
         acc->add_block(block);
         return true;
@@ -141,6 +292,7 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& in) {
     Status s = store.scan_blocks(
         plan, visitors,
         [&](const EventBatch& batch) {
+          if (stop.stop()) return false;
           for (const Event& e : batch.events()) {
             ++result.events_scanned;
             if (e.time < request.from || e.time > request.to) continue;
@@ -156,12 +308,15 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& in) {
     }
     for (auto& p : partial) stats->merge(p);
     if (!s.ok()) return s;
+    if (Status st = stop.status(); !st.ok()) return st;
     stats->finish(result);
+    if (Status st = apply_later_stages(q, result, limits); !st.ok()) return st;
     result.elapsed_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     return result;
   }
   Status s = store.scan(plan, [&](const EventBatch& batch) {
+    if (stop.stop()) return false;
     const auto& events = batch.events();
     for (uint32_t i = 0; i < events.size(); ++i) {
       const Event& e = events[i];
@@ -179,9 +334,11 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& in) {
     return true;
   }, &result.scan);
   if (!s.ok()) return s;
+  if (Status st = stop.status(); !st.ok()) return st;
 
   if (stats) {
     stats->finish(result);
+    if (Status st = apply_later_stages(q, result, limits); !st.ok()) return st;
   } else {
     result.events = newest.take_newest_first();
   }

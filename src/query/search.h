@@ -49,6 +49,8 @@
 #pragma once
 
 #include <cstdint>
+#include <atomic>
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +67,12 @@ struct SearchRequest {
   TimeNs from = kMinTime;
   TimeNs to = kMaxTime;
   size_t limit = 100;  // events returned for a plain search (newest first)
+  // Rows or groups a stage may hold at once; beyond it the query stops with an error.
+  size_t max_memory_bytes = size_t{256} << 20;
+  // The query stops with an error after this long (0: no limit), or once *cancel is
+  // set (another thread: a closed connection, a user's cancel); checked per batch/block.
+  std::chrono::milliseconds timeout{0};
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // A value that owns its bytes, for results that outlive the store's batches.
@@ -84,6 +92,18 @@ struct ResultValue {
     ResultValue v;
     v.type = FieldType::Int64;
     v.i64 = x;
+    return v;
+  }
+  static ResultValue float64(double x) {
+    ResultValue v;
+    v.type = FieldType::Float64;
+    v.f64 = x;
+    return v;
+  }
+  static ResultValue boolean(bool b) {
+    ResultValue v;
+    v.type = FieldType::Bool;
+    v.i64 = b ? 1 : 0;
     return v;
   }
   static ResultValue null() {
@@ -123,7 +143,7 @@ struct SearchResult {
   }
 };
 
-enum class OutputFormat { Table, Json, Ndjson };
+enum class OutputFormat { Table, Json, Ndjson, Csv };
 
 // Errors: the query's syntax (with its column), or the store's scan error.
 Result<SearchResult> run_search(const Store& store, const SearchRequest& request);

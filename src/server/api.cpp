@@ -73,6 +73,15 @@ void handle_search(const ApiContext& ctx, HttpRequest&& req, HttpRespond respond
       return respond(error_response(400, "bad 'limit': expected a whole number from 0 to 100000"));
     sr.limit = limit;
   }
+  // A query holds a worker thread: bound its time (default 60 s, `timeout` in seconds).
+  sr.timeout = std::chrono::seconds(60);
+  if (auto it = req.query.find("timeout"); it != req.query.end()) {
+    unsigned seconds = 0;
+    auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), seconds);
+    if (ec != std::errc() || end != it->second.data() + it->second.size() || seconds == 0 || seconds > 3600)
+      return respond(error_response(400, "bad 'timeout': expected seconds from 1 to 3600"));
+    sr.timeout = std::chrono::seconds(seconds);
+  }
   ctx.run_blocking([store = &ctx.pipeline->store(), sr = std::move(sr), respond] {
     auto result = run_search(*store, sr);
     if (!result.ok()) return respond(error_response(400, result.error()));

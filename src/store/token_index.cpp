@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 
 namespace vigil::token_index {
 namespace {
@@ -58,7 +59,9 @@ std::vector<uint64_t> term_hashes(std::string_view term) {
 }
 
 void BloomBuilder::clear() {
-  slots_.assign(1024, 0);
+  // The next block is likely to hold as many distinct tokens as this one: start at the
+  // size this one reached, so that it is not rehashed over and over while growing.
+  slots_.assign(std::bit_ceil(std::max<size_t>(1024, count_ * 2 + 2)), 0);
   count_ = 0;
 }
 
@@ -91,9 +94,10 @@ void BloomBuilder::finish(std::string& out, unsigned bits_per_key) {
     }
   }
   out.push_back(static_cast<char>(probes));
-  for (uint64_t w : bits) {
-    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(w >> (8 * i)));
-  }
+  static_assert(std::endian::native == std::endian::little, "the words are stored little-endian");
+  const size_t at = out.size();
+  out.resize(at + bits.size() * 8);
+  std::memcpy(out.data() + at, bits.data(), bits.size() * 8);
   clear();
 }
 

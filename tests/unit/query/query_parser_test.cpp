@@ -100,20 +100,22 @@ TEST(QueryParser, Errors) {
   EXPECT_EQ(error_of("user:"), "col 6: expected a value after 'user:'");
   EXPECT_EQ(error_of("a, b"), "col 2: unexpected ','; quote a value that contains a comma");
   EXPECT_EQ(error_of("a |"), "col 4: expected a stage name after '|'");
-  EXPECT_EQ(error_of("| foo"), "unknown stage 'foo' at col 3 (supported: stats)");
-  EXPECT_EQ(error_of("a | where x > 1"), "unknown stage 'where' at col 5 (supported: stats)");
-  EXPECT_EQ(error_of("| stats"), "col 8: expected an aggregate such as count() after 'stats'");
-  EXPECT_EQ(error_of("| stats by x"), "col 9: expected an aggregate such as count() after 'stats'");
-  EXPECT_EQ(error_of("| stats dc(x)"), "col 9: unknown aggregate 'dc' (supported: count)");
+  EXPECT_EQ(error_of("| foo"),
+            "col 3: unknown stage 'foo' (stages: where, eval, stats, timechart, sort, head, tail, fields, table, "
+            "rename, dedup, top, rare)");
+  const std::string aggs = " (count, dc, sum, avg, min, max, percentile, p50/p90/p95/p99, values, first, last)";
+  EXPECT_EQ(error_of("| stats"), "col 8: expected an aggregate after 'stats'" + aggs + ", not end of stage");
+  EXPECT_EQ(error_of("| stats by x"), "col 9: expected an aggregate after 'stats'" + aggs + ", not 'by'");
+  EXPECT_EQ(error_of("| stats dcount(x)"), "col 9: expected an aggregate after 'stats'" + aggs + ", not 'dcount'");
   EXPECT_EQ(error_of("| stats count"), "col 14: expected '(' after 'count'");
-  EXPECT_EQ(error_of("| stats count("), "col 15: expected ')' to close 'count('");
-  EXPECT_EQ(error_of("| stats count(1x)"), "col 15: expected a field name or ')' in 'count('");
-  EXPECT_EQ(error_of("| stats count() as"), "col 19: expected a column name after 'as'");
-  EXPECT_EQ(error_of("| stats count() by"), "col 19: expected a field name after 'by'");
-  EXPECT_EQ(error_of("| stats count() by a,"), "col 22: expected a field name after ','");
-  EXPECT_EQ(error_of("| stats count() by (a)"), "col 20: expected a field name after 'by'");
-  EXPECT_EQ(error_of("| stats count(),"), "col 17: expected an aggregate such as count() after ','");
-  EXPECT_EQ(error_of("| stats count() foo"), "col 17: unexpected 'foo' in stats (expected ',', 'by' or '|')");
+  EXPECT_EQ(error_of("| stats count("), "col 15: expected a field name in count(), not end of stage");
+  EXPECT_EQ(error_of("| stats count(1x)"), "col 15: expected a field name in count(), not '1x'");
+  EXPECT_EQ(error_of("| stats count() as"), "col 19: expected a name after 'as', not end of stage");
+  EXPECT_EQ(error_of("| stats count() by"), "col 19: expected a field name after 'by', not end of stage");
+  EXPECT_EQ(error_of("| stats count() by a,"), "col 22: expected a field name after ',', not end of stage");
+  EXPECT_EQ(error_of("| stats count() by (a)"), "col 20: expected a field name after 'by', not '('");
+  EXPECT_EQ(error_of("| stats count(),"), "col 17: expected an aggregate after 'stats'" + aggs + ", not end of stage");
+  EXPECT_EQ(error_of("| stats count() foo"), "col 17: unexpected 'foo'");
   EXPECT_EQ(error_of("| stats count(), count()"), "col 18: duplicate column 'count()' (rename one with 'as')");
   EXPECT_EQ(error_of("| stats count() as a by a"), "col 25: duplicate column 'a' (rename one with 'as')");
 }
@@ -298,7 +300,10 @@ TEST(QueryParser, ErrorsOfTheSearchExpression) {
   EXPECT_EQ(error_of("from=-1h from=-2h"), "col 10: 'from=' given twice");
   EXPECT_EQ(error_of("(a from=-1h)"), "col 4: 'from=' must be outside parentheses");
   EXPECT_EQ(error_of("a OR from=-1h"), "col 14: expected a search term after 'OR'");
-  EXPECT_EQ(error_of("/a/ | where x > 1"), "unknown stage 'where' at col 7 (supported: stats)");
+  EXPECT_EQ(error_of("/a|b/ | foo"),
+            "col 9: unknown stage 'foo' (stages: where, eval, stats, timechart, sort, head, tail, fields, table, "
+            "rename, dedup, top, rare)");
+  EXPECT_EQ(error_of("/a/ | eval r = x / 2 | where r > 1"), "no error");  // no regexes in stages
 }
 
 // Terms print in the syntax they are read in (and/or/not print as s-expressions).

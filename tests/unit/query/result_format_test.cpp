@@ -58,5 +58,36 @@ TEST(ResultFormat, NoEvents) {
   EXPECT_EQ(format_result(r, OutputFormat::Table), "no matching events; 0 matched of 3 scanned in 0.0 ms\n");
 }
 
+TEST(ResultFormat, CsvQuotesAndDefusesFormulas) {
+  SearchResult r;
+  r.is_table = true;
+  r.columns = {"user.name", "n", "ratio"};
+  ResultValue ratio;
+  ratio.type = FieldType::Float64;
+  ratio.f64 = 0.1;
+  r.rows = {{text("a,b \"c\""), number(-3), ratio}, {text("=HYPERLINK(\"x\")"), number(5), ResultValue::null()},
+            {text("line\nbreak"), number(0), ratio}};
+  EXPECT_EQ(format_result(r, OutputFormat::Csv),
+            "user.name,n,ratio\r\n"
+            "\"a,b \"\"c\"\"\",-3,0.1\r\n"
+            "\"'=HYPERLINK(\"\"x\"\")\",5,\r\n"
+            "\"line\nbreak\",0,0.1\r\n");
+
+  SearchResult ev;
+  ResultEvent a;
+  a.time = *parse_rfc3339("2026-11-22T06:56:52.123Z");
+  a.raw = "raw, with comma";
+  a.fields = {{"host", text("web-01")}};
+  ResultEvent b;
+  b.time = *parse_rfc3339("2026-11-22T06:56:50Z");
+  b.raw = "two";
+  b.fields = {{"user", text("bob")}};
+  ev.events = {a, b};
+  EXPECT_EQ(format_result(ev, OutputFormat::Csv),
+            "_time,host,user,_raw\r\n"
+            "2026-11-22T06:56:52.123Z,web-01,,\"raw, with comma\"\r\n"
+            "2026-11-22T06:56:50.000Z,,bob,two\r\n");
+}
+
 }  // namespace
 }  // namespace vigil

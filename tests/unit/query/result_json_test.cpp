@@ -13,18 +13,8 @@ namespace {
 
 constexpr auto str = &ResultValue::string;
 constexpr auto i64 = &ResultValue::int64;
-ResultValue f64(double x) {
-  ResultValue v;
-  v.type = FieldType::Float64;
-  v.f64 = x;
-  return v;
-}
-ResultValue boolean(bool b) {
-  ResultValue v;
-  v.type = FieldType::Bool;
-  v.i64 = b;
-  return v;
-}
+constexpr auto f64 = &ResultValue::float64;
+constexpr auto boolean = &ResultValue::boolean;
 ResultValue ip(std::string s) {
   ResultValue v = str(std::move(s));
   v.type = FieldType::Ip;
@@ -190,7 +180,11 @@ TEST(ResultJson, TableRoundTrip) {
   std::string json = result_to_json(r);
   EXPECT_EQ(json,
             R"j({"columns":["src_endpoint.ip","actor.user.name","count()"],"rows":[["10.0.0.5","root",42],[null,"",0]],)j"
-            R"j("stats":{"scanned":1,"matched":1,"elapsed_ms":0E0}})j");
+            R"j("schema":[{"name":"src_endpoint.ip","type":"string"},{"name":"actor.user.name","type":"string"},)j"
+            R"j({"name":"count()","type":"int64"}],)j"
+            R"j("stats":{"scanned":1,"matched":1,"elapsed_ms":0E0,"bytes_read":0,"rows_read":0,"segments":0,)j"
+            R"j("segments_skipped":0,"blocks":0,"blocks_skipped":0,"blocks_skipped_time":0,"blocks_skipped_index":0,)j"
+            R"j("blocks_skipped_stats":0,"memory_rows":0}})j");
   auto back = result_from_json(json);
   ASSERT_TRUE(back.ok()) << back.error();
   expect_same(r, *back);
@@ -250,6 +244,26 @@ TEST(ResultJson, FormatJsonAndNdjson) {
   ResultValue null = ResultValue::null();
   t.rows = {{str("web-01"), i64(2)}, {null, i64(1)}};
   EXPECT_EQ(format_result(t, OutputFormat::Ndjson), "{\"host\":\"web-01\",\"count()\":2}\n{\"host\":null,\"count()\":1}\n");
+}
+
+TEST(ResultJson, SchemaAndScanStatistics) {
+  SearchResult r;
+  r.is_table = true;
+  r.columns = {"ip", "n"};
+  r.rows = {{ResultValue::null(), ResultValue::int64(1)}, {ResultValue::string("x"), ResultValue::int64(2)}};
+  r.scan.bytes_read = 123456;
+  r.scan.blocks = 40;
+  r.scan.blocks_skipped_index = 30;
+  r.scan.blocks_skipped_time = 5;
+  std::string j = result_to_json(r);
+  EXPECT_NE(j.find(R"("schema":[{"name":"ip","type":"string"},{"name":"n","type":"int64"}])"), std::string::npos) << j;
+  EXPECT_NE(j.find(R"("bytes_read":123456)"), std::string::npos) << j;
+  EXPECT_NE(j.find(R"("blocks_skipped":35)"), std::string::npos) << j;
+  auto back = result_from_json(j);
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(back->scan.bytes_read, 123456u);
+  EXPECT_EQ(back->scan.blocks_skipped_index, 30u);
+  EXPECT_EQ(*back, r);
 }
 
 }  // namespace

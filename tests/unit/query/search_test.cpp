@@ -555,10 +555,10 @@ TEST_P(SearchTest, ParseErrorsAreReturned) {
   auto r = run_search(subject(), req);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error(), "col 1: unbalanced parenthesis ('(' is never closed)");
-  req.query = "a | stats count() | stats count()";
+  req.query = "a | stats count() | sort";
   r = run_search(subject(), req);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error(), "col 21: only one stage per query is supported so far");
+  EXPECT_EQ(r.error(), "col 25: expected a field name to sort by, not end of stage");
 }
 
 // ---- stats -------------------------------------------------------------------
