@@ -21,6 +21,11 @@ struct GroupAggregator::State {
   std::vector<double> numbers;     // percentile
 };
 
+namespace {
+// A sum of large numbers can overflow to infinity: that is null, as in expressions.
+ResultValue finite(double x) { return std::isfinite(x) ? result_float(x) : ResultValue::null(); }
+}  // namespace
+
 GroupAggregator::GroupAggregator(std::vector<std::string> by, std::vector<Aggregate> aggregates, size_t max_bytes)
     : by_(std::move(by)), aggregates_(std::move(aggregates)), max_bytes_(max_bytes) {}
 GroupAggregator::~GroupAggregator() = default;
@@ -145,10 +150,10 @@ Table GroupAggregator::finish() const {
         case AggKind::Sum:
           if (st.count == 0) row.push_back(ResultValue::null());
           else if (st.all_int && !st.overflow) row.push_back(ResultValue::int64(st.int_sum));
-          else row.push_back(result_float(st.sum));
+          else row.push_back(finite(st.sum));
           break;
         case AggKind::Avg:
-          row.push_back(st.count ? result_float(st.sum / static_cast<double>(st.count)) : ResultValue::null());
+          row.push_back(st.count ? finite(st.sum / static_cast<double>(st.count)) : ResultValue::null());
           break;
         case AggKind::Min:
         case AggKind::Max:

@@ -1,5 +1,6 @@
 // The JSON form of search results and its exact inverse; shape in search.h.
 #include <boost/json.hpp>
+#include <optional>
 #include <boost/json/basic_parser_impl.hpp>  // the template body, for ExactHandler
 
 #include <algorithm>
@@ -183,17 +184,31 @@ json::object result_object(const SearchResult& r) {
     }
     o["columns"] = std::move(cols);
     o["rows"] = std::move(rows);
-    // The type of each column: of its first value that is not null ("null" if none).
+    // The type of each column: that of its values ("null" if all are); a column whose
+    // values differ in type (eval can make one) is "mixed" and lists each row's type,
+    // so that a reader gets back exactly the values sent (a time is not a string).
     json::array schema;
     for (size_t c = 0; c < r.columns.size(); ++c) {
-      std::string type = "null";
+      std::optional<FieldType> type;
+      bool mixed = false;
       for (const auto& row : r.rows) {
-        if (c < row.size() && !row[c].is_null) {
-          type = std::string(field_type_name(row[c].type));
-          break;
-        }
+        if (c >= row.size() || row[c].is_null) continue;
+        if (type && *type != row[c].type) mixed = true;
+        if (!type) type = row[c].type;
       }
-      schema.emplace_back(json::object{{"name", to_json_string(r.columns[c])}, {"type", type}});
+      json::object col{{"name", to_json_string(r.columns[c])}};
+      if (!mixed) {
+        col["type"] = type ? type_json(*type) : json::string("null");
+      } else {
+        col["type"] = "mixed";
+        json::array types;
+        for (const auto& row : r.rows) {
+          if (c >= row.size() || row[c].is_null) types.emplace_back(nullptr);
+          else types.emplace_back(type_json(row[c].type));
+        }
+        col["types"] = std::move(types);
+      }
+      schema.emplace_back(std::move(col));
     }
     o["schema"] = std::move(schema);
   } else {
@@ -498,15 +513,42 @@ Result<SearchResult> result_from_json(std::string_view text) {
     if (!c.is_string()) return bad("a column name is not a string");
     r.columns.emplace_back(c.get_string());
   }
+  // Types from the schema when it is there (a time or an address stays one); else
+  // from the JSON value alone (an older server).
+  std::vector<const json::object*> schema(r.columns.size(), nullptr);
+  if (const json::value* sv = o->if_contains("schema"); sv && sv->is_array() && sv->get_array().size() == r.columns.size()) {
+    for (size_t c = 0; c < schema.size(); ++c) schema[c] = sv->get_array()[c].if_object();
+  }
+  auto type_named = [](const json::value* v) -> std::optional<FieldType> {
+    if (!v || !v->is_string()) return std::nullopt;
+    for (FieldType t : {FieldType::String, FieldType::Int64, FieldType::Float64, FieldType::Bool,
+                        FieldType::Timestamp, FieldType::Ip}) {
+      if (v->get_string() == field_type_name(t)) return t;
+    }
+    return std::nullopt;
+  };
+  size_t row_index = 0;
   for (const json::value& row : rows->get_array()) {
     if (!row.is_array() || row.get_array().size() != r.columns.size()) return bad("a row does not match the columns");
     std::vector<ResultValue> cells;
-    for (const json::value& c : row.get_array()) {
-      auto v = cell_from_json(c);
-      if (!v) return bad("a cell is not a scalar");
+    for (size_t c = 0; c < r.columns.size(); ++c) {
+      const json::value& cell = row.get_array()[c];
+      std::optional<FieldType> type;
+      if (schema[c]) {
+        type = type_named(schema[c]->if_contains("type"));
+        const json::value* types = schema[c]->if_contains("types");
+        if (types && types->is_array() && row_index < types->get_array().size()) {
+          type = type_named(&types->get_array()[row_index]);
+        }
+      }
+      auto v = cell.is_null() ? std::optional<ResultValue>(ResultValue::null())
+               : type          ? value_from_json(cell, *type)
+                               : cell_from_json(cell);
+      if (!v) return bad("a cell does not match its column's type");
       cells.push_back(std::move(*v));
     }
     r.rows.push_back(std::move(cells));
+    ++row_index;
   }
   return r;
 }

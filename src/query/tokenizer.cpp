@@ -115,7 +115,7 @@ class Scanner {
       }
       pattern += q_[k++];
     }
-    if (k == q_.size()) return Status::error(col(open + 1) + "unterminated regular expression");
+    if (k == q_.size()) return Status();  // no closing '/': a path such as /tmp, read as a word
     const size_t after = k + 1;
     if (after < q_.size() && !is_space(q_[after]) && q_[after] != ')' && q_[after] != '|') return Status();
     t.kind = TokenKind::Regex;

@@ -76,6 +76,7 @@ std::optional<double> number_of(const ResultValue& v, bool* is_int = nullptr, in
       if (as_int) *as_int = v.i64;
       return static_cast<double>(v.i64);
     case FieldType::Float64:
+      if (!std::isfinite(v.f64)) return std::nullopt;
       if (is_int) *is_int = false;
       return v.f64;
     case FieldType::String: {
@@ -90,7 +91,7 @@ std::optional<double> number_of(const ResultValue& v, bool* is_int = nullptr, in
       }
       double d;
       auto rd = std::from_chars(b, e, d);
-      if (rd.ec == std::errc() && rd.ptr == e && !v.text.empty()) {
+      if (rd.ec == std::errc() && rd.ptr == e && !v.text.empty() && std::isfinite(d)) {
         if (is_int) *is_int = false;
         return d;
       }
@@ -146,7 +147,17 @@ int compare_values(const ResultValue& a, const ResultValue& b) {
   return c < 0 ? -1 : c > 0 ? 1 : 0;
 }
 
+ResultValue arithmetic_raw(ValueExpr::Op op, const ResultValue& a, const ResultValue& b);
+
+// Results are finite: an overflow to infinity (or a NaN from one) is null, like a
+// division by zero, so that every result compares equal to itself after a round trip.
 ResultValue arithmetic(ValueExpr::Op op, const ResultValue& a, const ResultValue& b) {
+  ResultValue r = arithmetic_raw(op, a, b);
+  if (r.type == FieldType::Float64 && !r.is_null && !std::isfinite(r.f64)) return ResultValue::null();
+  return r;
+}
+
+ResultValue arithmetic_raw(ValueExpr::Op op, const ResultValue& a, const ResultValue& b) {
   if (a.is_null || b.is_null) return ResultValue::null();
   if (op == ValueExpr::Op::Add && (a.type == FieldType::String || b.type == FieldType::String) &&
       !(number_of(a) && number_of(b))) {
