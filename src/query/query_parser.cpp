@@ -343,6 +343,12 @@ class Parser {
 }  // namespace
 
 Result<Query> parse_query(std::string_view text) {
+  // Queries are text people type: names and literals from them become column names
+  // and values that must survive JSON exactly.
+  if (size_t bad = first_invalid_utf8(text); bad != std::string_view::npos) {
+    return Status::error(col(bad + 1) + "the query is not UTF-8 text (byte " + std::to_string(
+                             static_cast<unsigned>(static_cast<unsigned char>(text[bad]))) + ")");
+  }
   auto tokens = tokenize(text);
   if (!tokens.ok()) return tokens.status();
   Parser p(std::move(*tokens), text);

@@ -26,6 +26,8 @@ bool equals_folded(std::string_view a, std::string_view b_lower);
 size_t find_folded(std::string_view hay, std::string_view needle_lower, size_t from = 0);
 
 bool is_valid_utf8(std::string_view s);
+// Offset of the first byte that is not part of a well-formed UTF-8 sequence, or npos.
+size_t first_invalid_utf8(std::string_view s);
 // s with every byte that is not part of a well-formed UTF-8 sequence replaced by
 // U+FFFD, so the result is always valid UTF-8 (JSON requires it).
 std::string repair_utf8(std::string_view s);

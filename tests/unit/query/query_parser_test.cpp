@@ -289,6 +289,12 @@ TEST(QueryParser, ASlashWithoutItsCloseIsAPath) {
   EXPECT_EQ(to_string(parse_query("user:/abc")->filter), "user:/abc");
 }
 
+TEST(QueryParser, QueriesAreUtf8Text) {
+  EXPECT_EQ(error_of("user:b\xC3\xA9" "b | table `x\xff`"), "col 21: the query is not UTF-8 text (byte 255)");
+  EXPECT_EQ(error_of("a | eval x = \"\xC3\""), "col 15: the query is not UTF-8 text (byte 195)");
+  EXPECT_EQ(error_of("user:b\xC3\xA9" "b"), "no error");
+}
+
 TEST(QueryParser, ErrorsOfTheSearchExpression) {
   EXPECT_EQ(error_of("a user.name: b"), "col 13: expected a value after 'user.name:' (no space allowed after ':')");
   EXPECT_EQ(error_of("port:[10 20]"), "col 10: expected 'TO' in a range");
