@@ -184,6 +184,24 @@ Table GroupAggregator::finish() const {
     }
     t.rows.push_back(std::move(row));
   }
+  // The order of `stats` everywhere: by the first aggregate, largest first, then by
+  // the keys; nulls last.
+  const size_t nby = by_.size();
+  auto less = [](const ResultValue& a, const ResultValue& b) {
+    if (a.is_null || b.is_null) return !a.is_null && b.is_null;
+    return compare_results(a, b) < 0;
+  };
+  std::stable_sort(t.rows.begin(), t.rows.end(), [&](const auto& a, const auto& b) {
+    if (!aggregates_.empty()) {
+      if (less(b[nby], a[nby])) return true;
+      if (less(a[nby], b[nby])) return false;
+    }
+    for (size_t i = 0; i < nby; ++i) {
+      if (less(a[i], b[i])) return true;
+      if (less(b[i], a[i])) return false;
+    }
+    return false;
+  });
   return t;
 }
 

@@ -852,7 +852,14 @@ bool Translator::stats(const StatsStage& s, bool typed_keys) {
     items += (items.empty() ? "" : ", ") + key + " AS " + a;
     group += (group.empty() ? "" : ", ") + a;
     cols.push_back({b, a});
-    keys.push_back(a + " ASC NULLS LAST");
+    // Keys order as the embedded engine orders typed values: numbers as numbers,
+    // addresses as addresses (10.0.0.9 before 10.0.0.10), text byte by byte.
+    std::string by_value = a;
+    if (!typed && f.kind != FieldRef::Kind::Attr) {
+      if (f.type == SqlType::Ip) by_value = ip_key(a);
+      else if (numeric(f.type)) by_value = "toFloat64OrNull(" + a + ")";
+    }
+    keys.push_back(by_value + " ASC NULLS LAST");
   }
   std::vector<std::string> order;
   for (const Aggregate& ag : s.aggregates) {

@@ -130,7 +130,7 @@ struct SearchResult {
   bool is_table = false;                     // true after `| stats`
   std::vector<ResultEvent> events;           // plain search: matching events, newest first
   std::vector<std::string> columns;          // table: group-by fields then aggregates
-  std::vector<std::vector<ResultValue>> rows;  // group keys are their text (String) or null
+  std::vector<std::vector<ResultValue>> rows;  // typed values; null where a row has none
   uint64_t events_scanned = 0;   // events read from the store, in the time range or not
   uint64_t events_matched = 0;   // in the time range and matching, all of them (not only `limit`)
   double elapsed_ms = 0;

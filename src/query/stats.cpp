@@ -2,9 +2,11 @@
 #include "query/stats.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 
 #include "query/search.h"
+#include "query/value_eval.h"
 
 namespace vigil::query {
 
@@ -31,8 +33,26 @@ void append_key_part(std::string& key, const Value* v, TextBuffer& buf) {
   std::string_view text = value_text(*v, buf);
   uint32_t n = static_cast<uint32_t>(text.size());
   key += '\1';
+  key += static_cast<char>(v->type);  // a key keeps its type: 22 sorts before 100
   key.append(reinterpret_cast<const char*>(&n), sizeof n);
   key += text;
+}
+
+// The typed value of a key part written by append_key_part().
+ResultValue key_value(FieldType type, std::string text) {
+  ResultValue v = ResultValue::string(std::move(text));
+  v.type = type;
+  const char* b = v.text.data();
+  const char* e = b + v.text.size();
+  switch (type) {
+    case FieldType::Int64: std::from_chars(b, e, v.i64); v.text.clear(); break;
+    case FieldType::Float64: std::from_chars(b, e, v.f64); v.text.clear(); break;
+    case FieldType::Bool: v.i64 = v.text == "true"; v.text.clear(); break;
+    case FieldType::Timestamp: v.i64 = parse_rfc3339(v.text).value_or(0); break;
+    case FieldType::String:
+    case FieldType::Ip: break;
+  }
+  return v;
 }
 
 }  // namespace
@@ -294,10 +314,11 @@ void StatsAccumulator::finish(SearchResult& result) {
         row.push_back(ResultValue::null());
         k.remove_prefix(1);
       } else {
+        const auto type = static_cast<FieldType>(k[1]);
         uint32_t n;
-        std::memcpy(&n, k.data() + 1, sizeof n);
-        row.push_back(ResultValue::string(std::string(k.substr(1 + sizeof n, n))));
-        k.remove_prefix(1 + sizeof n + n);
+        std::memcpy(&n, k.data() + 2, sizeof n);
+        row.push_back(key_value(type, std::string(k.substr(2 + sizeof n, n))));
+        k.remove_prefix(2 + sizeof n + n);
       }
     }
     for (size_t a = 0; a < stage_.aggregates.size(); ++a) {
@@ -312,7 +333,8 @@ void StatsAccumulator::finish(SearchResult& result) {
   const size_t nby = stage_.by.size();
   auto less_key = [](const ResultValue& a, const ResultValue& b) {
     if (a.is_null != b.is_null) return b.is_null;  // nulls last
-    return a.text < b.text;
+    if (a.is_null) return false;
+    return compare_results(a, b) < 0;
   };
   std::sort(rows.begin(), rows.end(), [&](const std::vector<ResultValue>& a, const std::vector<ResultValue>& b) {
     if (!stage_.aggregates.empty() && a[nby].i64 != b[nby].i64) return a[nby].i64 > b[nby].i64;
