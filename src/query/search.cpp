@@ -163,23 +163,18 @@ struct EventLookup {
   }
 };
 
-// Queries whose first stage is not a stats of count()s: a first stats streams the
-// matching events into groups; anything else keeps them as rows (within the budget)
-// for the stages.
+// Queries whose first stage is not a stats of count()s: a first stage that can
+// (stats, top, rare, most timecharts) takes the matching events one at a time into
+// groups; anything else keeps them as rows (within the budget) for the stages.
 Result<SearchResult> run_stages(const Store& store, const SearchRequest& request, const query::Query& q,
                                 const query::Matcher& matcher, TimeNs now, const query::ExecLimits& limits,
                                 std::chrono::steady_clock::time_point start) {
   const ScanRequest plan = query::plan_scan(q, request.from, request.to, now);
   SearchResult result;
   query::Table table;
-  std::optional<query::GroupAggregator> groups;
-  size_t first = 0;
-  if (const auto* s = std::get_if<query::StatsStage>(&q.stages[0])) {
-    groups.emplace(s->by, s->aggregates, limits.max_bytes);
-    first = 1;
-  } else {
-    table.columns.push_back(std::string(query::kTimeColumn));
-  }
+  std::unique_ptr<query::EventStream> groups = query::stream_first_stage(q.stages[0], limits);
+  const size_t first = groups ? 1 : 0;
+  if (!groups) table.columns.push_back(std::string(query::kTimeColumn));
   std::unordered_map<FieldId, size_t> column_of;
   size_t bytes = 0;
   Status failed;
@@ -224,7 +219,11 @@ Result<SearchResult> run_stages(const Store& store, const SearchRequest& request
   if (!failed.ok()) return failed;
   if (!s.ok()) return s;
   if (Status st = stop.status(); !st.ok()) return st;
-  if (groups) table = groups->finish();
+  if (groups) {
+    auto t = groups->finish();
+    if (!t.ok()) return t.status();
+    table = std::move(*t);
+  }
   for (size_t i = first; i < q.stages.size(); ++i) {
     if (Status st = query::apply_stage(q.stages[i], table, limits); !st.ok()) return st;
   }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <numeric>
 #include <unordered_map>
 
@@ -75,6 +76,8 @@ std::string combination_key(const std::vector<ResultValue>& row, const std::vect
   return key;
 }
 
+void rank_top(const TopStage& s, Table& t);
+
 Status run_top(const TopStage& s, Table& t, const ExecLimits& lim) {
   std::vector<std::string> by = s.by;
   by.insert(by.end(), s.fields.begin(), s.fields.end());
@@ -93,8 +96,14 @@ Status run_top(const TopStage& s, Table& t, const ExecLimits& lim) {
     return false;
   });
   if (Status e = run_stats(st, t, lim); !e.ok()) return e;
-  // Percent of the rows of the same by-group; then the most (or least) common first.
-  const size_t nby = s.by.size(), count_col = by.size();
+  rank_top(s, t);
+  return {};
+}
+
+// After counting (columns: by..., fields..., count): the percent of each row within
+// its by-group, the most (or least) common first, `limit` per by-group.
+void rank_top(const TopStage& s, Table& t) {
+  const size_t nby = s.by.size(), count_col = s.by.size() + s.fields.size();
   std::vector<int> by_cols(nby);
   std::iota(by_cols.begin(), by_cols.end(), 0);
   std::unordered_map<std::string, int64_t> totals;
@@ -115,7 +124,68 @@ Status run_top(const TopStage& s, Table& t, const ExecLimits& lim) {
   });
   std::unordered_map<std::string, size_t> shown;
   std::erase_if(t.rows, [&](const auto& r) { return ++shown[combination_key(r, by_cols, unused)] > s.limit; });
-  return {};
+}
+
+// The table of a timechart from its groups (rows: bucket, [series,] aggregates): one
+// row per bucket from lo to hi, one column per aggregate, or per aggregate and series
+// (`named_series`: the top values, then OTHER when some were folded into it).
+Table timechart_layout(const TimechartStage& s, const Table& groups, const std::vector<std::string>& named_series,
+                       TimeNs lo, TimeNs hi, int64_t span) {
+  auto bucket = [span](TimeNs x) { return (x / span - (x % span < 0 ? 1 : 0)) * span; };
+  // One row per bucket from lo to hi, one column per aggregate (and series).
+  std::vector<std::string> series_names;
+  if (!s.by.empty()) {
+    series_names = named_series;
+    bool has_null = false;
+    for (const auto& r : groups.rows) has_null = has_null || r[1].text == "NULL";
+    if (has_null) series_names.insert(series_names.end() - (series_names.size() > 0 && series_names.back() == "OTHER"), "NULL");
+  }
+  Table out;
+  out.columns.push_back(std::string(kTimeColumn));
+  for (const Aggregate& a : s.aggregates) {
+    if (s.by.empty()) {
+      out.columns.push_back(a.name);
+    } else {
+      for (const std::string& sn : series_names) out.columns.push_back(s.aggregates.size() == 1 ? sn : a.name + ": " + sn);
+    }
+  }
+  std::map<TimeNs, size_t> row_of;
+  if (lo <= hi) {
+    for (TimeNs x = bucket(lo); x <= hi; x += span) {
+      row_of[x] = out.rows.size();
+      out.rows.emplace_back(out.columns.size(), ResultValue::null());
+      out.rows.back()[0] = result_time(x);
+    }
+  }
+  const size_t first_agg = s.by.empty() ? 1 : 2;
+  for (const auto& g : groups.rows) {
+    TimeNs x = g[0].i64;
+    auto it = row_of.find(x);
+    if (it == row_of.end()) {
+      it = row_of.emplace(x, out.rows.size()).first;
+      out.rows.emplace_back(out.columns.size(), ResultValue::null());
+      out.rows.back()[0] = result_time(x);
+    }
+    for (size_t a = 0; a < s.aggregates.size(); ++a) {
+      size_t c = 1 + a;
+      if (!s.by.empty()) {
+        size_t k = static_cast<size_t>(std::find(series_names.begin(), series_names.end(), g[1].text) - series_names.begin());
+        c = 1 + a * series_names.size() + k;
+      }
+      out.rows[it->second][c] = g[first_agg + a];
+    }
+  }
+  // Counts are 0, not null, where a bucket had no rows.
+  for (auto& r : out.rows) {
+    for (size_t c = 1; c < out.columns.size(); ++c) {
+      size_t a = s.by.empty() ? c - 1 : (c - 1) / std::max<size_t>(1, series_names.size());
+      if (r[c].is_null && (s.aggregates[a].kind == AggKind::Count || s.aggregates[a].kind == AggKind::Dc)) {
+        r[c] = ResultValue::int64(0);
+      }
+    }
+  }
+  std::sort(out.rows.begin(), out.rows.end(), [](const auto& a, const auto& b) { return a[0].i64 < b[0].i64; });
+  return out;
 }
 
 Status run_timechart(const TimechartStage& s, Table& t, const ExecLimits& lim) {
@@ -176,65 +246,95 @@ Status run_timechart(const TimechartStage& s, Table& t, const ExecLimits& lim) {
     if (Status st = agg.add(look, row[static_cast<size_t>(time_col)].i64); !st.ok()) return st;
   }
   Table groups = agg.finish();
-  // One row per bucket from lo to hi, one column per aggregate (and series).
-  std::vector<std::string> series_names;
-  if (!s.by.empty()) {
-    series_names = top;
-    bool has_null = false;
-    for (const auto& r : groups.rows) has_null = has_null || r[1].text == "NULL";
-    if (has_null) series_names.push_back("NULL");
-    if (other) series_names.push_back("OTHER");
-  }
-  Table out;
-  out.columns.push_back(std::string(kTimeColumn));
-  for (const Aggregate& a : s.aggregates) {
-    if (s.by.empty()) {
-      out.columns.push_back(a.name);
-    } else {
-      for (const std::string& sn : series_names) out.columns.push_back(s.aggregates.size() == 1 ? sn : a.name + ": " + sn);
-    }
-  }
-  std::map<TimeNs, size_t> row_of;
-  if (lo <= hi) {
-    for (TimeNs x = bucket(lo); x <= hi; x += span) {
-      row_of[x] = out.rows.size();
-      out.rows.emplace_back(out.columns.size(), ResultValue::null());
-      out.rows.back()[0] = result_time(x);
-    }
-  }
-  const size_t first_agg = by.size();
-  for (const auto& g : groups.rows) {
-    TimeNs x = g[0].i64;
-    auto it = row_of.find(x);
-    if (it == row_of.end()) {
-      it = row_of.emplace(x, out.rows.size()).first;
-      out.rows.emplace_back(out.columns.size(), ResultValue::null());
-      out.rows.back()[0] = result_time(x);
-    }
-    for (size_t a = 0; a < s.aggregates.size(); ++a) {
-      size_t c = 1 + a;
-      if (!s.by.empty()) {
-        size_t k = static_cast<size_t>(std::find(series_names.begin(), series_names.end(), g[1].text) - series_names.begin());
-        c = 1 + a * series_names.size() + k;
-      }
-      out.rows[it->second][c] = g[first_agg + a];
-    }
-  }
-  // Counts are 0, not null, where a bucket had no rows.
-  for (auto& r : out.rows) {
-    for (size_t c = 1; c < out.columns.size(); ++c) {
-      size_t a = s.by.empty() ? c - 1 : (c - 1) / std::max<size_t>(1, series_names.size());
-      if (r[c].is_null && (s.aggregates[a].kind == AggKind::Count || s.aggregates[a].kind == AggKind::Dc)) {
-        r[c] = ResultValue::int64(0);
-      }
-    }
-  }
-  std::sort(out.rows.begin(), out.rows.end(), [](const auto& a, const auto& b) { return a[0].i64 < b[0].i64; });
-  t = std::move(out);
+  std::vector<std::string> series_names = top;
+  if (other) series_names.push_back("OTHER");
+  t = timechart_layout(s, groups, series_names, lo, hi, span);
   return {};
 }
 
+// `stats`: every aggregate is a running state per group.
+class StatsStream : public EventStream {
+ public:
+  StatsStream(const StatsStage& s, const ExecLimits& lim) : agg_(s.by, s.aggregates, lim.max_bytes) {}
+  Status add(const FieldLookup& field, TimeNs time) override { return agg_.add(field, time); }
+  Result<Table> finish() override { return agg_.finish(); }
+
+ private:
+  GroupAggregator agg_;
+};
+
+// `top`/`rare`: a count per combination, ranked at the end.
+class TopStream : public EventStream {
+ public:
+  TopStream(const TopStage& s, const ExecLimits& lim) : s_(s), agg_(keys(s), {count()}, lim.max_bytes) {}
+  Status add(const FieldLookup& field, TimeNs time) override {
+    for (const std::string& f : s_.fields) {
+      if (!field(f)) return {};  // rows without every field are not counted, as in Splunk
+    }
+    return agg_.add(field, time);
+  }
+  Result<Table> finish() override {
+    Table t = agg_.finish();
+    rank_top(s_, t);
+    return t;
+  }
+
+ private:
+  static std::vector<std::string> keys(const TopStage& s) {
+    std::vector<std::string> k = s.by;
+    k.insert(k.end(), s.fields.begin(), s.fields.end());
+    return k;
+  }
+  static Aggregate count() {
+    Aggregate a;
+    a.name = "count";
+    return a;
+  }
+  TopStage s_;
+  GroupAggregator agg_;
+};
+
+// `timechart` without `by`, when its buckets are known before the first event (a span,
+// or a closed time range): a group per bucket.
+class TimechartStream : public EventStream {
+ public:
+  TimechartStream(const TimechartStage& s, const ExecLimits& lim)
+      : s_(s), lim_(lim), span_(s.span_ns > 0 ? s.span_ns : auto_span_ns(lim.from, lim.to)),
+        agg_({"_bucket"}, s.aggregates, lim.max_bytes) {}
+  Status add(const FieldLookup& field, TimeNs time) override {
+    dmin_ = std::min(dmin_, time);
+    dmax_ = std::max(dmax_, time);
+    ResultValue bucket = ResultValue::int64((time / span_ - (time % span_ < 0 ? 1 : 0)) * span_);
+    return agg_.add([&](std::string_view name) { return name == "_bucket" ? &bucket : field(name); }, time);
+  }
+  Result<Table> finish() override {
+    const TimeNs lo = lim_.from != kMinTime ? lim_.from : dmin_, hi = lim_.to != kMaxTime ? lim_.to : dmax_;
+    if (lo <= hi && (hi - lo) / span_ > 10'000) {
+      return Status::error("col " + std::to_string(s_.col) +
+                           ": timechart would draw more than 10000 buckets; choose a larger span=");
+    }
+    return timechart_layout(s_, agg_.finish(), {}, lo, hi, span_);
+  }
+
+ private:
+  TimechartStage s_;
+  ExecLimits lim_;
+  int64_t span_;
+  GroupAggregator agg_;
+  TimeNs dmin_ = kMaxTime, dmax_ = kMinTime;
+};
+
 }  // namespace
+
+std::unique_ptr<EventStream> stream_first_stage(const Stage& stage, const ExecLimits& limits) {
+  if (const auto* s = std::get_if<StatsStage>(&stage)) return std::make_unique<StatsStream>(*s, limits);
+  if (const auto* s = std::get_if<TopStage>(&stage)) return std::make_unique<TopStream>(*s, limits);
+  if (const auto* s = std::get_if<TimechartStage>(&stage)) {
+    const bool bounded = limits.from != kMinTime && limits.to != kMaxTime;
+    if (s->by.empty() && (s->span_ns > 0 || bounded)) return std::make_unique<TimechartStream>(*s, limits);
+  }
+  return nullptr;
+}
 
 int64_t auto_span_ns(TimeNs from, TimeNs to) {
   static constexpr int64_t kSteps[] = {1, 5, 10, 30, 60, 300, 600, 1800, 3600, 3 * 3600, 12 * 3600, 86400, 7 * 86400};
