@@ -172,22 +172,33 @@ ScanRequest plan_scan(const Query& query, TimeNs from, TimeNs to, TimeNs now) {
     }
   }
 
-  // Projection: a plain search and most stages need whole events; a first `stats`
-  // reads only what it uses (later stages see only its table).
-  const auto* first_stats = query.stages.empty() ? nullptr : std::get_if<StatsStage>(&query.stages[0]);
-  if (!first_stats) return r;
+  // Projection: a plain search and most stages need whole events; a first stage that
+  // groups (stats, timechart, top, rare) reads only what it uses (later stages see
+  // only its table).
+  if (query.stages.empty()) return r;
+  std::vector<std::string> keys;
+  std::vector<const Aggregate*> aggregates;
+  if (const auto* s = std::get_if<StatsStage>(&query.stages[0])) {
+    keys = s->by;
+    for (const Aggregate& a : s->aggregates) aggregates.push_back(&a);
+  } else if (const auto* t = std::get_if<TimechartStage>(&query.stages[0])) {
+    if (!t->by.empty()) keys.push_back(t->by);
+    for (const Aggregate& a : t->aggregates) aggregates.push_back(&a);
+  } else if (const auto* tp = std::get_if<TopStage>(&query.stages[0])) {
+    keys = tp->by;
+    keys.insert(keys.end(), tp->fields.begin(), tp->fields.end());
+  } else {
+    return r;
+  }
   r.all_fields = false;
   r.raw = false;
   collect_reads(f, r);
-  {
-    const StatsStage& stats = *first_stats;
-    for (const auto& by : stats.by) {
-      if (pseudo_field(by) == PseudoField::Raw || pseudo_field(by) == PseudoField::Source) r.raw = true;
-      add_field(r, by);
-    }
-    for (const auto& a : stats.aggregates) {
-      if (!a.field.empty()) add_field(r, a.field);
-    }
+  for (const auto& key : keys) {
+    if (pseudo_field(key) == PseudoField::Raw || pseudo_field(key) == PseudoField::Source) r.raw = true;
+    add_field(r, key);
+  }
+  for (const Aggregate* a : aggregates) {
+    if (!a->field.empty()) add_field(r, a->field);
   }
   if (r.all_fields) r.fields.clear();
   return r;

@@ -106,6 +106,15 @@ TEST(Planner, ProjectionReadsWhatTheFilterUses) {
   r = plan("/x/ | stats count()");
   EXPECT_TRUE(r.raw);
   EXPECT_TRUE(r.fields.empty());
+  // Other first stages that group read their fields only; the rest need whole events.
+  r = plan("host:web* | timechart span=1h max(bytes) by host");
+  EXPECT_FALSE(r.all_fields);
+  EXPECT_EQ(r.fields, (Strings{"host", "bytes"}));
+  r = plan("| top 5 user by host");
+  EXPECT_FALSE(r.all_fields);
+  EXPECT_EQ(r.fields, (Strings{"host", "user"}));
+  EXPECT_TRUE(plan("| where a > 1 | stats count()").all_fields);
+  EXPECT_TRUE(plan("| sort a").all_fields);
 }
 
 TEST(Planner, TimeBoundsOfTheRequestAreKept) {
