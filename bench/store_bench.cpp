@@ -2,7 +2,8 @@
 // --events normalized events, appended durably (fsync, group commit) from a few
 // threads through the Store interface, then measured on disk and queried with
 // run_search: a needle (one event in all of them carries a unique token) and
-// `stats count() by` a low- and a high-cardinality field. The same rows can be
+// `stats count() by` a low- and a high-cardinality field, a filtered count, a time
+// chart and a top-N. The same rows can be
 // exported (--export-ndjson) for the ClickHouse side (bench/chdb/run.mjs); the two
 // run side by side with bench/run_store_bench.sh.
 //
@@ -449,6 +450,11 @@ std::vector<QueryResult> run_queries(const Options& o, const std::string& token,
   queries.push_back(time_query(*store, "count by class_uid", "| stats count() by class_uid", o.runs, dump));
   queries.push_back(
       time_query(*store, "count by src_endpoint.ip", "| stats count() by src_endpoint.ip", o.runs, dump));
+  // The query engine's shapes (issue 4): a filtered count, a time chart, a top-N.
+  queries.push_back(
+      time_query(*store, "filtered count", "dst_endpoint.port:53 | stats count()", o.runs, dump));
+  queries.push_back(time_query(*store, "timechart 1h", "| timechart span=1h count()", o.runs, dump));
+  queries.push_back(time_query(*store, "top 10 src_endpoint.ip", "| top 10 src_endpoint.ip", o.runs, dump));
   if (dump) std::fclose(dump);
   if (queries[0].matched != 1) {
     log("store_bench: WARNING: the needle matched %llu events, not 1\n", (unsigned long long)queries[0].matched);

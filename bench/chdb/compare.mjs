@@ -59,6 +59,13 @@ row("stats count() by class_uid (ms)", ms(vq("count by class_uid")), ms(cq("coun
     aggNote(vq("count by class_uid"), cq("count by class_uid")));
 row("stats count() by src_endpoint.ip (ms)", ms(vq("count by src_endpoint.ip")), ms(cq("count by src_ip")),
     aggNote(vq("count by src_endpoint.ip"), cq("count by src_ip")));
+const timeNote = (a, b) => (a && b ? `${f2(a.warm_ms / b.warm_ms)}x ClickHouse's time; rows ${a.rows} vs ${b.rows}` : "");
+row("filtered count: dst_endpoint.port:53 | stats count() (ms)", ms(vq("filtered count")), ms(cq("filtered count")),
+    timeNote(vq("filtered count"), cq("filtered count")));
+row("timechart span=1h count() (ms)", ms(vq("timechart 1h")), ms(cq("timechart 1h")),
+    timeNote(vq("timechart 1h"), cq("timechart 1h")));
+row("top 10 src_endpoint.ip (ms)", ms(vq("top 10 src_endpoint.ip")), ms(cq("top 10 src_ip")),
+    timeNote(vq("top 10 src_endpoint.ip"), cq("top 10 src_ip")));
 const pv = peak(tv) ?? v.peak_rss_mb, pc = peak(tc) ?? c.peak_rss_mb;
 row("peak memory (RSS)", `${f0(pv)} MB (corpus in memory included)`, `${f0(pc)} MB`);
 row("load average (1/5/15 min) at start / queries / end", `${v.loadavg_start.split(" ").slice(0, 3).join(" ")} / ${v.loadavg_queries.split(" ").slice(0, 3).join(" ")} / ${v.loadavg_end.split(" ").slice(0, 3).join(" ")}`,

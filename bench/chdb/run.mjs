@@ -169,6 +169,12 @@ async function main() {
   result.queries.push(await timeQuery(s, "needle user_name =", `SELECT * FROM events WHERE user_name = '${tok}'`, o.runs));
   result.queries.push(await timeQuery(s, "count by class_uid", "SELECT class_uid, count() FROM events GROUP BY class_uid", o.runs));
   result.queries.push(await timeQuery(s, "count by src_ip", "SELECT src_ip, count() FROM events GROUP BY src_ip", o.runs));
+  result.queries.push(await timeQuery(s, "filtered count", "SELECT count() FROM events WHERE dst_port = 53", o.runs));
+  result.queries.push(await timeQuery(s, "timechart 1h",
+    "SELECT toStartOfHour(time) AS t, count() FROM events GROUP BY t ORDER BY t", o.runs));
+  // Vigil's top counts the rows that have the field; here an absent address is '::'.
+  result.queries.push(await timeQuery(s, "top 10 src_ip",
+    "SELECT src_ip, count() AS c FROM events WHERE src_ip != toIPv6('::') GROUP BY src_ip ORDER BY c DESC LIMIT 10", o.runs));
 
   if (o.perSource) {
     // Per source: the same rows split into one table each (source column prefix).
