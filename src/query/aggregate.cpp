@@ -23,7 +23,7 @@ struct GroupAggregator::State {
 
 namespace {
 // A sum of large numbers can overflow to infinity: that is null, as in expressions.
-ResultValue finite(double x) { return std::isfinite(x) ? result_float(x) : ResultValue::null(); }
+ResultValue finite(double x) { return std::isfinite(x) ? ResultValue::float64(x) : ResultValue::null(); }
 }  // namespace
 
 GroupAggregator::GroupAggregator(std::vector<std::string> by, std::vector<Aggregate> aggregates, size_t max_bytes)
@@ -171,7 +171,7 @@ Table GroupAggregator::finish() const {
           std::nth_element(v.begin(), v.begin() + static_cast<ptrdiff_t>(rank), v.end());
           double x = v[rank];
           row.push_back(x == std::floor(x) && std::abs(x) < 9e15 ? ResultValue::int64(static_cast<int64_t>(x))
-                                                                 : result_float(x));
+                                                                 : ResultValue::float64(x));
           break;
         }
         case AggKind::Values: {

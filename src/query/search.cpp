@@ -197,10 +197,11 @@ Result<SearchResult> run_stages(const Store& store, const SearchRequest& request
       row[0] = query::result_time(e.time);
       for (const Field& f : batch.fields(e)) {
         auto [it, added] = column_of.try_emplace(f.id, table.columns.size());
-        if (added) {
+        if (added) {  // a new column widens every row kept so far: that counts too
           table.columns.emplace_back(field_name(f.id));
           for (auto& r : table.rows) r.push_back(ResultValue::null());
           row.push_back(ResultValue::null());
+          bytes += table.rows.size() * sizeof(ResultValue);
         }
         ResultValue& slot = row[it->second];
         if (slot.is_null) slot = query::to_result_value(f.value);  // a repeated field: its first value
@@ -242,8 +243,8 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& in) {
   if (!parsed.ok()) return parsed.status();
   const query::Query& q = *parsed;
   // The first stage decides how events are read: stats of count()s only take the
-  // fast path (from column blocks when every event matches), other stats stream the
-  // events into groups, and any other stage gets the matching events as rows.
+  // fast path (from column blocks when every event matches); other first stages go to
+  // run_stages(), which streams them into groups when it can.
   const auto* first_stats = q.stages.empty() ? nullptr : std::get_if<query::StatsStage>(&q.stages[0]);
   bool counts_only = first_stats != nullptr;
   if (first_stats) {
@@ -276,7 +277,7 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& in) {
     // Every row in the time range matches: count sealed rows from their columns, on
     // every core (one accumulator per worker, merged after).
     const size_t workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
-    std::vector<query::StatsAccumulator> partial(workers - 1, query::StatsAccumulator(std::get<query::StatsStage>(q.stages[0])));
+    std::vector<query::StatsAccumulator> partial(workers - 1, query::StatsAccumulator(*first_stats));
     std::vector<uint64_t> rows(workers, 0);
     std::vector<VisitBlock> visitors;
     for (size_t w = 0; w < workers; ++w) {

@@ -112,7 +112,7 @@ void rank_top(const TopStage& s, Table& t) {
   t.columns.push_back("percent");
   for (auto& r : t.rows) {
     int64_t total = totals[combination_key(r, by_cols, unused)];
-    r.push_back(result_float(total ? 100.0 * static_cast<double>(r[count_col].i64) / static_cast<double>(total) : 0));
+    r.push_back(ResultValue::float64(total ? 100.0 * static_cast<double>(r[count_col].i64) / static_cast<double>(total) : 0));
   }
   std::stable_sort(t.rows.begin(), t.rows.end(), [&](const auto& a, const auto& b) {
     for (size_t i = 0; i < nby; ++i) {

@@ -17,8 +17,6 @@
 
 namespace vigil::query {
 
-ResultValue result_bool(bool b) { return ResultValue::boolean(b); }
-ResultValue result_float(double x) { return ResultValue::float64(x); }
 ResultValue result_time(TimeNs t) {
   ResultValue v;
   v.type = FieldType::Timestamp;
@@ -171,13 +169,13 @@ ResultValue arithmetic_raw(ValueExpr::Op op, const ResultValue& a, const ResultV
     int64_t r = 0;
     switch (op) {
       case ValueExpr::Op::Add:
-        if (__builtin_add_overflow(x, y, &r)) return result_float(*an + *bn);
+        if (__builtin_add_overflow(x, y, &r)) return ResultValue::float64(*an + *bn);
         return ResultValue::int64(r);
       case ValueExpr::Op::Sub:
-        if (__builtin_sub_overflow(x, y, &r)) return result_float(*an - *bn);
+        if (__builtin_sub_overflow(x, y, &r)) return ResultValue::float64(*an - *bn);
         return ResultValue::int64(r);
       case ValueExpr::Op::Mul:
-        if (__builtin_mul_overflow(x, y, &r)) return result_float(*an * *bn);
+        if (__builtin_mul_overflow(x, y, &r)) return ResultValue::float64(*an * *bn);
         return ResultValue::int64(r);
       case ValueExpr::Op::Mod:
         if (y == 0 || (x == INT64_MIN && y == -1)) return ResultValue::null();
@@ -186,15 +184,15 @@ ResultValue arithmetic_raw(ValueExpr::Op op, const ResultValue& a, const ResultV
     }
   }
   switch (op) {
-    case ValueExpr::Op::Add: return result_float(*an + *bn);
-    case ValueExpr::Op::Sub: return result_float(*an - *bn);
-    case ValueExpr::Op::Mul: return result_float(*an * *bn);
+    case ValueExpr::Op::Add: return ResultValue::float64(*an + *bn);
+    case ValueExpr::Op::Sub: return ResultValue::float64(*an - *bn);
+    case ValueExpr::Op::Mul: return ResultValue::float64(*an * *bn);
     case ValueExpr::Op::Div:
       if (*bn == 0) return ResultValue::null();  // no infinities in results
-      return result_float(*an / *bn);
+      return ResultValue::float64(*an / *bn);
     case ValueExpr::Op::Mod:
       if (*bn == 0) return ResultValue::null();
-      return result_float(std::fmod(*an, *bn));
+      return ResultValue::float64(std::fmod(*an, *bn));
     default: return ResultValue::null();
   }
 }
@@ -259,7 +257,7 @@ ResultValue call(const ValueExpr& e, const FieldLookup& field) {
     int64_t i = 0;
     auto n = number_of(args[0], &is_int, &i);
     if (!n) return ResultValue::null();
-    return is_int ? ResultValue::int64(i) : result_float(*n);
+    return is_int ? ResultValue::int64(i) : ResultValue::float64(*n);
   }
   if (f == "substr") {
     // 1-based start as in SPL; a start before the text counts from its end (-3: last 3).
@@ -281,18 +279,18 @@ ResultValue call(const ValueExpr& e, const FieldLookup& field) {
   if (f == "contains" || f == "startswith" || f == "endswith") {
     // Case-insensitive, as text matching everywhere else in the language.
     std::string s = lower_ascii(text_of(args[0])), p = lower_ascii(text_of(args[1]));
-    if (f == "contains") return result_bool(s.find(p) != std::string::npos);
-    if (f == "startswith") return result_bool(s.compare(0, p.size(), p) == 0);
-    return result_bool(s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0);
+    if (f == "contains") return ResultValue::boolean(s.find(p) != std::string::npos);
+    if (f == "startswith") return ResultValue::boolean(s.compare(0, p.size(), p) == 0);
+    return ResultValue::boolean(s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0);
   }
   if (f == "match") {
     const RE2* re = regex_for(text_of(args[1]));
     if (!re->ok()) return ResultValue::null();
-    return result_bool(RE2::PartialMatch(text_of(args[0]), *re));
+    return ResultValue::boolean(RE2::PartialMatch(text_of(args[0]), *re));
   }
   if (f == "cidrmatch") {
     auto r = in_network(text_of(args[0]), text_of(args[1]));
-    return r ? result_bool(*r) : result_bool(false);
+    return r ? ResultValue::boolean(*r) : ResultValue::boolean(false);
   }
   if (f == "strftime") {
     auto t = number_of(args[0]);
@@ -364,9 +362,9 @@ ResultValue eval_value(const ValueExpr& e, const FieldLookup& field) {
   using O = ValueExpr::Op;
   switch (e.kind) {
     case K::Null: return ResultValue::null();
-    case K::Bool: return result_bool(e.b);
+    case K::Bool: return ResultValue::boolean(e.b);
     case K::Int: return ResultValue::int64(e.i);
-    case K::Float: return result_float(e.f);
+    case K::Float: return ResultValue::float64(e.f);
     case K::String: return ResultValue::string(e.text);
     case K::Field: {
       const ResultValue* v = field(e.text);
@@ -374,15 +372,15 @@ ResultValue eval_value(const ValueExpr& e, const FieldLookup& field) {
     }
     case K::Unary: {
       ResultValue v = eval_value(e.children[0], field);
-      if (e.op == O::Not) return v.is_null ? ResultValue::null() : result_bool(!truthy(v));
+      if (e.op == O::Not) return v.is_null ? ResultValue::null() : ResultValue::boolean(!truthy(v));
       return arithmetic(O::Sub, ResultValue::int64(0), v);
     }
     case K::Binary: {
       if (e.op == O::And) {
-        return result_bool(truthy(eval_value(e.children[0], field)) && truthy(eval_value(e.children[1], field)));
+        return ResultValue::boolean(truthy(eval_value(e.children[0], field)) && truthy(eval_value(e.children[1], field)));
       }
       if (e.op == O::Or) {
-        return result_bool(truthy(eval_value(e.children[0], field)) || truthy(eval_value(e.children[1], field)));
+        return ResultValue::boolean(truthy(eval_value(e.children[0], field)) || truthy(eval_value(e.children[1], field)));
       }
       ResultValue a = eval_value(e.children[0], field), b = eval_value(e.children[1], field);
       switch (e.op) {
@@ -396,12 +394,12 @@ ResultValue eval_value(const ValueExpr& e, const FieldLookup& field) {
       if (a.is_null || b.is_null) return ResultValue::null();
       int c = compare_values(a, b);
       switch (e.op) {
-        case O::Eq: return result_bool(c == 0);
-        case O::Ne: return result_bool(c != 0);
-        case O::Lt: return result_bool(c < 0);
-        case O::Le: return result_bool(c <= 0);
-        case O::Gt: return result_bool(c > 0);
-        case O::Ge: return result_bool(c >= 0);
+        case O::Eq: return ResultValue::boolean(c == 0);
+        case O::Ne: return ResultValue::boolean(c != 0);
+        case O::Lt: return ResultValue::boolean(c < 0);
+        case O::Le: return ResultValue::boolean(c <= 0);
+        case O::Gt: return ResultValue::boolean(c > 0);
+        case O::Ge: return ResultValue::boolean(c >= 0);
         default: return ResultValue::null();
       }
     }

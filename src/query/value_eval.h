@@ -35,9 +35,7 @@ std::string result_text(const ResultValue& v);
 // The number a value holds, if any (ints, floats, bools, times, numeric strings).
 std::optional<double> result_number(const ResultValue& v);
 
-// Constructors of typed results (ResultValue has int64, string, null).
-ResultValue result_bool(bool b);
-ResultValue result_float(double x);
+// A time as a result value (type, nanoseconds and its RFC 3339 text).
 ResultValue result_time(TimeNs t);
 
 }  // namespace vigil::query

@@ -306,6 +306,27 @@ TEST_F(Stages, FirstStagesThatGroupDoNotHoldTheEvents) {
   EXPECT_NE(open.error().find("keeps more than 0 MiB of events in memory"), std::string::npos) << open.error();
 }
 
+TEST(StagesMemory, ANewColumnCountsForEveryRowItWidens) {
+  // 500 narrow events, then one with 200 fields: keeping them as rows widens the 500
+  // to 201 columns (about 5 MiB of values), which a 1 MiB budget must refuse.
+  testing::MemoryStore store;
+  EventBatch b;
+  for (int i = 0; i < 501; ++i) {
+    b.begin_event({.receive_time = kT0 + i, .raw = "e"});
+    if (i < 500) {
+      b.add_int(field_id("narrow"), i);
+    } else {
+      for (int f = 0; f < 200; ++f) b.add_int(field_id("wide." + std::to_string(f)), f);
+    }
+    b.end_event();
+  }
+  store.add(std::move(b));
+  auto r = run_search(store, SearchRequest{.query = "| sort _time", .max_memory_bytes = 1 << 20});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().find("keeps more than 1 MiB of events in memory"), std::string::npos) << r.error();
+  EXPECT_TRUE(run_search(store, SearchRequest{.query = "| sort _time"}).ok());
+}
+
 TEST_F(Stages, CancelledAndTimedOutQueriesStopWithAnError) {
   std::atomic<bool> cancel{true};
   for (const char* q : {"event", "| stats count() by device.hostname", "| sort -traffic.bytes"}) {
