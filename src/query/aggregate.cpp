@@ -124,11 +124,15 @@ Status GroupAggregator::add(const FieldLookup& field, TimeNs time) {
     }
   }
   if (bytes_ > max_bytes_) {
-    return Status::error("the groups of this query need more than " + std::to_string(max_bytes_ >> 20) +
-                         " MiB of memory (" + std::to_string(keys_.size()) +
-                         " groups so far): narrow the search, or group by fewer or coarser fields");
+    return groups_over_budget(max_bytes_, keys_.size());
   }
   return {};
+}
+
+Status groups_over_budget(size_t max_bytes, size_t groups) {
+  return Status::error("the groups of this query need more than " + std::to_string(max_bytes >> 20) +
+                       " MiB of memory (" + std::to_string(groups) +
+                       " groups so far): narrow the search, or group by fewer or coarser fields");
 }
 
 Table GroupAggregator::finish() const {

@@ -16,6 +16,9 @@
 
 namespace vigil::query {
 
+// The error of a grouping that needs more than max_bytes for its groups.
+Status groups_over_budget(size_t max_bytes, size_t groups);
+
 class GroupAggregator {
  public:
   GroupAggregator(std::vector<std::string> by, std::vector<Aggregate> aggregates, size_t max_bytes);

@@ -36,6 +36,7 @@ class FlatCounter {
     }
   }
   size_t size() const { return size_; }
+  size_t bytes() const { return keys_.capacity() * 16; }
   // f(key, count) for every key.
   template <typename F>
   void for_each(F&& f) const {

@@ -3,6 +3,7 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -160,6 +161,31 @@ bool term_matches(const CompiledTerm& t, const EventBatch& batch, const Event& e
     case CompiledTerm::Kind::PseudoRegex: return regex_matches(t, pseudo_value(t.pseudo, e));
   }
   return false;
+}
+
+// One value of a term's own field (a column of a block holds them): the event-path
+// test of term_matches() on that value.
+bool field_value_matches(const CompiledTerm& t, const Value& v) {
+  switch (t.kind) {
+    case CompiledTerm::Kind::All:
+    case CompiledTerm::Kind::FieldExists: return true;
+    case CompiledTerm::Kind::FieldValue: return value_matches(t, v);
+    case CompiledTerm::Kind::FieldRange: return within(t, v);
+    case CompiledTerm::Kind::FieldRegex: return regex_matches(t, v);
+    default: return false;
+  }
+}
+
+bool block_term(const CompiledTerm& t) {
+  switch (t.kind) {
+    case CompiledTerm::Kind::All:
+    case CompiledTerm::Kind::Never:
+    case CompiledTerm::Kind::FieldExists:
+    case CompiledTerm::Kind::FieldValue:
+    case CompiledTerm::Kind::FieldRange:
+    case CompiledTerm::Kind::FieldRegex: return true;
+    default: return false;
+  }
 }
 
 // A bound as typed, read as every type it can stand for. Times also read relative
@@ -350,6 +376,107 @@ bool Matcher::eval(const Node& n, const EventBatch& batch, const Event& event) c
         if (eval(c, batch, event)) return true;
       return false;
     default: return term_matches(terms_[n.term], batch, event);
+  }
+}
+
+size_t Matcher::depth_of(const Node& n) {
+  size_t d = 0;
+  for (const Node& c : n.children) d = std::max(d, depth_of(c));
+  return d + 1;
+}
+
+bool Matcher::takes_blocks() const {
+  for (const CompiledTerm& t : terms_) {
+    if (!block_term(t)) return false;
+  }
+  return true;
+}
+
+bool Matcher::matches_all() const {
+  if (root_.kind == Expr::Kind::All) return true;
+  const bool leaf = root_.children.empty() && root_.kind != Expr::Kind::Not && root_.kind != Expr::Kind::And &&
+                    root_.kind != Expr::Kind::Or;
+  return leaf && terms_[root_.term].kind == CompiledTerm::Kind::All;
+}
+
+std::vector<FieldId> Matcher::fields() const {
+  std::vector<FieldId> out;
+  for (const CompiledTerm& t : terms_) {
+    if (t.field != kNoField && std::find(out.begin(), out.end(), t.field) == out.end()) out.push_back(t.field);
+  }
+  return out;
+}
+
+void Matcher::match_block(const BlockView& block, uint8_t* selected, std::vector<std::vector<uint8_t>>& scratch) const {
+  if (matches_all()) return;
+  // Sized before the walk: references into it stay valid while nodes recurse.
+  scratch.resize(std::max(scratch.size(), 2 * depth_of(root_) + 3));
+  std::vector<uint8_t>& out = scratch[0];
+  out.assign(block.rows, 0);
+  eval_block(root_, block, selected, out.data(), scratch, 1);
+  std::memcpy(selected, out.data(), block.rows);
+}
+
+// Bitmaps of one byte per row: a node is tested only on the rows its parent still
+// cares about (an AND narrows them child by child, an OR drops rows already true),
+// so a selective first term spares the later ones most of their rows.
+void Matcher::eval_block(const Node& n, const BlockView& block, const uint8_t* care, uint8_t* out,
+                         std::vector<std::vector<uint8_t>>& scratch, size_t depth) const {
+  const uint32_t rows = block.rows;
+  switch (n.kind) {
+    case Expr::Kind::Not: {
+      std::vector<uint8_t>& inner = scratch[depth];
+      inner.assign(rows, 0);
+      eval_block(n.children[0], block, care, inner.data(), scratch, depth + 1);
+      for (uint32_t r = 0; r < rows; ++r) out[r] = care[r] & (inner[r] ^ 1);
+      return;
+    }
+    case Expr::Kind::And: {
+      std::memcpy(out, care, rows);
+      std::vector<uint8_t>& inner = scratch[depth];
+      for (const Node& c : n.children) {
+        inner.assign(rows, 0);
+        eval_block(c, block, out, inner.data(), scratch, depth + 1);
+        std::memcpy(out, inner.data(), rows);
+      }
+      return;
+    }
+    case Expr::Kind::Or: {
+      std::vector<uint8_t>& rest = scratch[depth];
+      std::vector<uint8_t>& inner = scratch[depth + 1];
+      rest.assign(care, care + rows);
+      std::memset(out, 0, rows);
+      for (const Node& c : n.children) {
+        inner.assign(rows, 0);
+        eval_block(c, block, rest.data(), inner.data(), scratch, depth + 2);
+        for (uint32_t r = 0; r < rows; ++r) {
+          out[r] |= inner[r];
+          rest[r] &= inner[r] ^ 1;
+        }
+      }
+      return;
+    }
+    default: break;
+  }
+  const CompiledTerm& t = terms_[n.term];
+  if (t.kind == CompiledTerm::Kind::All) {
+    std::memcpy(out, care, rows);
+    return;
+  }
+  std::memset(out, 0, rows);
+  if (t.kind == CompiledTerm::Kind::Never) return;
+  // Repeated fields and fields of several types are several columns: any value may match.
+  for (const ColumnSlice& c : block.columns) {
+    if (c.id != t.field) continue;
+    if (c.constant) {
+      if (field_value_matches(t, c.constant_value)) {
+        for (uint32_t r = 0; r < rows; ++r) out[r] |= care[r];
+      }
+      continue;
+    }
+    for (uint32_t r = 0; r < rows; ++r) {
+      if (care[r] && !out[r] && c.present[r] && field_value_matches(t, c.values[r])) out[r] = 1;
+    }
   }
 }
 

@@ -23,6 +23,7 @@
 #include "core/ip_address.h"
 #include "query/pattern.h"
 #include "query/query_ast.h"
+#include "store/scan.h"
 
 namespace re2 {
 class RE2;
@@ -83,6 +84,17 @@ class Matcher {
 
   bool matches(const EventBatch& batch, const Event& event) const { return eval(root_, batch, event); }
 
+  // Whether match_block() can decide every row from typed columns: the expression
+  // names fields only (no free text, no raw/input/source/tenant).
+  bool takes_blocks() const;
+  // Whether every event matches (`*`, or nothing searched).
+  bool matches_all() const;
+  // The fields the expression reads (for the projection of a block scan).
+  std::vector<FieldId> fields() const;
+  // Clears selected[r] (rows of `block`) where row r does not match: the block must
+  // hold the columns of fields(). Scratch is reused across blocks.
+  void match_block(const BlockView& block, uint8_t* selected, std::vector<std::vector<uint8_t>>& scratch) const;
+
  private:
   struct Node {
     Expr::Kind kind = Expr::Kind::All;  // All/Text/Field are leaves: `term` indexes terms_
@@ -92,6 +104,10 @@ class Matcher {
 
   Node build(const Expr& e, TimeNs now, std::optional<std::string>& error);
   bool eval(const Node& n, const EventBatch& batch, const Event& event) const;
+  static size_t depth_of(const Node& n);
+  // out[r] = whether row r matches n, for rows where care[r]; 0 elsewhere.
+  void eval_block(const Node& n, const BlockView& block, const uint8_t* care, uint8_t* out,
+                  std::vector<std::vector<uint8_t>>& scratch, size_t depth) const;
 
   Node root_;
   std::vector<CompiledTerm> terms_;

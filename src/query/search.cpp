@@ -1,10 +1,10 @@
-// run_search: parse, plan (v1: a filter and at most one stats stage), scan the
-// store once and collect either the newest matching events or the stats table.
+// run_search: parse, plan, scan the store once, and collect the newest matching
+// events, or run the stages: a first one that groups from column blocks where it
+// can (group_stream.h), any other over the matching events as rows.
 #include "query/search.h"
 
 #include <algorithm>
 #include <chrono>
-#include <optional>
 #include <queue>
 #include <thread>
 #include <unordered_map>
@@ -15,7 +15,7 @@
 #include "query/query_parser.h"
 #include "query/result_event.h"
 #include "query/stage_exec.h"
-#include "query/stats.h"
+#include "query/group_stream.h"
 #include "query/value_eval.h"
 
 namespace vigil {
@@ -118,67 +118,18 @@ class StopCheck {
   std::atomic<bool> stopped_{false};  // workers of a parallel scan share it
 };
 
-// The stages after a first `stats` of count()s, over its table.
-Status apply_later_stages(const query::Query& q, SearchResult& result, const query::ExecLimits& limits) {
-  if (q.stages.size() < 2) return {};
-  query::Table t;
-  t.columns = std::move(result.columns);
-  t.rows = std::move(result.rows);
-  for (size_t i = 1; i < q.stages.size(); ++i) {
-    if (Status s = query::apply_stage(q.stages[i], t, limits); !s.ok()) return s;
-  }
-  result.columns = std::move(t.columns);
-  result.rows = std::move(t.rows);
-  return {};
-}
-
-// Lookups into one event, converting a field's first value on demand.
-struct EventLookup {
-  const EventBatch* batch = nullptr;
-  const Event* event = nullptr;
-  std::vector<std::pair<FieldId, ResultValue>> cache;
-  ResultValue time;
-
-  const ResultValue* operator()(std::string_view name) {
-    if (name == query::kTimeColumn) return &time;
-    FieldId id = field_dictionary().find(name);
-    if (id == kNoField) return nullptr;
-    for (auto& [cid, v] : cache) {
-      if (cid == id) return &v;
-    }
-    for (const Field& f : batch->fields(*event)) {
-      if (f.id == id) {
-        cache.emplace_back(id, query::to_result_value(f.value));
-        return &cache.back().second;
-      }
-    }
-    return nullptr;
-  }
-  void reset(const EventBatch& b, const Event& e) {
-    batch = &b;
-    event = &e;
-    cache.clear();
-    // (a returned pointer is used before the next lookup, which may move the cache)
-    time = query::result_time(e.time);
-  }
-};
-
-// Queries whose first stage is not a stats of count()s: a first stage that can
-// (stats, top, rare, most timecharts) takes the matching events one at a time into
-// groups; anything else keeps them as rows (within the budget) for the stages.
-Result<SearchResult> run_stages(const Store& store, const SearchRequest& request, const query::Query& q,
-                                const query::Matcher& matcher, TimeNs now, const query::ExecLimits& limits,
-                                std::chrono::steady_clock::time_point start) {
+// The matching events of the time range as rows (within the budget), for a first
+// stage that needs them (where, eval, sort...), then every stage over the table.
+Result<SearchResult> run_rows(const Store& store, const SearchRequest& request, const query::Query& q,
+                              const query::Matcher& matcher, TimeNs now, const query::ExecLimits& limits,
+                              std::chrono::steady_clock::time_point start) {
   const ScanRequest plan = query::plan_scan(q, request.from, request.to, now);
   SearchResult result;
   query::Table table;
-  std::unique_ptr<query::EventStream> groups = query::stream_first_stage(q.stages[0], limits);
-  const size_t first = groups ? 1 : 0;
-  if (!groups) table.columns.push_back(std::string(query::kTimeColumn));
+  table.columns.push_back(std::string(query::kTimeColumn));
   std::unordered_map<FieldId, size_t> column_of;
   size_t bytes = 0;
   Status failed;
-  EventLookup look;
   StopCheck stop(request, start);
   Status s = store.scan(plan, [&](const EventBatch& batch) {
     if (stop.stop()) return false;
@@ -187,12 +138,6 @@ Result<SearchResult> run_stages(const Store& store, const SearchRequest& request
       if (e.time < request.from || e.time > request.to) continue;
       if (!matcher.matches(batch, e)) continue;
       ++result.events_matched;
-      if (groups) {
-        look.reset(batch, e);
-        failed = groups->add(std::ref(look), e.time);
-        if (!failed.ok()) return false;
-        continue;
-      }
       std::vector<ResultValue> row(table.columns.size(), ResultValue::null());
       row[0] = query::result_time(e.time);
       for (const Field& f : batch.fields(e)) {
@@ -220,18 +165,103 @@ Result<SearchResult> run_stages(const Store& store, const SearchRequest& request
   if (!failed.ok()) return failed;
   if (!s.ok()) return s;
   if (Status st = stop.status(); !st.ok()) return st;
-  if (groups) {
-    auto t = groups->finish();
-    if (!t.ok()) return t.status();
-    table = std::move(*t);
-  }
-  for (size_t i = first; i < q.stages.size(); ++i) {
-    if (Status st = query::apply_stage(q.stages[i], table, limits); !st.ok()) return st;
+  for (const query::Stage& stage : q.stages) {
+    if (Status st = query::apply_stage(stage, table, limits); !st.ok()) return st;
   }
   result.is_table = true;
   result.columns = std::move(table.columns);
   result.rows = std::move(table.rows);
-  result.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+// A first stage that groups (group_stream.h). When the search names typed fields
+// only, sealed rows come as column blocks: the filter is decided on the columns
+// (Matcher::match_block) and the stage counts from them, on every core when its
+// groups can be merged. Otherwise every row comes as an event.
+Result<SearchResult> run_grouped(const Store& store, const SearchRequest& request, const query::Query& q,
+                                 const query::Matcher& matcher, TimeNs now, const query::ExecLimits& limits,
+                                 std::chrono::steady_clock::time_point start,
+                                 std::unique_ptr<query::GroupStream> groups, std::atomic<size_t>& held) {
+  ScanRequest plan = query::plan_scan(q, request.from, request.to, now);
+  SearchResult result;
+  StopCheck stop(request, start);
+  Status failed;
+  auto add_events = [&](const EventBatch& batch) {
+    if (stop.stop()) return false;
+    for (const Event& e : batch.events()) {
+      ++result.events_scanned;
+      if (e.time < request.from || e.time > request.to) continue;
+      if (!matcher.matches(batch, e)) continue;
+      ++result.events_matched;
+      failed = groups->add_event(batch, e);
+      if (!failed.ok()) return false;
+    }
+    return true;
+  };
+  Status s;
+  if (groups->takes_blocks() && matcher.takes_blocks()) {
+    const bool filtered = !matcher.matches_all();
+    plan.packed_ips = groups->packed_ips() && matcher.fields().empty();  // the filter reads no values
+    plan.times = groups->needs_times();
+    const size_t workers = groups->mergeable() ? std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8) : 1;
+    struct Worker {
+      std::unique_ptr<query::GroupStream> own;  // workers after the first
+      query::GroupStream* groups = nullptr;
+      uint64_t scanned = 0, matched = 0;
+      std::vector<uint8_t> selected;
+      std::vector<std::vector<uint8_t>> scratch;
+      Status status;
+    };
+    std::vector<Worker> work(workers);
+    work[0].groups = groups.get();  // also takes the unsealed events (add_events)
+    for (size_t w = 1; w < workers; ++w) {
+      work[w].own = query::group_first_stage(q.stages[0], limits, &held);
+      work[w].groups = work[w].own.get();
+    }
+    std::vector<VisitBlock> visitors;
+    for (size_t w = 0; w < workers; ++w) {
+      visitors.push_back([&, w](const BlockView& block) {
+        Worker& k = work[w];
+        if (stop.stop()) return false;
+        k.scanned += block.selected_count;
+        BlockView view = block;
+        if (filtered) {
+          if (block.selected) {
+            k.selected.assign(block.selected, block.selected + block.rows);
+          } else {
+            k.selected.assign(block.rows, 1);
+          }
+          matcher.match_block(block, k.selected.data(), k.scratch);
+          view.selected = k.selected.data();
+          view.selected_count = static_cast<uint32_t>(std::count(k.selected.begin(), k.selected.end(), 1));
+        }
+        k.matched += view.selected_count;
+        if (view.selected_count == 0) return true;
+        k.status = k.groups->add_block(view);
+        return k.status.ok();
+      });
+    }
+    s = store.scan_blocks(plan, visitors, add_events, &result.scan);
+    for (size_t w = 0; w < workers; ++w) {
+      result.events_scanned += work[w].scanned;
+      result.events_matched += work[w].matched;
+      if (failed.ok() && !work[w].status.ok()) failed = work[w].status;
+      if (w > 0) groups->merge(*work[w].groups);
+    }
+  } else {
+    s = store.scan(plan, add_events, &result.scan);
+  }
+  if (!failed.ok()) return failed;
+  if (!s.ok()) return s;
+  if (Status st = stop.status(); !st.ok()) return st;
+  auto table = groups->finish();
+  if (!table.ok()) return table.status();
+  for (size_t i = 1; i < q.stages.size(); ++i) {
+    if (Status st = query::apply_stage(q.stages[i], *table, limits); !st.ok()) return st;
+  }
+  result.is_table = true;
+  result.columns = std::move(table->columns);
+  result.rows = std::move(table->rows);
   return result;
 }
 
@@ -242,14 +272,6 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& in) {
   auto parsed = query::parse_query(in.query);
   if (!parsed.ok()) return parsed.status();
   const query::Query& q = *parsed;
-  // The first stage decides how events are read: stats of count()s only take the
-  // fast path (from column blocks when every event matches); other first stages go to
-  // run_stages(), which streams them into groups when it can.
-  const auto* first_stats = q.stages.empty() ? nullptr : std::get_if<query::StatsStage>(&q.stages[0]);
-  bool counts_only = first_stats != nullptr;
-  if (first_stats) {
-    for (const query::Aggregate& a : first_stats->aggregates) counts_only = counts_only && a.kind == query::AggKind::Count;
-  }
   // One `now` for the query's relative times: the time range, the matcher and the plan.
   const TimeNs now = now_ns();
   SearchRequest request = in;
@@ -264,57 +286,24 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& in) {
   limits.max_bytes = request.max_memory_bytes;
   limits.from = request.from;
   limits.to = request.to;
-  if (!q.stages.empty() && !counts_only) return run_stages(store, request, q, matcher, now, limits, start);
-  std::optional<query::StatsAccumulator> stats;
-  if (counts_only) stats.emplace(*first_stats);
-  NewestEvents newest(request.limit);
+  auto elapsed = [&](Result<SearchResult> r) {
+    if (r.ok()) r->elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return r;
+  };
+  // The first stage decides how events are read: one that groups holds only its
+  // groups; any other gets the events as rows.
+  if (!q.stages.empty()) {
+    std::atomic<size_t> held{0};
+    if (auto groups = query::group_first_stage(q.stages[0], limits, &held)) {
+      return elapsed(run_grouped(store, request, q, matcher, now, limits, start, std::move(groups), held));
+    }
+    return elapsed(run_rows(store, request, q, matcher, now, limits, start));
+  }
 
+  NewestEvents newest(request.limit);
   SearchResult result;
   StopCheck stop(request, start);
-  ScanRequest plan = query::plan_scan(q, request.from, request.to, now);
-  if (stats && stats->takes_blocks() && q.filter.kind == query::Expr::Kind::All) {
-    plan.packed_ips = true;  // add_block() counts addresses from their stored bytes
-    // Every row in the time range matches: count sealed rows from their columns, on
-    // every core (one accumulator per worker, merged after).
-    const size_t workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
-    std::vector<query::StatsAccumulator> partial(workers - 1, query::StatsAccumulator(*first_stats));
-    std::vector<uint64_t> rows(workers, 0);
-    std::vector<VisitBlock> visitors;
-    for (size_t w = 0; w < workers; ++w) {
-      query::StatsAccumulator* acc = w == 0 ? &*stats : &partial[w - 1];
-      visitors.push_back([acc, &rows, &stop, w](const BlockView& block) {
-        if (stop.stop()) return false;
-        rows[w] += block.selected_count;
-        acc->add_block(block);
-        return true;
-      });
-    }
-    Status s = store.scan_blocks(
-        plan, visitors,
-        [&](const EventBatch& batch) {
-          if (stop.stop()) return false;
-          for (const Event& e : batch.events()) {
-            ++result.events_scanned;
-            if (e.time < request.from || e.time > request.to) continue;
-            ++result.events_matched;
-            stats->add(batch, e);
-          }
-          return true;
-        },
-        &result.scan);
-    for (uint64_t n : rows) {
-      result.events_scanned += n;
-      result.events_matched += n;
-    }
-    for (auto& p : partial) stats->merge(p);
-    if (!s.ok()) return s;
-    if (Status st = stop.status(); !st.ok()) return st;
-    stats->finish(result);
-    if (Status st = apply_later_stages(q, result, limits); !st.ok()) return st;
-    result.elapsed_ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    return result;
-  }
+  const ScanRequest plan = query::plan_scan(q, request.from, request.to, now);
   Status s = store.scan(plan, [&](const EventBatch& batch) {
     if (stop.stop()) return false;
     const auto& events = batch.events();
@@ -324,27 +313,15 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& in) {
       if (e.time < request.from || e.time > request.to) continue;
       if (!matcher.matches(batch, e)) continue;
       ++result.events_matched;
-      if (stats) {
-        stats->add(batch, e);
-      } else {
-        newest.add_match(i, e.time);
-      }
+      newest.add_match(i, e.time);
     }
-    if (!stats) newest.flush_batch(batch);
+    newest.flush_batch(batch);
     return true;
   }, &result.scan);
   if (!s.ok()) return s;
   if (Status st = stop.status(); !st.ok()) return st;
-
-  if (stats) {
-    stats->finish(result);
-    if (Status st = apply_later_stages(q, result, limits); !st.ok()) return st;
-  } else {
-    result.events = newest.take_newest_first();
-  }
-  result.elapsed_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  return result;
+  result.events = newest.take_newest_first();
+  return elapsed(std::move(result));
 }
 
 }  // namespace vigil

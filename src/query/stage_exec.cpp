@@ -76,8 +76,6 @@ std::string combination_key(const std::vector<ResultValue>& row, const std::vect
   return key;
 }
 
-void rank_top(const TopStage& s, Table& t);
-
 Status run_top(const TopStage& s, Table& t, const ExecLimits& lim) {
   std::vector<std::string> by = s.by;
   by.insert(by.end(), s.fields.begin(), s.fields.end());
@@ -100,6 +98,8 @@ Status run_top(const TopStage& s, Table& t, const ExecLimits& lim) {
   return {};
 }
 
+}  // namespace
+
 // After counting (columns: by..., fields..., count): the percent of each row within
 // its by-group, the most (or least) common first, `limit` per by-group.
 void rank_top(const TopStage& s, Table& t) {
@@ -120,7 +120,14 @@ void rank_top(const TopStage& s, Table& t) {
       if (a[i].is_null != b[i].is_null) return b[i].is_null;
       if (c != 0) return c < 0;
     }
-    return s.rare ? a[count_col].i64 < b[count_col].i64 : a[count_col].i64 > b[count_col].i64;
+    if (a[count_col].i64 != b[count_col].i64)
+      return s.rare ? a[count_col].i64 < b[count_col].i64 : a[count_col].i64 > b[count_col].i64;
+    // Ties by value, so that the answer does not depend on the order rows came in.
+    for (size_t i = nby; i < count_col; ++i) {
+      if (a[i].is_null != b[i].is_null) return b[i].is_null;
+      if (int c = a[i].is_null ? 0 : compare_results(a[i], b[i]); c != 0) return c < 0;
+    }
+    return false;
   });
   std::unordered_map<std::string, size_t> shown;
   std::erase_if(t.rows, [&](const auto& r) { return ++shown[combination_key(r, by_cols, unused)] > s.limit; });
@@ -188,6 +195,8 @@ Table timechart_layout(const TimechartStage& s, const Table& groups, const std::
   return out;
 }
 
+namespace {
+
 Status run_timechart(const TimechartStage& s, Table& t, const ExecLimits& lim) {
   const int time_col = t.find(kTimeColumn);
   if (time_col < 0) return Status::error("col " + std::to_string(s.col) + ": timechart needs rows with a time (_time)");
@@ -252,89 +261,7 @@ Status run_timechart(const TimechartStage& s, Table& t, const ExecLimits& lim) {
   return {};
 }
 
-// `stats`: every aggregate is a running state per group.
-class StatsStream : public EventStream {
- public:
-  StatsStream(const StatsStage& s, const ExecLimits& lim) : agg_(s.by, s.aggregates, lim.max_bytes) {}
-  Status add(const FieldLookup& field, TimeNs time) override { return agg_.add(field, time); }
-  Result<Table> finish() override { return agg_.finish(); }
-
- private:
-  GroupAggregator agg_;
-};
-
-// `top`/`rare`: a count per combination, ranked at the end.
-class TopStream : public EventStream {
- public:
-  TopStream(const TopStage& s, const ExecLimits& lim) : s_(s), agg_(keys(s), {count()}, lim.max_bytes) {}
-  Status add(const FieldLookup& field, TimeNs time) override {
-    for (const std::string& f : s_.fields) {
-      if (!field(f)) return {};  // rows without every field are not counted, as in Splunk
-    }
-    return agg_.add(field, time);
-  }
-  Result<Table> finish() override {
-    Table t = agg_.finish();
-    rank_top(s_, t);
-    return t;
-  }
-
- private:
-  static std::vector<std::string> keys(const TopStage& s) {
-    std::vector<std::string> k = s.by;
-    k.insert(k.end(), s.fields.begin(), s.fields.end());
-    return k;
-  }
-  static Aggregate count() {
-    Aggregate a;
-    a.name = "count";
-    return a;
-  }
-  TopStage s_;
-  GroupAggregator agg_;
-};
-
-// `timechart` without `by`, when its buckets are known before the first event (a span,
-// or a closed time range): a group per bucket.
-class TimechartStream : public EventStream {
- public:
-  TimechartStream(const TimechartStage& s, const ExecLimits& lim)
-      : s_(s), lim_(lim), span_(s.span_ns > 0 ? s.span_ns : auto_span_ns(lim.from, lim.to)),
-        agg_({"_bucket"}, s.aggregates, lim.max_bytes) {}
-  Status add(const FieldLookup& field, TimeNs time) override {
-    dmin_ = std::min(dmin_, time);
-    dmax_ = std::max(dmax_, time);
-    ResultValue bucket = ResultValue::int64((time / span_ - (time % span_ < 0 ? 1 : 0)) * span_);
-    return agg_.add([&](std::string_view name) { return name == "_bucket" ? &bucket : field(name); }, time);
-  }
-  Result<Table> finish() override {
-    const TimeNs lo = lim_.from != kMinTime ? lim_.from : dmin_, hi = lim_.to != kMaxTime ? lim_.to : dmax_;
-    if (lo <= hi && (hi - lo) / span_ > 10'000) {
-      return Status::error("col " + std::to_string(s_.col) +
-                           ": timechart would draw more than 10000 buckets; choose a larger span=");
-    }
-    return timechart_layout(s_, agg_.finish(), {}, lo, hi, span_);
-  }
-
- private:
-  TimechartStage s_;
-  ExecLimits lim_;
-  int64_t span_;
-  GroupAggregator agg_;
-  TimeNs dmin_ = kMaxTime, dmax_ = kMinTime;
-};
-
 }  // namespace
-
-std::unique_ptr<EventStream> stream_first_stage(const Stage& stage, const ExecLimits& limits) {
-  if (const auto* s = std::get_if<StatsStage>(&stage)) return std::make_unique<StatsStream>(*s, limits);
-  if (const auto* s = std::get_if<TopStage>(&stage)) return std::make_unique<TopStream>(*s, limits);
-  if (const auto* s = std::get_if<TimechartStage>(&stage)) {
-    const bool bounded = limits.from != kMinTime && limits.to != kMaxTime;
-    if (s->by.empty() && (s->span_ns > 0 || bounded)) return std::make_unique<TimechartStream>(*s, limits);
-  }
-  return nullptr;
-}
 
 int64_t auto_span_ns(TimeNs from, TimeNs to) {
   static constexpr int64_t kSteps[] = {1, 5, 10, 30, 60, 300, 600, 1800, 3600, 3 * 3600, 12 * 3600, 86400, 7 * 86400};

@@ -22,17 +22,12 @@ struct ExecLimits {
 
 Status apply_stage(const Stage& stage, Table& table, const ExecLimits& limits);
 
-// A first stage that takes the events one at a time into groups instead of holding
-// them all: stats, top, rare, and timechart without `by` whose buckets are known
-// before the first event (span= given, or a closed time range).
-class EventStream {
- public:
-  virtual ~EventStream() = default;
-  virtual Status add(const FieldLookup& field, TimeNs time) = 0;
-  virtual Result<Table> finish() = 0;
-};
-// nullptr when the stage needs the rows themselves.
-std::unique_ptr<EventStream> stream_first_stage(const Stage& stage, const ExecLimits& limits);
+// After counting (columns: by..., fields..., count): adds percent, ranks, keeps
+// `limit` rows per by-group. Ties rank by the fields' values, ascending.
+void rank_top(const TopStage& s, Table& t);
+// The table of a timechart from its groups (rows: bucket, [series,] aggregates).
+Table timechart_layout(const TimechartStage& s, const Table& groups, const std::vector<std::string>& named_series,
+                       TimeNs lo, TimeNs hi, int64_t span);
 
 // The span timechart uses when none is given: about 100 buckets over the range,
 // rounded up to a familiar step (1s, 5s, 10s, 30s, 1m, 5m, 10m, 30m, 1h, 3h, 12h, 1d, 7d).

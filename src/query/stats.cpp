@@ -57,7 +57,8 @@ ResultValue key_value(FieldType type, std::string text) {
 
 }  // namespace
 
-StatsAccumulator::StatsAccumulator(const StatsStage& stage) : stage_(stage) {
+StatsAccumulator::StatsAccumulator(const StatsStage& stage, bool first_value_only)
+    : stage_(stage), first_value_only_(first_value_only) {
   for (const std::string& f : stage_.by) by_ids_.push_back(field_dictionary().intern(f));
   for (const Aggregate& a : stage_.aggregates)
     agg_ids_.push_back(a.field.empty() ? kNoField : field_dictionary().intern(a.field));
@@ -76,6 +77,7 @@ void StatsAccumulator::add(const EventBatch& batch, const Event& event) {
         bool seen = false;
         for (const Value* v : vals) seen = seen || same_value(*v, f.value);
         if (!seen) vals.push_back(&f.value);
+        if (first_value_only_) break;
       }
     }
     if (vals.empty()) vals.push_back(nullptr);  // the null group
@@ -100,6 +102,7 @@ uint32_t StatsAccumulator::group_of_key() {
   index_.emplace(key_, g);
   keys_.push_back(key_);
   groups_.emplace_back(stage_.aggregates.size());
+  group_bytes_ += key_.size() * 2 + 96 + stage_.aggregates.size() * sizeof(AggState);
   return g;
 }
 
@@ -148,7 +151,7 @@ void StatsAccumulator::add_block(const BlockView& block) {
   }
   std::vector<const ColumnSlice*> cols;
   for (const ColumnSlice& c : block.columns) {
-    if (c.id == by_ids_[0]) cols.push_back(&c);
+    if (c.id == by_ids_[0] && (!first_value_only_ || c.occurrence == 0)) cols.push_back(&c);
   }
   auto selected = [&](uint32_t r) { return !block.selected || block.selected[r]; };
   if (cols.empty()) {
@@ -171,6 +174,8 @@ void StatsAccumulator::add_block(const BlockView& block) {
         bool seen = false;
         for (const Value* w : vals) seen = seen || same_value(*v, *w);
         if (!seen) vals.push_back(v);
+        // (a field of two types in one event: the columns' order, not the event's, says which is first)
+        if (first_value_only_) break;
       }
       if (vals.empty()) add_count(nullptr, 1);
       for (const Value* v : vals) add_count(v, 1);
@@ -274,6 +279,18 @@ void StatsAccumulator::flush_typed() {
     });
     typed_[t].clear();
   }
+}
+
+size_t StatsAccumulator::bytes() const {
+  size_t b = group_bytes_;
+  for (const FlatCounter& c : typed_) b += c.bytes();
+  return b;
+}
+
+size_t StatsAccumulator::groups() const {
+  size_t n = keys_.size();
+  for (const FlatCounter& c : typed_) n += c.size();
+  return n;
 }
 
 void StatsAccumulator::merge(StatsAccumulator& other) {

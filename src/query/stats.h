@@ -32,7 +32,9 @@ namespace vigil::query {
 
 class StatsAccumulator {
  public:
-  explicit StatsAccumulator(const StatsStage& stage);  // resolves field names once
+  // Resolves field names once. first_value_only: a repeated by-field counts by its
+  // first value alone, as stages that see events as rows do (top, rare).
+  explicit StatsAccumulator(const StatsStage& stage, bool first_value_only = false);
 
   void add(const EventBatch& batch, const Event& event);
   // True when add_block() can take the rows of a block without events: count()s only,
@@ -46,6 +48,9 @@ class StatsAccumulator {
   void merge(StatsAccumulator& other);
   // Fills result.columns and result.rows, and sets is_table.
   void finish(SearchResult& result);
+  // Rough bytes the groups hold (for the memory budget), and how many there are.
+  size_t bytes() const;
+  size_t groups() const;
 
  private:
   // Per-group state of one aggregate. count() needs one number; dc/sum/avg will
@@ -68,6 +73,7 @@ class StatsAccumulator {
   void flush_typed();
 
   StatsStage stage_;
+  bool first_value_only_ = false;
   std::vector<FieldId> by_ids_;    // kNoField: every event has a null key there
   std::vector<FieldId> agg_ids_;   // argument of count(field), or kNoField
   // A group key is the by-values encoded as (1 byte present, 4 bytes length, bytes)
@@ -75,6 +81,7 @@ class StatsAccumulator {
   std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> index_;
   std::vector<std::string> keys_;
   std::vector<std::vector<AggState>> groups_;
+  size_t group_bytes_ = 0;
 
   // Scratch reused for every event: the values of each by-field and the key.
   std::vector<std::vector<const Value*>> values_;

@@ -55,6 +55,8 @@ struct ScanRequest {
   // scan_blocks(): IP columns come as ColumnSlice::ips (addresses as stored, no
   // values) to a caller that reads them so.
   bool packed_ips = false;
+  // scan_blocks(): BlockView::times holds each row's event time.
+  bool times = false;
 };
 
 // One decoded column of a block (scan_blocks): a value per row where present[r],
@@ -81,6 +83,7 @@ struct BlockView {
   const uint8_t* selected = nullptr;
   uint32_t selected_count = 0;
   std::span<const ColumnSlice> columns;
+  const TimeNs* times = nullptr;  // ScanRequest::times: the event time of every row
 };
 
 // What a scan read and skipped: the statistics the API reports with results.

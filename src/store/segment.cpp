@@ -803,19 +803,34 @@ class BlockReader {
     const BlockMeta& block = f_.blocks[b];
     const uint32_t rows = block.rows;
     stats_.rows_read += rows;
-    all = req_.conditions.empty() && block.min_time >= req_.from && block.max_time <= req_.to;
+    const bool in_range = block.min_time >= req_.from && block.max_time <= req_.to;
+    all = req_.conditions.empty() && in_range;
     selected_.assign(rows, 1);
     // A block wholly in range needs no time test: its time column is read only if
     // a column decoded against it is (load()), which counts spare nothing else.
     if (all) return rows;
-    if (Status s = load(time_col(), b); !s.ok()) return s;
-    const Decoded& t = decoded_[time_col()];
-    for (uint32_t r = 0; r < rows; ++r) {
-      selected_[r] = t.present[r] && t.values[r].ts >= req_.from && t.values[r].ts <= req_.to;
+    if (!in_range) {
+      if (Status s = load(time_col(), b); !s.ok()) return s;
+      const Decoded& t = decoded_[time_col()];
+      for (uint32_t r = 0; r < rows; ++r) {
+        selected_[r] = t.present[r] && t.values[r].ts >= req_.from && t.values[r].ts <= req_.to;
+      }
     }
     for (size_t k = 0; k < req_.conditions.size(); ++k) {
       for (size_t col : cond_cols_[k]) {
         if (Status s = load(col, b); !s.ok()) return s;
+      }
+      const FieldCondition& c = req_.conditions[k];
+      if (cond_cols_[k].size() == 1 && c.op == FieldCondition::Op::IntRange &&
+          f_.columns[cond_cols_[k][0]].type == FieldType::Int64) {
+        // The common case (port:53, status>=400) without branches: lo <= x <= hi as
+        // one unsigned comparison.
+        const Decoded& d = decoded_[cond_cols_[k][0]];
+        const uint64_t lo = static_cast<uint64_t>(c.int_lo), width = static_cast<uint64_t>(c.int_hi) - lo;
+        for (uint32_t r = 0; r < rows; ++r) {
+          selected_[r] &= d.present[r] & (static_cast<uint64_t>(d.values[r].i64) - lo <= width);
+        }
+        continue;
       }
       for (uint32_t r = 0; r < rows; ++r) {
         if (!selected_[r]) continue;
@@ -890,6 +905,8 @@ class BlockReader {
   }
 
   size_t time_col() const { return static_cast<size_t>(sys_[static_cast<int>(System::Time)]); }
+  // The event time of every row of the block whose time column is loaded.
+  const TimeNs* times() const { return times_.data(); }
 
   const Value* sys_value(System s, uint32_t r) const {
     int col = sys_[static_cast<int>(s)];
@@ -1040,6 +1057,10 @@ Result<bool> scan_blocks(const Info& seg, const Plan& plan, const VisitBlock& vi
       slices.push_back(slice);
     }
     BlockView view;
+    if (plan.request.times) {
+      if (Status s = reader.load(reader.time_col(), b); !s.ok()) return s;
+      view.times = reader.times();
+    }
     view.rows = rows;
     view.selected = all ? nullptr : reader.selected().data();
     view.selected_count = *count;

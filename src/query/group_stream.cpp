@@ -1,0 +1,386 @@
+// First stages that group, from column blocks and events; see group_stream.h.
+#include "query/group_stream.h"
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#include "core/field_dictionary.h"
+#include "query/aggregate.h"
+#include "query/result_event.h"
+#include "query/search.h"
+#include "query/stats.h"
+#include "query/value_eval.h"
+
+namespace vigil::query {
+
+namespace {
+
+// The general form: a stage that takes one row at a time through field lookups.
+class RowStream {
+ public:
+  virtual ~RowStream() = default;
+  virtual Status add(const FieldLookup& field, TimeNs time) = 0;
+  virtual Result<Table> finish() = 0;
+};
+
+// `stats`: every aggregate is a running state per group.
+class StatsStream : public RowStream {
+ public:
+  StatsStream(const StatsStage& s, const ExecLimits& lim) : agg_(s.by, s.aggregates, lim.max_bytes) {}
+  Status add(const FieldLookup& field, TimeNs time) override { return agg_.add(field, time); }
+  Result<Table> finish() override { return agg_.finish(); }
+
+ private:
+  GroupAggregator agg_;
+};
+
+// `top`/`rare`: a count per combination, ranked at the end.
+class TopStream : public RowStream {
+ public:
+  TopStream(const TopStage& s, const ExecLimits& lim) : s_(s), agg_(keys(s), {count()}, lim.max_bytes) {}
+  Status add(const FieldLookup& field, TimeNs time) override {
+    for (const std::string& f : s_.fields) {
+      if (!field(f)) return {};  // rows without every field are not counted, as in Splunk
+    }
+    return agg_.add(field, time);
+  }
+  Result<Table> finish() override {
+    Table t = agg_.finish();
+    rank_top(s_, t);
+    return t;
+  }
+
+ private:
+  static std::vector<std::string> keys(const TopStage& s) {
+    std::vector<std::string> k = s.by;
+    k.insert(k.end(), s.fields.begin(), s.fields.end());
+    return k;
+  }
+  static Aggregate count() {
+    Aggregate a;
+    a.name = "count";
+    return a;
+  }
+  TopStage s_;
+  GroupAggregator agg_;
+};
+
+// `timechart` without `by`, when its buckets are known before the first event (a span,
+// or a closed time range): a group per bucket.
+class TimechartStream : public RowStream {
+ public:
+  TimechartStream(const TimechartStage& s, const ExecLimits& lim)
+      : s_(s), lim_(lim), span_(s.span_ns > 0 ? s.span_ns : auto_span_ns(lim.from, lim.to)),
+        agg_({"_bucket"}, s.aggregates, lim.max_bytes) {}
+  Status add(const FieldLookup& field, TimeNs time) override {
+    dmin_ = std::min(dmin_, time);
+    dmax_ = std::max(dmax_, time);
+    ResultValue bucket = ResultValue::int64((time / span_ - (time % span_ < 0 ? 1 : 0)) * span_);
+    return agg_.add([&](std::string_view name) { return name == "_bucket" ? &bucket : field(name); }, time);
+  }
+  Result<Table> finish() override {
+    const TimeNs lo = lim_.from != kMinTime ? lim_.from : dmin_, hi = lim_.to != kMaxTime ? lim_.to : dmax_;
+    if (lo <= hi && (hi - lo) / span_ > 10'000) {
+      return Status::error("col " + std::to_string(s_.col) +
+                           ": timechart would draw more than 10000 buckets; choose a larger span=");
+    }
+    return timechart_layout(s_, agg_.finish(), {}, lo, hi, span_);
+  }
+
+ private:
+  TimechartStage s_;
+  ExecLimits lim_;
+  int64_t span_;
+  GroupAggregator agg_;
+  TimeNs dmin_ = kMaxTime, dmax_ = kMinTime;
+};
+
+
+// The id of a field name, resolved once per name: stages ask by name for every row,
+// and the dictionary's lookup takes a lock.
+class FieldIds {
+ public:
+  FieldId operator()(std::string_view name) {
+    for (const auto& [n, id] : ids_) {
+      if (n == name) return id;
+    }
+    ids_.emplace_back(std::string(name), field_dictionary().find(name));
+    return ids_.back().second;
+  }
+
+ private:
+  std::vector<std::pair<std::string, FieldId>> ids_;
+};
+
+// Lookups into one event or one row of a block, converting a field's first value on
+// demand. A returned pointer is used before the next lookup, which may move the cache.
+class RowLookup {
+ public:
+  explicit RowLookup(FieldIds& ids) : ids_(ids) {}
+
+  void reset_event(const EventBatch& batch, const Event& e) {
+    batch_ = &batch;
+    event_ = &e;
+    block_ = nullptr;
+    start(e.time);
+  }
+  void reset_row(const BlockView& block, uint32_t row) {
+    block_ = &block;
+    row_ = row;
+    start(block.times ? block.times[row] : 0);
+  }
+
+  const ResultValue* operator()(std::string_view name) {
+    if (name == kTimeColumn) return &time_;
+    const FieldId id = ids_(name);
+    if (id == kNoField) return nullptr;
+    for (auto& [cid, v] : cache_) {
+      if (cid == id) return v.is_null ? nullptr : &v;
+    }
+    const Value* found = block_ ? in_block(id) : in_event(id);
+    cache_.emplace_back(id, found ? to_result_value(*found) : ResultValue::null());
+    return found ? &cache_.back().second : nullptr;
+  }
+
+ private:
+  void start(TimeNs t) {
+    cache_.clear();
+    time_ = result_time(t);
+  }
+  const Value* in_event(FieldId id) const {
+    for (const Field& f : batch_->fields(*event_)) {
+      if (f.id == id) return &f.value;
+    }
+    return nullptr;
+  }
+  // A first value is in an occurrence-0 column. (A field of two types in one event:
+  // the columns' order, not the event's, says which is first.)
+  const Value* in_block(FieldId id) const {
+    for (const ColumnSlice& c : block_->columns) {
+      if (c.id != id || c.occurrence != 0) continue;
+      if (c.constant) return &c.constant_value;
+      if (c.present[row_]) return &c.values[row_];
+    }
+    return nullptr;
+  }
+
+  FieldIds& ids_;
+  const EventBatch* batch_ = nullptr;
+  const Event* event_ = nullptr;
+  const BlockView* block_ = nullptr;
+  uint32_t row_ = 0;
+  std::vector<std::pair<FieldId, ResultValue>> cache_;
+  ResultValue time_;
+};
+
+template <typename F>
+void for_each_selected(const BlockView& block, F&& f) {
+  for (uint32_t r = 0; r < block.rows; ++r) {
+    if (!block.selected || block.selected[r]) f(r);
+  }
+}
+
+// Any grouping stage, a row at a time: the block's rows through column lookups.
+class RowGroups : public GroupStream {
+ public:
+  explicit RowGroups(std::unique_ptr<RowStream> rows) : rows_(std::move(rows)) {}
+  Status add_block(const BlockView& block) override {
+    Status st;
+    for_each_selected(block, [&](uint32_t r) {
+      if (!st.ok()) return;
+      look_.reset_row(block, r);
+      st = rows_->add(std::ref(look_), block.times ? block.times[r] : 0);
+    });
+    return st;
+  }
+  Status add_event(const EventBatch& batch, const Event& e) override {
+    look_.reset_event(batch, e);
+    return rows_->add(std::ref(look_), e.time);
+  }
+  void merge(GroupStream&) override {}  // not mergeable: one per scan
+  Result<Table> finish() override { return rows_->finish(); }
+  bool needs_times() const override { return true; }
+
+ private:
+  std::unique_ptr<RowStream> rows_;
+  FieldIds ids_;
+  RowLookup look_{ids_};
+};
+
+Table to_table(SearchResult&& r) {
+  Table t;
+  t.columns = std::move(r.columns);
+  t.rows = std::move(r.rows);
+  return t;
+}
+
+// `stats` of count()s: StatsAccumulator counts from the columns' values, typed, and
+// from blocks only with at most one by-field.
+class CountStats : public GroupStream {
+ public:
+  CountStats(const StatsStage& s, const ExecLimits& lim, std::atomic<size_t>* held, bool first_value_only = false)
+      : acc_(s, first_value_only), max_bytes_(lim.max_bytes), held_(held ? held : &own_) {}
+  Status add_block(const BlockView& block) override {
+    acc_.add_block(block);
+    return budget();
+  }
+  Status add_event(const EventBatch& batch, const Event& e) override {
+    acc_.add(batch, e);
+    return budget();
+  }
+  void merge(GroupStream& other) override { acc_.merge(static_cast<CountStats&>(other).acc_); }
+  Result<Table> finish() override {
+    SearchResult r;
+    acc_.finish(r);
+    return to_table(std::move(r));
+  }
+  bool takes_blocks() const override { return acc_.takes_blocks(); }
+  bool mergeable() const override { return true; }
+  bool packed_ips() const override { return true; }
+
+ private:
+  // Workers' groups count together against the budget (merging them only shrinks
+  // the whole). Checked per block or event: the groups grow by a block at most.
+  Status budget() {
+    const size_t now = acc_.bytes();
+    const size_t total = held_->fetch_add(now - reported_) + (now - reported_);
+    reported_ = now;
+    return total > max_bytes_ ? groups_over_budget(max_bytes_, acc_.groups()) : Status();
+  }
+
+  StatsAccumulator acc_;
+  size_t max_bytes_;
+  std::atomic<size_t> own_{0};
+  std::atomic<size_t>* held_;
+  size_t reported_ = 0;
+};
+
+StatsStage count_by(const std::string& field, const std::string& name) {
+  StatsStage s;
+  s.by = {field};
+  Aggregate a;
+  a.name = name;
+  s.aggregates = {a};
+  return s;
+}
+
+// `top`/`rare` of one field: a count by its first value (the null group, events
+// without it, is left out), then ranked.
+class TopCount : public CountStats {
+ public:
+  TopCount(const TopStage& s, const ExecLimits& lim, std::atomic<size_t>* held)
+      : CountStats(count_by(s.fields[0], "count"), lim, held, true), s_(s) {}
+  Result<Table> finish() override {
+    auto t = CountStats::finish();
+    if (!t.ok()) return t;
+    std::erase_if(t->rows, [](const std::vector<ResultValue>& r) { return r[0].is_null; });
+    rank_top(s_, *t);
+    return t;
+  }
+
+ private:
+  TopStage s_;
+};
+
+// `timechart` of count()s without `by`: one counter per bucket, the bucket from the
+// time column (no field is read).
+class BucketCount : public GroupStream {
+ public:
+  BucketCount(const TimechartStage& s, const ExecLimits& lim)
+      : s_(s), lim_(lim), span_(s.span_ns > 0 ? s.span_ns : auto_span_ns(lim.from, lim.to)) {}
+  Status add_block(const BlockView& block) override {
+    // Rows of a block are mostly in time order: count a run while the bucket holds,
+    // and divide only when a row leaves it.
+    TimeNs lo = 0, hi = -1;  // the bucket of the run, [lo, hi]
+    uint64_t run = 0;
+    TimeNs tmin = dmin_, tmax = dmax_;
+    for_each_selected(block, [&](uint32_t r) {
+      const TimeNs t = block.times[r];
+      tmin = std::min(tmin, t);
+      tmax = std::max(tmax, t);
+      if (t >= lo && t <= hi) {
+        ++run;
+        return;
+      }
+      if (run) add(lo, run);
+      lo = bucket_of(t);
+      hi = lo + (span_ - 1);
+      run = 1;
+    });
+    if (run) add(lo, run);
+    dmin_ = tmin;
+    dmax_ = tmax;
+    return {};
+  }
+  Status add_event(const EventBatch&, const Event& e) override {
+    dmin_ = std::min(dmin_, e.time);
+    dmax_ = std::max(dmax_, e.time);
+    add(bucket_of(e.time), 1);
+    return {};
+  }
+  void merge(GroupStream& other) override {
+    auto& o = static_cast<BucketCount&>(other);
+    o.counts_.for_each([&](uint64_t key, uint64_t n) { counts_.add(key, n); });
+    dmin_ = std::min(dmin_, o.dmin_);
+    dmax_ = std::max(dmax_, o.dmax_);
+  }
+  Result<Table> finish() override {
+    const TimeNs lo = lim_.from != kMinTime ? lim_.from : dmin_, hi = lim_.to != kMaxTime ? lim_.to : dmax_;
+    if (lo <= hi && (hi - lo) / span_ > 10'000) {
+      return Status::error("col " + std::to_string(s_.col) +
+                           ": timechart would draw more than 10000 buckets; choose a larger span=");
+    }
+    Table groups;
+    groups.columns.push_back("_bucket");
+    for (const Aggregate& a : s_.aggregates) groups.columns.push_back(a.name);
+    counts_.for_each([&](uint64_t key, uint64_t n) {
+      std::vector<ResultValue> row(groups.columns.size(), ResultValue::int64(static_cast<int64_t>(n)));
+      row[0] = ResultValue::int64(static_cast<int64_t>(key));
+      groups.rows.push_back(std::move(row));
+    });
+    return timechart_layout(s_, groups, {}, lo, hi, span_);
+  }
+  bool mergeable() const override { return true; }
+  bool needs_times() const override { return true; }
+
+ private:
+  TimeNs bucket_of(TimeNs t) const { return (t / span_ - (t % span_ < 0 ? 1 : 0)) * span_; }
+  void add(TimeNs bucket, uint64_t n) { counts_.add(static_cast<uint64_t>(bucket), n); }
+
+  TimechartStage s_;
+  ExecLimits lim_;
+  int64_t span_;
+  FlatCounter counts_;
+  TimeNs dmin_ = kMaxTime, dmax_ = kMinTime;
+};
+
+bool plain_counts(const std::vector<Aggregate>& aggregates) {
+  for (const Aggregate& a : aggregates) {
+    if (a.kind != AggKind::Count || !a.field.empty()) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::unique_ptr<GroupStream> group_first_stage(const Stage& stage, const ExecLimits& limits,
+                                               std::atomic<size_t>* held) {
+  if (const auto* s = std::get_if<StatsStage>(&stage)) {
+    if (plain_counts(s->aggregates)) return std::make_unique<CountStats>(*s, limits, held);
+    return std::make_unique<RowGroups>(std::make_unique<StatsStream>(*s, limits));
+  }
+  if (const auto* s = std::get_if<TopStage>(&stage)) {
+    if (s->fields.size() == 1 && s->by.empty()) return std::make_unique<TopCount>(*s, limits, held);
+    return std::make_unique<RowGroups>(std::make_unique<TopStream>(*s, limits));
+  }
+  if (const auto* s = std::get_if<TimechartStage>(&stage)) {
+    const bool bounded = limits.from != kMinTime && limits.to != kMaxTime;
+    if (!s->by.empty() || (s->span_ns <= 0 && !bounded)) return nullptr;
+    if (plain_counts(s->aggregates)) return std::make_unique<BucketCount>(*s, limits);
+    return std::make_unique<RowGroups>(std::make_unique<TimechartStream>(*s, limits));
+  }
+  return nullptr;
+}
+
+}  // namespace vigil::query
