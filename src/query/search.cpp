@@ -118,8 +118,8 @@ class StopCheck {
   std::atomic<bool> stopped_{false};  // workers of a parallel scan share it
 };
 
-// The matching events of the time range as rows (within the budget), for a first
-// stage that needs them (where, eval, sort...), then every stage over the table.
+// The matching events of the time range as rows (within the budget), newest first,
+// for a first stage that needs them (where, eval, sort...), then every stage over the table.
 Result<SearchResult> run_rows(const Store& store, const SearchRequest& request, const query::Query& q,
                               const query::Matcher& matcher, TimeNs now, const query::ExecLimits& limits,
                               std::chrono::steady_clock::time_point start) {
@@ -165,6 +165,10 @@ Result<SearchResult> run_rows(const Store& store, const SearchRequest& request, 
   if (!failed.ok()) return failed;
   if (!s.ok()) return s;
   if (Status st = stop.status(); !st.ok()) return st;
+  // Newest first, as a plain search lists them: the stages see one order whatever
+  // order the store's partitions and segments were read in.
+  std::stable_sort(table.rows.begin(), table.rows.end(),
+                   [](const std::vector<ResultValue>& a, const std::vector<ResultValue>& b) { return a[0].i64 > b[0].i64; });
   for (const query::Stage& stage : q.stages) {
     if (Status st = query::apply_stage(stage, table, limits); !st.ok()) return st;
   }

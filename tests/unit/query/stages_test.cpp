@@ -205,7 +205,9 @@ TEST_F(Stages, WhereEvalSortHeadTailFieldsRenameTable) {
   auto t = run("| fields - traffic.bytes, _time | tail 3");
   EXPECT_EQ(t.rows.size(), 3u);
   EXPECT_EQ(std::find(t.columns.begin(), t.columns.end(), "traffic.bytes"), t.columns.end());
-  EXPECT_EQ(column(t, "dst_endpoint.port").back(), std::to_string(evs.back().port));
+  // Stages see the events newest first, as a search lists them: the tail is the oldest.
+  EXPECT_EQ(column(t, "dst_endpoint.port").back(), std::to_string(evs.front().port));
+  EXPECT_EQ(column(run("| head 1"), "dst_endpoint.port")[0], std::to_string(evs.back().port));
 }
 
 TEST_F(Stages, DedupTopRare) {
