@@ -86,10 +86,10 @@ void render(std::string& out, const std::vector<Cell>& header, const std::vector
 }
 
 std::string summary(const SearchResult& r) {
-  char buf[160];
-  std::snprintf(buf, sizeof buf, "%llu matched of %llu scanned in %.1f ms\n",
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%s%llu matched of %llu scanned in %.1f ms%s\n", r.matched_complete ? "" : "at least ",
                 static_cast<unsigned long long>(r.events_matched), static_cast<unsigned long long>(r.events_scanned),
-                r.elapsed_ms);
+                r.elapsed_ms, r.matched_complete ? "" : " (older events not read: only the newest were wanted)");
   return buf;
 }
 

@@ -219,6 +219,7 @@ json::object result_object(const SearchResult& r) {
   const ScanStats& sc = r.scan;
   o["stats"] = json::object{{"scanned", r.events_scanned},
                             {"matched", r.events_matched},
+                            {"matched_complete", r.matched_complete},
                             {"elapsed_ms", r.elapsed_ms},
                             {"bytes_read", sc.bytes_read},
                             {"rows_read", sc.rows_read},
@@ -479,6 +480,10 @@ Result<SearchResult> result_from_json(std::string_view text) {
   if (!ns || !nm) return bad("stats counts must be non-negative integers");
   r.events_scanned = *ns;
   r.events_matched = *nm;
+  if (const json::value* c = so.if_contains("matched_complete")) {
+    if (!c->is_bool()) return bad("matched_complete must be true or false");
+    r.matched_complete = c->get_bool();
+  }
   r.elapsed_ms = elapsed->to_number<double>();
   // What the store read: optional (older servers do not send it).
   auto scan_count = [&](const char* key, uint64_t& out) {

@@ -43,6 +43,10 @@ class NewestEvents {
     pending_.clear();
   }
 
+  // Once `limit` events are held, an event older than the oldest of them can't get in.
+  bool full() const { return limit_ > 0 && heap_.size() == limit_; }
+  TimeNs oldest_time() const { return heap_.top().time; }
+
   std::vector<ResultEvent> take_newest_first() {
     std::vector<Key> keys;
     keys.reserve(heap_.size());
@@ -307,7 +311,12 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& in) {
   NewestEvents newest(request.limit);
   SearchResult result;
   StopCheck stop(request, start);
-  const ScanRequest plan = query::plan_scan(q, request.from, request.to, now);
+  ScanRequest plan = query::plan_scan(q, request.from, request.to, now);
+  // Newest first, and nothing older than the window once it is full: a search for a
+  // common word reads the newest blocks, not all of them.
+  std::atomic<TimeNs> floor{kMinTime};
+  plan.newest_first = true;
+  plan.floor = &floor;
   Status s = store.scan(plan, [&](const EventBatch& batch) {
     if (stop.stop()) return false;
     const auto& events = batch.events();
@@ -320,8 +329,10 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& in) {
       newest.add_match(i, e.time);
     }
     newest.flush_batch(batch);
+    if (newest.full()) floor.store(newest.oldest_time(), std::memory_order_relaxed);
     return true;
   }, &result.scan);
+  result.matched_complete = result.scan.skipped_older == 0;
   if (!s.ok()) return s;
   if (Status st = stop.status(); !st.ok()) return st;
   result.events = newest.take_newest_first();

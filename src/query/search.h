@@ -34,6 +34,7 @@
 //       "types":  {"actor.user.name": "string", "src_endpoint.port": "int64",
 //                  "src_endpoint.ip": "ip", "dns.answers": "string"} } ],
 //    "stats": {"scanned": 5000, "matched": 120, "elapsed_ms": 3.2}}
+//   ("matched_complete": false in stats when `matched` counts only what was read)
 //
 //   {"columns": ["src_endpoint.ip", "count()"], "rows": [["10.0.0.5", 42], [null, 3]],
 //    "stats": {...}}
@@ -132,13 +133,18 @@ struct SearchResult {
   std::vector<std::string> columns;          // table: group-by fields then aggregates
   std::vector<std::vector<ResultValue>> rows;  // typed values; null where a row has none
   uint64_t events_scanned = 0;   // events read from the store, in the time range or not
-  uint64_t events_matched = 0;   // in the time range and matching, all of them (not only `limit`)
+  uint64_t events_matched = 0;   // in the time range and matching, all of them (not only `limit`)...
+  // ...unless false: a plain search reads newest first and stops reading segments and
+  // blocks older than the `limit` events it holds; events_matched then counts the
+  // matches it read ("at least").
+  bool matched_complete = true;
   double elapsed_ms = 0;
   ScanStats scan;                // what the store read and skipped (not part of the JSON form yet)
 
   friend bool operator==(const SearchResult& a, const SearchResult& b) {
     return a.is_table == b.is_table && a.events == b.events && a.columns == b.columns && a.rows == b.rows &&
            a.events_scanned == b.events_scanned && a.events_matched == b.events_matched &&
+           a.matched_complete == b.matched_complete &&
            a.elapsed_ms == b.elapsed_ms;
   }
 };

@@ -229,7 +229,40 @@ Status decode_presence(ByteReader& r, uint32_t rows, std::vector<uint8_t>& prese
   return {};
 }
 
+// The integers of an Int64 or Timestamp chunk, after its presence: put(row, x) for
+// each present row, in row order.
+template <typename Put>
+Status read_ints(ByteReader& r, FieldType type, uint32_t rows, const std::vector<uint8_t>& present,
+                 const RowContext& ctx, Put&& put) {
+  uint8_t mode = 0;
+  if (type == FieldType::Timestamp && (!r.raw(&mode, 1) || mode > 1)) return bad_chunk("bad timestamp encoding");
+  if (mode == 1 && ctx.times.size() != rows) return bad_chunk("timestamps need the event times of the block");
+  uint64_t prev = 0;
+  for (uint32_t i = 0; i < rows; ++i) {
+    if (!present[i]) continue;
+    uint64_t d;
+    if (!r.varint(d)) return bad_chunk("truncated integers");
+    const uint64_t x = mode == 1 ? static_cast<uint64_t>(ctx.times[i]) + static_cast<uint64_t>(unzigzag(d))
+                                 : (prev += static_cast<uint64_t>(unzigzag(d)));
+    put(i, static_cast<int64_t>(x));
+  }
+  return {};
+}
+
 }  // namespace
+
+Status decode_int_chunk(FieldType type, std::string_view bytes, uint32_t rows, std::vector<uint8_t>& present,
+                        std::vector<int64_t>& out) {
+  if (type != FieldType::Int64 && type != FieldType::Timestamp) return bad_chunk("not an integer column");
+  ByteReader r(bytes);
+  uint32_t n = 0;
+  if (Status s = decode_presence(r, rows, present, n); !s.ok()) return s;
+  out.assign(rows, 0);
+  if (Status s = read_ints(r, type, rows, present, RowContext{}, [&](uint32_t i, int64_t x) { out[i] = x; }); !s.ok())
+    return s;
+  if (!r.done()) return bad_chunk("trailing bytes");
+  return {};
+}
 
 Status decode_packed_ips(std::string_view bytes, uint32_t rows, std::vector<uint8_t>& present, PackedIps& ips) {
   ips = {};
@@ -264,20 +297,13 @@ Status decode_chunk(FieldType type, std::string_view bytes, uint32_t rows, const
   switch (type) {
     case FieldType::Int64:
     case FieldType::Timestamp: {
-      uint8_t mode = 0;
-      if (type == FieldType::Timestamp && (!r.raw(&mode, 1) || mode > 1)) return bad("bad timestamp encoding");
-      if (mode == 1 && ctx.times.size() != rows) return bad("timestamps need the event times of the block");
-      uint64_t prev = 0;
-      bool ok = each_present([&](uint32_t i, uint32_t) {
-        uint64_t d;
-        if (!r.varint(d)) return false;
-        uint64_t x = mode == 1 ? static_cast<uint64_t>(ctx.times[i]) + static_cast<uint64_t>(unzigzag(d))
-                               : (prev += static_cast<uint64_t>(unzigzag(d)));
-        values[i] = type == FieldType::Int64 ? Value::int64(static_cast<int64_t>(x))
-                                             : Value::timestamp(static_cast<int64_t>(x));
-        return true;
-      });
-      if (!ok) return bad("truncated integers");
+      const bool is_int = type == FieldType::Int64;
+      if (Status s = read_ints(r, type, rows, present, ctx, [&](uint32_t i, int64_t x) {
+            values[i] = is_int ? Value::int64(x) : Value::timestamp(x);
+          });
+          !s.ok()) {
+        return s;
+      }
       break;
     }
     case FieldType::Float64: {

@@ -62,6 +62,11 @@ void encode_chunk(FieldType type, uint32_t rows, std::span<const uint32_t> prese
 Status decode_chunk(FieldType type, std::string_view bytes, uint32_t rows, const RowContext& context,
                     std::vector<uint8_t>& present, std::vector<Value>& values);
 
+// An Int64 or Timestamp chunk whose values do not refer to event times (the event
+// time column itself) as plain integers, 0 where absent: no Value per row.
+Status decode_int_chunk(FieldType type, std::string_view bytes, uint32_t rows, std::vector<uint8_t>& present,
+                        std::vector<int64_t>& out);
+
 // The addresses of an IP chunk as stored: `width` bytes each (4: all IPv4; 16:
 // v4-mapped or IPv6, with v4_bits telling which), one per present row in row order.
 struct PackedIps {

@@ -14,6 +14,7 @@ void ScanStats::add(const ScanStats& o) {
   rows_returned += o.rows_returned;
   bytes_read += o.bytes_read;
   memory_rows += o.memory_rows;
+  skipped_older += o.skipped_older;
 }
 
 }  // namespace vigil

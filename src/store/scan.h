@@ -8,6 +8,7 @@
 // when it is certain the row fails; the query engine still checks every row it gets.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -57,6 +58,12 @@ struct ScanRequest {
   bool packed_ips = false;
   // scan_blocks(): BlockView::times holds each row's event time.
   bool times = false;
+  // scan(): the unsealed events first, then segments and their blocks by their newest
+  // event, newest first, so that a search for the newest N events fills up early...
+  bool newest_first = false;
+  // ...and then raises *floor to the oldest time it still wants: segments and blocks
+  // wholly older are skipped from then on. (Set and read while the scan runs.)
+  const std::atomic<TimeNs>* floor = nullptr;
 };
 
 // One decoded column of a block (scan_blocks): a value per row where present[r],
@@ -95,6 +102,9 @@ struct ScanStats {
   uint64_t rows_returned = 0;  // after pushed-down filters
   uint64_t bytes_read = 0;     // compressed bytes read from segments
   uint64_t memory_rows = 0;    // rows from the not yet sealed part
+  // Segments, blocks and unsealed batches left unread as older than ScanRequest::floor
+  // (also counted as skipped by time): their matches are not counted.
+  uint64_t skipped_older = 0;
 
   void add(const ScanStats& o);
 };

@@ -8,6 +8,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <numeric>
 #include <cerrno>
 #include <cstring>
 #include <unordered_map>
@@ -732,7 +733,9 @@ class BlockReader {
   Result<bool> may_match(size_t b) {
     const BlockMeta& block = f_.blocks[b];
     ++stats_.blocks;
-    if (block.max_time < req_.from || block.min_time > req_.to) {
+    const TimeNs floor = req_.floor ? req_.floor->load(std::memory_order_relaxed) : kMinTime;
+    if (block.max_time < req_.from || block.min_time > req_.to || block.max_time < floor) {
+      stats_.skipped_older += block.max_time >= req_.from && block.min_time <= req_.to;
       ++stats_.blocks_skipped_time;
       return false;
     }
@@ -813,7 +816,7 @@ class BlockReader {
       if (Status s = load(time_col(), b); !s.ok()) return s;
       const Decoded& t = decoded_[time_col()];
       for (uint32_t r = 0; r < rows; ++r) {
-        selected_[r] = t.present[r] && t.values[r].ts >= req_.from && t.values[r].ts <= req_.to;
+        selected_[r] = t.present[r] & (times_[r] >= req_.from) & (times_[r] <= req_.to);
       }
     }
     for (size_t k = 0; k < req_.conditions.size(); ++k) {
@@ -891,13 +894,18 @@ class BlockReader {
       }
       return {};
     }
+    if (c.system == System::Time) {
+      // Plain integers (times()), not Values: every scan reads them, most only to
+      // compare or bucket. d.values stays empty for this column.
+      if (Status s = column::decode_int_chunk(c.type, d.raw, rows, d.present, times_); !s.ok()) {
+        return corrupt(seg_.path, where() + ": " + s.message());
+      }
+      return {};
+    }
     if (Status s = column::decode_chunk(c.type, d.raw, rows, context, d.present, d.values); !s.ok()) {
       return corrupt(seg_.path, where() + ": " + s.message());
     }
-    if (c.system == System::Time) {
-      times_.resize(rows);
-      for (uint32_t r = 0; r < rows; ++r) times_[r] = d.present[r] ? d.values[r].ts : 0;
-    } else if (c.system == System::Raw) {
+    if (c.system == System::Raw) {
       raws_.resize(rows);
       for (uint32_t r = 0; r < rows; ++r) raws_[r] = d.present[r] ? d.values[r].as_string() : std::string_view();
     }
@@ -905,7 +913,8 @@ class BlockReader {
   }
 
   size_t time_col() const { return static_cast<size_t>(sys_[static_cast<int>(System::Time)]); }
-  // The event time of every row of the block whose time column is loaded.
+  // The event time of every row of the block whose time column is loaded (that
+  // column's Decoded has presence but no values).
   const TimeNs* times() const { return times_.data(); }
 
   const Value* sys_value(System s, uint32_t r) const {
@@ -954,7 +963,7 @@ Status materialize_block(BlockReader& reader, size_t b, uint32_t count, EventBat
     if (Status s = reader.load(col, b); !s.ok()) return s;
   }
   const auto& selected = reader.selected();
-  const Decoded& times = reader.column(reader.time_col());
+  const TimeNs* times = reader.times();
   const uint32_t rows = f.blocks[b].rows;
   batch.reserve(count, static_cast<size_t>(count) * reader.projected().size());
   for (uint32_t r = 0; r < rows; ++r) {
@@ -966,7 +975,7 @@ Status materialize_block(BlockReader& reader, size_t b, uint32_t count, EventBat
     if (const Value* v = reader.sys_value(System::Raw, r)) p.raw = v->as_string();
     if (const Value* v = reader.sys_value(System::Source, r)) p.source = v->as_string();
     const std::string_view raw = batch.begin_event(p).raw;
-    batch.set_time(times.values[r].ts);
+    batch.set_time(times[r]);
     if (const Value* v = reader.sys_value(System::Flags, r)) batch.current().flags = static_cast<uint32_t>(v->i64);
     if (const Value* v = reader.sys_value(System::ParseError, r)) {
       batch.current().parse_error = batch.arena().copy(v->as_string());
@@ -995,7 +1004,13 @@ Status materialize_block(BlockReader& reader, size_t b, uint32_t count, EventBat
 Result<bool> scan(const Info& seg, const Plan& plan, const Visit& visit, ScanStats& stats) {
   BlockReader reader(seg, plan, stats);
   const Footer& f = reader.footer();
-  for (size_t b = 0; b < f.blocks.size(); ++b) {
+  std::vector<size_t> order(f.blocks.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  if (plan.request.newest_first) {
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return f.blocks[a].max_time > f.blocks[b].max_time; });
+  }
+  for (size_t b : order) {
     bool all = false;
     auto count = reader.start_block(b, all);
     if (!count.ok()) return count.status();

@@ -755,14 +755,40 @@ DiskStore::Snapshot DiskStore::snapshot() const {
 template <typename EachSegment>
 Status DiskStore::scan_parts(const ScanRequest& request, EachSegment&& each_segment, const Visit& unsealed,
                              ScanStats* stats_out) const {
-  const auto [segments, memory] = snapshot();
+  Snapshot snap = snapshot();
+  auto& segments = snap.segments;
+  const auto& memory = snap.memory;
   ScanStats stats;
   const segment::Plan plan(request);
   Status result;
   bool more = true;
+  auto floor = [&] { return request.floor ? request.floor->load(std::memory_order_relaxed) : kMinTime; };
+  auto scan_memory = [&] {
+    for (size_t i = 0; more && i < memory.size(); ++i) {
+      const MemBatch& m = memory[i];
+      if (m.max_time < request.from || m.min_time > request.to) continue;
+      if (m.max_time < floor()) {
+        ++stats.skipped_older;
+        continue;
+      }
+      stats.memory_rows += m.batch->size();
+      if (!unsealed(*m.batch)) more = false;
+    }
+  };
+  if (request.newest_first) {
+    std::stable_sort(segments.begin(), segments.end(),
+                     [](const auto& a, const auto& b) { return a->header.max_time > b->header.max_time; });
+    scan_memory();
+  }
   for (const auto& seg : segments) {
+    if (!more) break;
     if (seg->header.max_time < request.from || seg->header.min_time > request.to) {
       ++stats.segments_skipped;
+      continue;
+    }
+    if (seg->header.max_time < floor()) {
+      ++stats.segments_skipped;
+      ++stats.skipped_older;
       continue;
     }
     Result<bool> r = each_segment(*seg, plan, stats);
@@ -777,12 +803,7 @@ Status DiskStore::scan_parts(const ScanRequest& request, EachSegment&& each_segm
       break;
     }
   }
-  for (size_t i = 0; more && i < memory.size(); ++i) {
-    const MemBatch& m = memory[i];
-    if (m.max_time < request.from || m.min_time > request.to) continue;
-    stats.memory_rows += m.batch->size();
-    if (!unsealed(*m.batch)) break;
-  }
+  if (!request.newest_first) scan_memory();
   if (stats_out) stats_out->add(stats);
   return result;
 }

@@ -182,7 +182,7 @@ TEST(ResultJson, TableRoundTrip) {
             R"j({"columns":["src_endpoint.ip","actor.user.name","count()"],"rows":[["10.0.0.5","root",42],[null,"",0]],)j"
             R"j("schema":[{"name":"src_endpoint.ip","type":"string"},{"name":"actor.user.name","type":"string"},)j"
             R"j({"name":"count()","type":"int64"}],)j"
-            R"j("stats":{"scanned":1,"matched":1,"elapsed_ms":0E0,"bytes_read":0,"rows_read":0,"segments":0,)j"
+            R"j("stats":{"scanned":1,"matched":1,"matched_complete":true,"elapsed_ms":0E0,"bytes_read":0,"rows_read":0,"segments":0,)j"
             R"j("segments_skipped":0,"blocks":0,"blocks_skipped":0,"blocks_skipped_time":0,"blocks_skipped_index":0,)j"
             R"j("blocks_skipped_stats":0,"memory_rows":0}})j");
   auto back = result_from_json(json);
