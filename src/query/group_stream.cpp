@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
+#include <map>
+#include <unordered_map>
 #include <thread>
 
 #include "core/field_dictionary.h"
@@ -11,6 +14,7 @@
 #include "query/search.h"
 #include "query/stats.h"
 #include "query/value_eval.h"
+#include "query/value_text.h"
 
 namespace vigil::query {
 
@@ -283,76 +287,211 @@ class TopCount : public CountStats {
   TopStage s_;
 };
 
+// The buckets of a timechart: the span, each row's bucket, and the range of the
+// data for a layout over an open time range.
+struct TimeBuckets {
+  TimeBuckets(const TimechartStage& s, const ExecLimits& lim)
+      : stage(s), limits(lim), span(s.span_ns > 0 ? s.span_ns : auto_span_ns(lim.from, lim.to)) {}
+  TimeNs bucket_of(TimeNs t) const { return (t / span - (t % span < 0 ? 1 : 0)) * span; }
+  void see(TimeNs t) {
+    dmin = std::min(dmin, t);
+    dmax = std::max(dmax, t);
+  }
+  void merge(const TimeBuckets& o) {
+    dmin = std::min(dmin, o.dmin);
+    dmax = std::max(dmax, o.dmax);
+  }
+  // The table of the timechart from its groups (timechart_layout), or the error of
+  // one with too many buckets.
+  Result<Table> layout(const Table& groups, const std::vector<std::string>& series) const {
+    const TimeNs lo = limits.from != kMinTime ? limits.from : dmin, hi = limits.to != kMaxTime ? limits.to : dmax;
+    if (lo <= hi && (hi - lo) / span > 10'000) {
+      return Status::error("col " + std::to_string(stage.col) +
+                           ": timechart would draw more than 10000 buckets; choose a larger span=");
+    }
+    return timechart_layout(stage, groups, series, lo, hi, span);
+  }
+
+  TimechartStage stage;
+  ExecLimits limits;
+  int64_t span;
+  TimeNs dmin = kMaxTime, dmax = kMinTime;
+};
+
 // `timechart` of count()s without `by`: one counter per bucket, the bucket from the
 // time column (no field is read).
 class BucketCount : public GroupStream {
  public:
-  BucketCount(const TimechartStage& s, const ExecLimits& lim)
-      : s_(s), lim_(lim), span_(s.span_ns > 0 ? s.span_ns : auto_span_ns(lim.from, lim.to)) {}
+  BucketCount(const TimechartStage& s, const ExecLimits& lim) : b_(s, lim) {}
   Status add_block(const BlockView& block) override {
     // Rows of a block are mostly in time order: count a run while the bucket holds,
     // and divide only when a row leaves it.
     TimeNs lo = 0, hi = -1;  // the bucket of the run, [lo, hi]
     uint64_t run = 0;
-    TimeNs tmin = dmin_, tmax = dmax_;
     for_each_selected(block, [&](uint32_t r) {
       const TimeNs t = block.times[r];
-      tmin = std::min(tmin, t);
-      tmax = std::max(tmax, t);
+      b_.see(t);
       if (t >= lo && t <= hi) {
         ++run;
         return;
       }
-      if (run) add(lo, run);
-      lo = bucket_of(t);
-      hi = lo + (span_ - 1);
+      if (run) counts_.add(static_cast<uint64_t>(lo), run);
+      lo = b_.bucket_of(t);
+      hi = lo + (b_.span - 1);
       run = 1;
     });
-    if (run) add(lo, run);
-    dmin_ = tmin;
-    dmax_ = tmax;
+    if (run) counts_.add(static_cast<uint64_t>(lo), run);
     return {};
   }
   Status add_event(const EventBatch&, const Event& e) override {
-    dmin_ = std::min(dmin_, e.time);
-    dmax_ = std::max(dmax_, e.time);
-    add(bucket_of(e.time), 1);
+    b_.see(e.time);
+    counts_.add(static_cast<uint64_t>(b_.bucket_of(e.time)));
     return {};
   }
   void merge(GroupStream& other) override {
     auto& o = static_cast<BucketCount&>(other);
     o.counts_.for_each([&](uint64_t key, uint64_t n) { counts_.add(key, n); });
-    dmin_ = std::min(dmin_, o.dmin_);
-    dmax_ = std::max(dmax_, o.dmax_);
+    b_.merge(o.b_);
   }
   Result<Table> finish() override {
-    const TimeNs lo = lim_.from != kMinTime ? lim_.from : dmin_, hi = lim_.to != kMaxTime ? lim_.to : dmax_;
-    if (lo <= hi && (hi - lo) / span_ > 10'000) {
-      return Status::error("col " + std::to_string(s_.col) +
-                           ": timechart would draw more than 10000 buckets; choose a larger span=");
-    }
     Table groups;
     groups.columns.push_back("_bucket");
-    for (const Aggregate& a : s_.aggregates) groups.columns.push_back(a.name);
+    for (const Aggregate& a : b_.stage.aggregates) groups.columns.push_back(a.name);
     counts_.for_each([&](uint64_t key, uint64_t n) {
       std::vector<ResultValue> row(groups.columns.size(), ResultValue::int64(static_cast<int64_t>(n)));
       row[0] = ResultValue::int64(static_cast<int64_t>(key));
       groups.rows.push_back(std::move(row));
     });
-    return timechart_layout(s_, groups, {}, lo, hi, span_);
+    return b_.layout(groups, {});
   }
   bool mergeable() const override { return true; }
   bool needs_times() const override { return true; }
 
  private:
-  TimeNs bucket_of(TimeNs t) const { return (t / span_ - (t % span_ < 0 ? 1 : 0)) * span_; }
-  void add(TimeNs bucket, uint64_t n) { counts_.add(static_cast<uint64_t>(bucket), n); }
-
-  TimechartStage s_;
-  ExecLimits lim_;
-  int64_t span_;
+  TimeBuckets b_;
   FlatCounter counts_;
-  TimeNs dmin_ = kMaxTime, dmax_ = kMinTime;
+};
+
+// `timechart` of count()s `by` a field: a count per bucket and value (a value's
+// text, "NULL" without one); when done, the `limit` values with the most events keep
+// their series and the rest are summed into OTHER, as the row path does.
+class SeriesCount : public GroupStream {
+ public:
+  SeriesCount(const TimechartStage& s, const ExecLimits& lim, std::atomic<size_t>* held)
+      : b_(s, lim), by_(field_dictionary().intern(s.by)), max_bytes_(lim.max_bytes), held_(held ? held : &own_) {}
+
+  Status add_block(const BlockView& block) override {
+    // Per block, counts by value as stored; each distinct one is named once.
+    local_.clear();
+    std::vector<const ColumnSlice*> cols;
+    for (const ColumnSlice& c : block.columns) {
+      if (c.id == by_ && c.occurrence == 0) cols.push_back(&c);
+    }
+    for_each_selected(block, [&](uint32_t r) {
+      const TimeNs t = block.times[r];
+      b_.see(t);
+      const Value* v = nullptr;
+      for (const ColumnSlice* c : cols) {
+        if (c->constant || c->present[r]) {
+          v = c->constant ? &c->constant_value : &c->values[r];
+          break;
+        }
+      }
+      ++local_[LocalKey{b_.bucket_of(t), v}];
+    });
+    for (const auto& [k, n] : local_) add(k.bucket, k.value, n);
+    return budget();
+  }
+  Status add_event(const EventBatch& batch, const Event& e) override {
+    b_.see(e.time);
+    const Value* v = nullptr;
+    for (const Field& f : batch.fields(e)) {
+      if (f.id == by_) {
+        v = &f.value;
+        break;
+      }
+    }
+    add(b_.bucket_of(e.time), v, 1);
+    return budget();
+  }
+  void merge(GroupStream& other) override {
+    auto& o = static_cast<SeriesCount&>(other);
+    for (const auto& [k, n] : o.counts_) counts_[k] += n;
+    b_.merge(o.b_);
+  }
+  Result<Table> finish() override {
+    std::map<std::string, uint64_t> totals;  // by text: ties rank in text order
+    for (const auto& [k, n] : counts_) {
+      if (k.second != kNull) totals[k.second] += n;
+    }
+    std::vector<std::pair<std::string, uint64_t>> ranked(totals.begin(), totals.end());
+    std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    std::vector<std::string> series;
+    for (size_t i = 0; i < ranked.size() && i < b_.stage.limit; ++i) series.push_back(ranked[i].first);
+    std::map<std::pair<TimeNs, std::string>, uint64_t> folded;
+    bool other = false;
+    for (const auto& [k, n] : counts_) {
+      const bool named = k.second == kNull || std::find(series.begin(), series.end(), k.second) != series.end();
+      other = other || !named;
+      folded[{k.first, named ? k.second : "OTHER"}] += n;
+    }
+    Table groups;
+    groups.columns = {"_bucket", "_series"};
+    for (const Aggregate& a : b_.stage.aggregates) groups.columns.push_back(a.name);
+    for (const auto& [k, n] : folded) {
+      std::vector<ResultValue> row(groups.columns.size(), ResultValue::int64(static_cast<int64_t>(n)));
+      row[0] = ResultValue::int64(k.first);
+      row[1] = ResultValue::string(k.second);
+      groups.rows.push_back(std::move(row));
+    }
+    if (other) series.push_back("OTHER");
+    return b_.layout(groups, series);
+  }
+  bool mergeable() const override { return true; }
+  bool needs_times() const override { return true; }
+
+ private:
+  static constexpr std::string_view kNull = "NULL";
+  // A value as stored, during one block (strings point into it).
+  struct LocalKey {
+    TimeNs bucket;
+    const Value* value;
+    friend bool operator==(const LocalKey& a, const LocalKey& b) {
+      if (a.bucket != b.bucket || !a.value != !b.value) return false;
+      return !a.value || same_value(*a.value, *b.value);
+    }
+  };
+  struct LocalHash {
+    size_t operator()(const LocalKey& k) const {
+      size_t h = std::hash<int64_t>{}(k.bucket);
+      if (k.value) h ^= value_hash(*k.value) * 0x9e3779b97f4a7c15ull;
+      return h;
+    }
+  };
+  static size_t value_hash(const Value& v) {
+    if (v.type == FieldType::String) return std::hash<std::string_view>{}(v.as_string());
+    if (v.type == FieldType::Ip) return std::hash<std::string_view>{}({reinterpret_cast<const char*>(v.ip), 16});
+    return std::hash<int64_t>{}(v.i64) + static_cast<size_t>(v.type);
+  }
+  void add(TimeNs bucket, const Value* v, uint64_t n) {
+    std::string text = v ? result_text(to_result_value(*v)) : std::string(kNull);
+    auto [it, added] = counts_.try_emplace({bucket, std::move(text)}, 0);
+    it->second += n;
+    if (added) bytes_ += it->first.second.capacity() + 96;
+  }
+  Status budget() {
+    const size_t total = held_->fetch_add(bytes_ - reported_) + (bytes_ - reported_);
+    reported_ = bytes_;
+    return total > max_bytes_ ? groups_over_budget(max_bytes_, counts_.size()) : Status();
+  }
+
+  TimeBuckets b_;
+  FieldId by_;
+  std::map<std::pair<TimeNs, std::string>, uint64_t> counts_;
+  std::unordered_map<LocalKey, uint64_t, LocalHash> local_;
+  size_t max_bytes_, bytes_ = 0, reported_ = 0;
+  std::atomic<size_t> own_{0};
+  std::atomic<size_t>* held_;
 };
 
 bool plain_counts(const std::vector<Aggregate>& aggregates) {
@@ -375,8 +514,10 @@ std::unique_ptr<GroupStream> group_first_stage(const Stage& stage, const ExecLim
     return std::make_unique<RowGroups>(std::make_unique<TopStream>(*s, limits));
   }
   if (const auto* s = std::get_if<TimechartStage>(&stage)) {
+    // Buckets known before the first event: a span, or a closed time range.
     const bool bounded = limits.from != kMinTime && limits.to != kMaxTime;
-    if (!s->by.empty() || (s->span_ns <= 0 && !bounded)) return nullptr;
+    if (s->span_ns <= 0 && !bounded) return nullptr;
+    if (!s->by.empty()) return plain_counts(s->aggregates) ? std::make_unique<SeriesCount>(*s, limits, held) : nullptr;
     if (plain_counts(s->aggregates)) return std::make_unique<BucketCount>(*s, limits);
     return std::make_unique<RowGroups>(std::make_unique<TimechartStream>(*s, limits));
   }

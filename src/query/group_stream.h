@@ -1,11 +1,12 @@
-// A first stage that groups (stats, top, rare, and timechart without `by` whose
-// buckets are known before the first event: span= given, or a closed time range),
+// A first stage that groups (stats, top, rare, and a timechart whose buckets are
+// known before the first event: span= given, or a closed time range; with `by`, of
+// count()s only, whose OTHER series is a sum),
 // fed with the query's matching rows as they come and holding only its groups.
 //
 // Sealed rows come as column blocks (store/scan.h), unsealed ones as events. The
 // common shapes count straight from the columns: stats of count()s by at most one
 // field, top/rare of one field, a timechart of count()s (a bucket per row from the
-// time column); they are mergeable, so a block scan runs one per core. Any other
+// time column, by a field or not); they are mergeable, so a block scan runs one per core. Any other
 // grouping looks values up row by row in the block's columns, on one core.
 #pragma once
 

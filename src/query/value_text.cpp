@@ -1,6 +1,8 @@
 // Allocation-free text forms of values; see value_text.h.
 #include "query/value_text.h"
 
+#include <cstring>
+
 #include <arpa/inet.h>
 
 #include <charconv>
@@ -46,6 +48,19 @@ std::string_view value_text(const Value& v, TextBuffer& buf) {
     }
   }
   return {};
+}
+
+bool same_value(const Value& a, const Value& b) {
+  if (a.type != b.type) return false;
+  switch (a.type) {
+    case FieldType::String: return a.as_string() == b.as_string();
+    case FieldType::Int64: return a.i64 == b.i64;
+    case FieldType::Float64: return a.f64 == b.f64;
+    case FieldType::Bool: return a.b == b.b;
+    case FieldType::Timestamp: return a.ts == b.ts;
+    case FieldType::Ip: return a.ip_v4 == b.ip_v4 && std::memcmp(a.ip, b.ip, 16) == 0;
+  }
+  return false;
 }
 
 }  // namespace vigil::query

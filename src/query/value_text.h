@@ -23,4 +23,7 @@ std::string_view value_text(const Value& v, TextBuffer& buf);
 std::string_view format_time(TimeNs t, TextBuffer& buf);
 std::string format_time(TimeNs t);
 
+// Whether two stored values are the same: same type and content (groups key on it).
+bool same_value(const Value& a, const Value& b);
+
 }  // namespace vigil::query

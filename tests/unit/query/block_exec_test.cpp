@@ -83,6 +83,12 @@ TEST(BlockExec, GroupingStagesAgreeWithTheEventPath) {
       "| timechart span=10m count()",
       "user.name:bob | timechart span=1h count(), count() as n2",
       "| timechart span=30m avg(risk_score), count(dst_endpoint.port)",
+      "| timechart span=20m count() by user.name",
+      "dst_endpoint.port:53 | timechart span=1h count() by src_endpoint.ip limit=3",
+      "| timechart span=1h count() as n by mixed limit=2",
+      "| timechart span=1h count() by actor.user.is_admin",
+      "| timechart span=2h count() by risk_score limit=4",
+      "| timechart span=1h count() by metadata.labels",
       "metadata.labels:x | stats count() by metadata.labels",
       "| stats count() by metadata.labels",
       "| top metadata.labels",
@@ -113,6 +119,28 @@ TEST(BlockExec, GroupingStagesAgreeWithTheEventPath) {
     nonempty += !want->rows.empty() && want->events_matched > 0;
   }
   EXPECT_GE(nonempty, std::size(queries) - 2);  // all but the empty searches find something
+
+  // The streamed stages against the same stage over rows: a first `eval` makes the
+  // events rows, and the stage after it runs over the table.
+  const char* streamed[] = {
+      "| timechart span=20m count() by user.name",
+      "| timechart span=1h count() by src_endpoint.ip limit=3",
+      "| timechart span=2h count() by risk_score limit=4",
+      "| timechart span=1h count() by mixed limit=2",
+      "| top 4 src_endpoint.ip",
+      "| rare mixed",
+      "| stats count() by user.name",
+      "| timechart span=10m count()",
+  };
+  for (const char* stage : streamed) {
+    for (const Store* store : {static_cast<const Store*>(&memory), static_cast<const Store*>(disk->get())}) {
+      auto want = run_search(*store, SearchRequest{.query = std::string("| eval k = 1 ") + stage});
+      auto got = run_search(*store, SearchRequest{.query = stage});
+      ASSERT_TRUE(want.ok() && got.ok()) << stage;
+      EXPECT_EQ(got->columns, want->columns) << stage;
+      EXPECT_EQ(got->rows, want->rows) << stage;
+    }
+  }
 }
 
 TEST(BlockExec, CountGroupsStayWithinTheBudget) {
@@ -124,7 +152,8 @@ TEST(BlockExec, CountGroupsStayWithinTheBudget) {
     ASSERT_TRUE((*disk)->append_sync(make_events(rng, s * 500, 500)).ok());
     ASSERT_TRUE((*disk)->flush().ok());
   }
-  for (const char* q : {"| stats count() by test.id", "dst_endpoint.port:53 | top test.id"}) {
+  for (const char* q : {"| stats count() by test.id", "dst_endpoint.port:53 | top test.id",
+                        "| timechart span=1h count() by test.id"}) {
     SearchRequest req;
     req.query = q;
     req.max_memory_bytes = 16 << 10;  // far fewer than 2,000 groups fit
