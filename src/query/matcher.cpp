@@ -4,6 +4,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -176,6 +177,9 @@ bool field_value_matches(const CompiledTerm& t, const Value& v) {
   }
 }
 
+// Whether a term can be decided on a block: fields from their columns, free text
+// and raw:... from the raw column and the string columns. (input, tenant and source
+// are not in blocks.)
 bool block_term(const CompiledTerm& t) {
   switch (t.kind) {
     case CompiledTerm::Kind::All:
@@ -183,9 +187,30 @@ bool block_term(const CompiledTerm& t) {
     case CompiledTerm::Kind::FieldExists:
     case CompiledTerm::Kind::FieldValue:
     case CompiledTerm::Kind::FieldRange:
-    case CompiledTerm::Kind::FieldRegex: return true;
+    case CompiledTerm::Kind::FieldRegex:
+    case CompiledTerm::Kind::Text:
+    case CompiledTerm::Kind::RawRegex: return true;
+    case CompiledTerm::Kind::PseudoValue:
+    case CompiledTerm::Kind::PseudoRange:
+    case CompiledTerm::Kind::PseudoRegex: return t.pseudo == PseudoField::Raw;
+  }
+  return false;
+}
+
+// A raw-text term on one row's raw text (the event path's test).
+bool raw_matches(const CompiledTerm& t, std::string_view raw) {
+  switch (t.kind) {
+    case CompiledTerm::Kind::Text: return t.pattern.occurs_in(raw);
+    case CompiledTerm::Kind::PseudoValue: return t.pattern.matches(raw);
+    case CompiledTerm::Kind::PseudoRange: return text_within(t, raw);
+    case CompiledTerm::Kind::RawRegex:
+    case CompiledTerm::Kind::PseudoRegex: return regex_matches(t, raw);
     default: return false;
   }
+}
+
+bool term_reads_raw(const CompiledTerm& t) {
+  return t.kind == CompiledTerm::Kind::Text || t.kind == CompiledTerm::Kind::RawRegex || t.pseudo == PseudoField::Raw;
 }
 
 // A bound as typed, read as every type it can stand for. Times also read relative
@@ -392,6 +417,13 @@ bool Matcher::takes_blocks() const {
   return true;
 }
 
+bool Matcher::reads_raw() const {
+  for (const CompiledTerm& t : terms_) {
+    if (term_reads_raw(t)) return true;
+  }
+  return false;
+}
+
 bool Matcher::matches_all() const {
   if (root_.kind == Expr::Kind::All) return true;
   const bool leaf = root_.children.empty() && root_.kind != Expr::Kind::Not && root_.kind != Expr::Kind::And &&
@@ -465,6 +497,34 @@ void Matcher::eval_block(const Node& n, const BlockView& block, const uint8_t* c
   }
   std::memset(out, 0, rows);
   if (t.kind == CompiledTerm::Kind::Never) return;
+  if (term_reads_raw(t)) {
+    if (block.raws) {
+      for (uint32_t r = 0; r < rows; ++r) out[r] = care[r] && raw_matches(t, block.raws[r]);
+    }
+    if (t.kind != CompiledTerm::Kind::Text) return;
+    // Free text also matches in any string field: rows the raw text did not answer.
+    // A dictionary column repeats the same few strings (same pointer, same answer):
+    // a small cache by address tests each once.
+    struct Seen {
+      const char* at = nullptr;
+      uint32_t size = 0;
+      bool match = false;
+    };
+    std::array<Seen, 64> seen;
+    for (const ColumnSlice& c : block.columns) {
+      if (c.type != FieldType::String) continue;
+      if (c.constant) continue;  // (constants are numbers and addresses)
+      seen.fill({});
+      for (uint32_t r = 0; r < rows; ++r) {
+        if (!care[r] || out[r] || !c.present[r]) continue;
+        const Value& v = c.values[r];
+        Seen& e = seen[(reinterpret_cast<uintptr_t>(v.str) >> 3) & 63];
+        if (e.at != v.str || e.size != v.str_size) e = {v.str, v.str_size, t.pattern.occurs_in(v.as_string())};
+        out[r] = e.match;
+      }
+    }
+    return;
+  }
   // Repeated fields and fields of several types are several columns: any value may match.
   for (const ColumnSlice& c : block.columns) {
     if (c.id != t.field) continue;

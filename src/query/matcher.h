@@ -84,9 +84,11 @@ class Matcher {
 
   bool matches(const EventBatch& batch, const Event& event) const { return eval(root_, batch, event); }
 
-  // Whether match_block() can decide every row from typed columns: the expression
-  // names fields only (no free text, no raw/input/source/tenant).
+  // Whether match_block() can decide every row from a block: the expression names
+  // fields, free text or raw (not input, source or tenant).
   bool takes_blocks() const;
+  // Whether match_block() needs BlockView::raws, and free text every string column.
+  bool reads_raw() const;
   // Whether every event matches (`*`, or nothing searched).
   bool matches_all() const;
   // The fields the expression reads (for the projection of a block scan).

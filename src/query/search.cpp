@@ -207,7 +207,8 @@ Result<SearchResult> run_grouped(const Store& store, const SearchRequest& reques
     return true;
   };
   Status s;
-  if (groups->takes_blocks() && matcher.takes_blocks()) {
+  // (The planner asks for the raw text, and every field for free text, when the search reads them.)
+  if (groups->takes_blocks() && matcher.takes_blocks() && (plan.raw || !matcher.reads_raw())) {
     const bool filtered = !matcher.matches_all();
     plan.packed_ips = groups->packed_ips() && matcher.fields().empty();  // the filter reads no values
     plan.times = groups->needs_times();

@@ -52,7 +52,8 @@ struct ScanRequest {
   // Projection: the fields to return. all_fields returns every field.
   bool all_fields = true;
   std::vector<std::string> fields;
-  bool raw = true;  // return raw text, source, parse error (time, input, tenant, flags always)
+  bool raw = true;  // return raw text, source, parse error (time, input, tenant, flags always);
+                    // scan_blocks(): BlockView::raws
   // scan_blocks(): IP columns come as ColumnSlice::ips (addresses as stored, no
   // values) to a caller that reads them so.
   bool packed_ips = false;
@@ -91,6 +92,7 @@ struct BlockView {
   uint32_t selected_count = 0;
   std::span<const ColumnSlice> columns;
   const TimeNs* times = nullptr;  // ScanRequest::times: the event time of every row
+  const std::string_view* raws = nullptr;  // ScanRequest::raw: the raw text of every row
 };
 
 // What a scan read and skipped: the statistics the API reports with results.

@@ -866,6 +866,8 @@ class BlockReader {
     if (ch.bytes == 0) {
       d.loaded = true;
       d.present.assign(rows, 0);
+      if (c.system == System::Time) times_.assign(rows, 0);
+      if (c.system == System::Raw) raws_.assign(rows, {});
       return {};
     }
     column::RowContext context;
@@ -916,6 +918,8 @@ class BlockReader {
   // The event time of every row of the block whose time column is loaded (that
   // column's Decoded has presence but no values).
   const TimeNs* times() const { return times_.data(); }
+  // The raw text of every row of the block whose raw column is loaded.
+  const std::string_view* raws() const { return raws_.data(); }
 
   const Value* sys_value(System s, uint32_t r) const {
     int col = sys_[static_cast<int>(s)];
@@ -1075,6 +1079,10 @@ Result<bool> scan_blocks(const Info& seg, const Plan& plan, const VisitBlock& vi
     if (plan.request.times) {
       if (Status s = reader.load(reader.time_col(), b); !s.ok()) return s;
       view.times = reader.times();
+    }
+    if (const int raw = reader.system_column(System::Raw); plan.request.raw && raw >= 0) {
+      if (Status s = reader.load(static_cast<size_t>(raw), b); !s.ok()) return s;
+      view.raws = reader.raws();
     }
     view.rows = rows;
     view.selected = all ? nullptr : reader.selected().data();
