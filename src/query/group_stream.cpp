@@ -136,7 +136,10 @@ class RowLookup {
   }
 
   const ResultValue* operator()(std::string_view name) {
-    if (name == kTimeColumn) return &time_;
+    if (name == kTimeColumn) {
+      if (time_.type != FieldType::Timestamp) time_ = result_time(t_);  // its text costs: only when asked
+      return &time_;
+    }
     const FieldId id = ids_(name);
     if (id == kNoField) return nullptr;
     for (auto& [cid, v] : cache_) {
@@ -150,7 +153,8 @@ class RowLookup {
  private:
   void start(TimeNs t) {
     cache_.clear();
-    time_ = result_time(t);
+    t_ = t;
+    time_.type = FieldType::String;  // not made yet
   }
   const Value* in_event(FieldId id) const {
     for (const Field& f : batch_->fields(*event_)) {
@@ -175,6 +179,7 @@ class RowLookup {
   const BlockView* block_ = nullptr;
   uint32_t row_ = 0;
   std::vector<std::pair<FieldId, ResultValue>> cache_;
+  TimeNs t_ = 0;
   ResultValue time_;
 };
 

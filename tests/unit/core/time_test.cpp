@@ -11,6 +11,28 @@ TEST(Time, Rfc3339RoundTrip) {
   EXPECT_EQ(*t, 1795330612123000000LL);  // date -d 2026-11-22T06:56:52Z +%s
 }
 
+// Every fraction width, the epoch, times before it and the ends of the range
+// (1677-2262) read back to the same instant.
+TEST(Time, Rfc3339RoundTripsEveryForm) {
+  EXPECT_EQ(format_rfc3339(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(format_rfc3339(-1), "1969-12-31T23:59:59.999999999Z");
+  EXPECT_EQ(format_rfc3339(1'000), "1970-01-01T00:00:00.000001Z");
+  EXPECT_EQ(format_rfc3339(*parse_rfc3339("1700-02-03T04:05:06.7Z")), "1700-02-03T04:05:06.700Z");
+  EXPECT_EQ(format_rfc3339(*parse_rfc3339("2261-12-31T23:59:59.123456789Z")), "2261-12-31T23:59:59.123456789Z");
+  // (kMinTime itself is "before" any time parse_rfc3339 accepts: its seconds overflow)
+  for (TimeNs t : {kMinTime + kNsPerSec, kMaxTime}) EXPECT_EQ(parse_rfc3339(format_rfc3339(t)), t) << format_rfc3339(t);
+  uint64_t x = 88172645463325252ull;
+  for (int i = 0; i < 10'000; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    const TimeNs t = static_cast<TimeNs>(x);  // any instant of the range
+    for (TimeNs v : {t, t / 1'000 * 1'000, t / 1'000'000 * 1'000'000}) {
+      auto back = parse_rfc3339(format_rfc3339(v));
+      ASSERT_TRUE(back) << format_rfc3339(v);
+      EXPECT_EQ(*back, v) << format_rfc3339(v);
+    }
+  }
+}
+
 TEST(Time, Offsets) {
   auto a = parse_rfc3339("2026-11-22T07:56:52+01:00");
   auto b = parse_rfc3339("2026-11-22T06:56:52Z");
