@@ -44,10 +44,20 @@ Status GroupAggregator::add(const FieldLookup& field, TimeNs time) {
     }
     key_ += '\1';
     key_ += static_cast<char>(v->type);
-    std::string t = result_text(*v);
-    uint32_t n = static_cast<uint32_t>(t.size());
-    key_.append(reinterpret_cast<const char*>(&n), sizeof n);
-    key_ += t;
+    // Any one encoding per value will do (the key only finds the group): numbers and
+    // times by their integer, text as it is; no string made per row.
+    const size_t at = key_.size();
+    key_.append(sizeof(uint32_t), '\0');
+    switch (v->type) {
+      case FieldType::Int64:
+      case FieldType::Bool:
+      case FieldType::Timestamp: key_.append(reinterpret_cast<const char*>(&v->i64), sizeof v->i64); break;
+      case FieldType::Float64: key_ += result_text(*v); break;
+      case FieldType::String:
+      case FieldType::Ip: key_ += v->text; break;
+    }
+    const uint32_t n = static_cast<uint32_t>(key_.size() - at - sizeof(uint32_t));
+    std::memcpy(key_.data() + at, &n, sizeof n);
   }
   auto [it, added] = index_.try_emplace(key_, keys_.size());
   if (added) {

@@ -106,15 +106,27 @@ class TimechartStream : public RowStream {
 class FieldIds {
  public:
   FieldId operator()(std::string_view name) {
-    for (const auto& [n, id] : ids_) {
-      if (n == name) return id;
+    // Stages ask with views of their own strings: the same address, row after row.
+    for (const Entry& e : ids_) {
+      if (e.seen.data() == name.data() && e.seen.size() == name.size()) return e.id;
     }
-    ids_.emplace_back(std::string(name), field_dictionary().find(name));
-    return ids_.back().second;
+    for (Entry& e : ids_) {
+      if (e.name == name) {
+        e.seen = name;
+        return e.id;
+      }
+    }
+    ids_.push_back({std::string(name), name, field_dictionary().find(name)});
+    return ids_.back().id;
   }
 
  private:
-  std::vector<std::pair<std::string, FieldId>> ids_;
+  struct Entry {
+    std::string name;
+    std::string_view seen;  // the view last asked with (compared by address only)
+    FieldId id;
+  };
+  std::vector<Entry> ids_;
 };
 
 // Lookups into one event or one row of a block, converting a field's first value on
