@@ -455,6 +455,14 @@ std::vector<QueryResult> run_queries(const Options& o, const std::string& token,
       time_query(*store, "filtered count", "dst_endpoint.port:53 | stats count()", o.runs, dump));
   queries.push_back(time_query(*store, "timechart 1h", "| timechart span=1h count()", o.runs, dump));
   queries.push_back(time_query(*store, "top 10 src_endpoint.ip", "| top 10 src_endpoint.ip", o.runs, dump));
+  // Shapes an analyst types every day: a common word (newest 100), a word then a
+  // group-by, a time chart split by a field, aggregates other than count.
+  queries.push_back(time_query(*store, "common word, newest 100", "sshd", o.runs, dump));
+  queries.push_back(time_query(*store, "word | count by user", "sshd | stats count() by user.name", o.runs, dump));
+  queries.push_back(
+      time_query(*store, "timechart 1h by class_uid", "| timechart span=1h count() by class_uid", o.runs, dump));
+  queries.push_back(time_query(*store, "avg, dc by class_uid",
+                               "| stats avg(dst_endpoint.port), dc(src_endpoint.ip) by class_uid", o.runs, dump));
   if (dump) std::fclose(dump);
   if (queries[0].matched != 1) {
     log("store_bench: WARNING: the needle matched %llu events, not 1\n", (unsigned long long)queries[0].matched);

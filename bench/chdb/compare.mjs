@@ -66,6 +66,12 @@ row("timechart span=1h count() (ms)", ms(vq("timechart 1h")), ms(cq("timechart 1
     timeNote(vq("timechart 1h"), cq("timechart 1h")));
 row("top 10 src_endpoint.ip (ms)", ms(vq("top 10 src_endpoint.ip")), ms(cq("top 10 src_ip")),
     timeNote(vq("top 10 src_endpoint.ip"), cq("top 10 src_ip")));
+for (const [label, shown] of [["common word, newest 100", "sshd (newest 100 of the matches)"],
+                              ["word | count by user", "sshd | stats count() by user.name"],
+                              ["timechart 1h by class_uid", "timechart span=1h count() by class_uid"],
+                              ["avg, dc by class_uid", "stats avg(dst_endpoint.port), dc(src_endpoint.ip) by class_uid"]]) {
+  if (vq(label) && cq(label)) row(`${shown} (ms)`, ms(vq(label)), ms(cq(label)), timeNote(vq(label), cq(label)));
+}
 const pv = peak(tv) ?? v.peak_rss_mb, pc = peak(tc) ?? c.peak_rss_mb;
 row("peak memory (RSS)", `${f0(pv)} MB (corpus in memory included)`, `${f0(pc)} MB`);
 row("load average (1/5/15 min) at start / queries / end", `${v.loadavg_start.split(" ").slice(0, 3).join(" ")} / ${v.loadavg_queries.split(" ").slice(0, 3).join(" ")} / ${v.loadavg_end.split(" ").slice(0, 3).join(" ")}`,

@@ -175,6 +175,15 @@ async function main() {
   // Vigil's top counts the rows that have the field; here an absent address is '::'.
   result.queries.push(await timeQuery(s, "top 10 src_ip",
     "SELECT src_ip, count() AS c FROM events WHERE src_ip != toIPv6('::') GROUP BY src_ip ORDER BY c DESC LIMIT 10", o.runs));
+  result.queries.push(await timeQuery(s, "common word, newest 100",
+    "SELECT * FROM events WHERE hasTokenCaseInsensitive(raw, 'sshd') ORDER BY time DESC LIMIT 100", o.runs));
+  result.queries.push(await timeQuery(s, "word | count by user",
+    "SELECT user_name, count() FROM events WHERE hasTokenCaseInsensitive(raw, 'sshd') GROUP BY user_name", o.runs));
+  result.queries.push(await timeQuery(s, "timechart 1h by class_uid",
+    "SELECT toStartOfHour(time) AS t, class_uid, count() FROM events GROUP BY t, class_uid ORDER BY t", o.runs));
+  // Absent values are 0 / '::' in these columns: left out, as Vigil leaves out rows without the field.
+  result.queries.push(await timeQuery(s, "avg, dc by class_uid",
+    "SELECT class_uid, avgIf(dst_port, dst_port != 0), uniqExactIf(src_ip, src_ip != toIPv6('::')) FROM events GROUP BY class_uid", o.runs));
 
   if (o.perSource) {
     // Per source: the same rows split into one table each (source column prefix).
