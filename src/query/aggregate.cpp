@@ -87,9 +87,12 @@ Status GroupAggregator::add(const FieldLookup& field, TimeNs time) {
       case AggKind::Dc:
       case AggKind::Values: {
         std::string t = result_text(*v);
-        if (agg.kind == AggKind::Values && st.distinct.size() >= 100) break;  // a list to read, not a dump
         size_t len = t.size();
-        if (st.distinct.insert(std::move(t)).second) bytes_ += len + 48;
+        if (!st.distinct.insert(std::move(t)).second) break;
+        bytes_ += len + 48;
+        // values() is a list to read, not a dump: the 100 first in sorted order, which
+        // do not depend on the order the rows came in.
+        if (agg.kind == AggKind::Values && st.distinct.size() > 100) st.distinct.erase(std::prev(st.distinct.end()));
         break;
       }
       case AggKind::Sum:
@@ -205,10 +208,14 @@ Table GroupAggregator::finish() const {
     if (a.is_null || b.is_null) return !a.is_null && b.is_null;
     return compare_results(a, b) < 0;
   };
+  auto greater = [](const ResultValue& a, const ResultValue& b) {  // largest first, nulls still last
+    if (a.is_null || b.is_null) return !a.is_null && b.is_null;
+    return compare_results(a, b) > 0;
+  };
   std::stable_sort(t.rows.begin(), t.rows.end(), [&](const auto& a, const auto& b) {
     if (!aggregates_.empty()) {
-      if (less(b[nby], a[nby])) return true;
-      if (less(a[nby], b[nby])) return false;
+      if (greater(a[nby], b[nby])) return true;
+      if (greater(b[nby], a[nby])) return false;
     }
     for (size_t i = 0; i < nby; ++i) {
       if (less(a[i], b[i])) return true;

@@ -137,14 +137,14 @@ const char* column_sql_type(ColumnType t) {
   return "Nullable(String)";
 }
 
+}  // namespace
+
 Status check_layout(const ClickHouseTable& t) {
   if (!is_identifier(t.name)) return Status::error("table name '" + t.name + "' is not [a-z_][a-z0-9_]*");
   for (const ClickHouseColumn& c : t.columns)
     if (!is_identifier(c.column)) return Status::error("column name '" + c.column + "' is not [a-z_][a-z0-9_]*");
   return Status();
 }
-
-}  // namespace
 
 Result<std::string> create_table_sql(const ClickHouseTable& table) {
   if (Status s = check_layout(table); !s.ok()) return s;
@@ -165,6 +165,7 @@ enum class SqlType : uint8_t { Null, Bool, Int, Float, String, Ip, Time };
 struct Sql {
   std::string text;
   SqlType type = SqlType::Null;
+  bool attr = false;  // an attribute's value: text here, typed in the embedded engine
 };
 
 bool numeric(SqlType t) { return t == SqlType::Int || t == SqlType::Float || t == SqlType::Time || t == SqlType::Bool; }
@@ -222,7 +223,8 @@ class Translator {
 
   Sql value(const ValueExpr& e, int depth);
   Sql call(const ValueExpr& e, int depth);
-  std::string aggregate(const Aggregate& a, SqlType* type);
+  // `attr_type`: for first/last of an attribute, the SQL of that value's type (to order by).
+  std::string aggregate(const Aggregate& a, SqlType* type, std::string* attr_type);
 
   bool stage(const Stage& s);
   bool where(const WhereStage& s);
@@ -250,11 +252,34 @@ class Translator {
   int next_alias_ = 0;
   std::string err_;
   std::map<std::string, SqlType> types_;  // of computed columns, by alias
+
+  // Row order by a value as the embedded engine compares values: numbers as numbers,
+  // addresses as addresses, text byte by byte. Keys of stats and top are text, so the
+  // type their text holds is kept beside them: text_type_ for a typed column's values,
+  // attr_type_ (a hidden column of attr_types numbers) for an attribute's.
+  struct OrderKey {
+    std::string value;
+    SqlType type = SqlType::String;
+    std::string attr_type;  // SQL of the attribute's FieldType number, when an attribute
+  };
+  OrderKey order_key(const std::string& name) const;
+  static std::vector<std::string> order_exprs(const OrderKey& k);  // ascending meaning, nulls for none
+  std::string attr_type_sql(const FieldRef& f) const { return "attr_types[indexOf(attr_names, " + f.sql + ")]"; }
+  // Records for a computed column `a` copied from field `name` what its values order by;
+  // returns a hidden select item to add (the attribute's type), or "".
+  // Returns the SQL of the attribute's type when `name` is an attribute (its alias is
+  // then attr_type_[a], for the caller to select), else "".
+  std::string carry_order(const std::string& name, const std::string& a, bool as_text);
+  OrderKey alias_key(const std::string& a) const;
+  std::map<std::string, SqlType> text_type_;
+  std::map<std::string, std::string> attr_type_;
 };
 
 // ---- fields -------------------------------------------------------------------
 
 FieldRef Translator::resolve_base(const std::string& name) const {
+  // Stages see an event's time as `_time`, as the embedded engine's rows have it.
+  if (name == "_time") return {FieldRef::Kind::Envelope, "`time`", SqlType::Time};
   for (const char* env : kEnvelope) {
     if (name != env) continue;
     std::string n(env);
@@ -292,7 +317,7 @@ Sql Translator::field_value(const std::string& name) const {
   FieldRef f = resolve(name);
   if (f.kind == FieldRef::Kind::Attr)
     return {"if(has(attr_names, " + f.sql + "), attr_values[indexOf(attr_names, " + f.sql + ")], NULL)",
-            SqlType::String};
+            SqlType::String, true};
   return {f.sql, f.type};
 }
 
@@ -319,6 +344,12 @@ std::string Translator::any_value(const std::string& name,
 std::string ip_key(const std::string& v) {
   return "multiIf(match(" + v + ", '^[0-9]{1,3}(\\\\.[0-9]{1,3}){3}$'), IPv4ToIPv6(IPv4StringToNum(" + v +
          ")), match(" + v + ", '^[0-9a-fA-F:.]*:[0-9a-fA-F:.]*$'), IPv6StringToNum(" + v + "), NULL)";
+}
+
+// Addresses compare within their family only (an IPv6 address is neither above nor
+// below an IPv4 bound), as in the embedded engine: v6 text has a ':', v4 text none.
+std::string same_family(const std::string& v, const IpAddress& bound) {
+  return std::string("(position(toString(") + v + "), ':') " + (bound.is_v4 ? "= 0)" : "> 0)");
 }
 
 std::string ip_literal(const IpAddress& ip) {
@@ -435,24 +466,24 @@ std::string Translator::compare_one(const std::string& v, SqlType type, const st
       if (!is_number) return "0";
       return "toFloat64OrNull(toString(" + v + "))" + o + "toFloat64(" + sql_string(value) + ")";
     case SqlType::Time: {
+      // As the embedded matcher reads a bound: a time, else a number of Unix seconds;
+      // a bound that is neither matches nothing.
       auto ns = parse_time_arg(value, now_);
-      if (!ns) {
-        fail(col, "'" + value + "' is not a time (RFC 3339, or relative like -24h)");
-        return "0";
-      }
+      if (!ns && is_number && std::fabs(d) < 9.2e9) ns = static_cast<TimeNs>(std::llround(d * 1e9));
+      if (!ns) return "0";
       return "toInt64OrNull(toString(" + v + "))" + o + std::to_string(*ns);
     }
     case SqlType::Ip: {
       auto ip = IpAddress::parse(value);
       if (!ip) return "0";
-      return ip_key(v) + o + ip_literal(*ip);
+      return same_family(v, *ip) + " AND " + ip_key(v) + o + ip_literal(*ip);
     }
     case SqlType::String:
     case SqlType::Bool:
     case SqlType::Null:
       // Text compared as a number when the bound is one, else byte-wise.
       if (is_number) return "toFloat64OrNull(" + v + ")" + o + "toFloat64(" + sql_string(value) + ")";
-      if (auto ip = IpAddress::parse(value)) return ip_key(v) + o + ip_literal(*ip);
+      if (auto ip = IpAddress::parse(value)) return "(" + same_family(v, *ip) + " AND " + ip_key(v) + o + ip_literal(*ip) + ")";
       return v + o + sql_string(value);
   }
   return "0";
@@ -597,8 +628,12 @@ Sql Translator::value(const ValueExpr& e, int depth) {
       const SqlType arith = ints ? SqlType::Int : SqlType::Float;
       switch (e.op) {
         case Op::Add:
-          if (a.type == SqlType::String || b.type == SqlType::String)
+          // Text joins; an attribute's text is read as the number the embedded engine
+          // holds (the layout keeps no type for it here), unless the other side is text.
+          if ((a.type == SqlType::String && !a.attr) || (b.type == SqlType::String && !b.attr) ||
+              (a.attr && b.type == SqlType::Null) || (b.attr && a.type == SqlType::Null))
             return {"concat(" + as_text(a) + ", " + as_text(b) + ")", SqlType::String};
+          if (a.attr || b.attr) return {"(" + as_number(a) + " + " + as_number(b) + ")", SqlType::Float};
           return {"(" + as_number(a) + " + " + as_number(b) + ")", arith};
         case Op::Sub: return {"(" + as_number(a) + " - " + as_number(b) + ")", arith};
         case Op::Mul: return {"(" + as_number(a) + " * " + as_number(b) + ")", arith};
@@ -606,6 +641,10 @@ Sql Translator::value(const ValueExpr& e, int depth) {
         case Op::Mod: {
           // modulo() throws on a zero divisor even where the row is not selected.
           const std::string d = as_number(b), zero = "ifNull(" + d + " = 0, 1)";
+          if (!ints) {  // fmod: the remainder keeps the dividend's sign and fraction
+            const std::string x = as_number(a), y = "if(" + zero + ", 1, " + d + ")";
+            return {"if(" + zero + ", NULL, " + x + " - trunc(" + x + " / " + y + ") * " + y + ")", SqlType::Float};
+          }
           return {"if(" + zero + ", NULL, modulo(" + as_number(a) + ", if(" + zero + ", 1, " + d + ")))", arith};
         }
         case Op::Eq: case Op::Ne: case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge: {
@@ -627,6 +666,16 @@ Sql Translator::value(const ValueExpr& e, int depth) {
     case ValueExpr::Kind::Call: return call(e, depth);
   }
   return {"NULL"};
+}
+
+// The integer a literal (or a negated literal) stands for.
+std::optional<int64_t> literal_int(const ValueExpr& e) {
+  if (e.kind == ValueExpr::Kind::Int) return e.i;
+  if (e.kind == ValueExpr::Kind::Float && std::isfinite(e.f) && e.f == std::floor(e.f) && std::fabs(e.f) < 9e15)
+    return static_cast<int64_t>(e.f);
+  if (e.kind == ValueExpr::Kind::Unary && e.op == ValueExpr::Op::Neg && e.children.size() == 1)
+    if (auto x = literal_int(e.children[0])) return -*x;
+  return std::nullopt;
 }
 
 Sql Translator::call(const ValueExpr& e, int depth) {
@@ -654,14 +703,24 @@ Sql Translator::call(const ValueExpr& e, int depth) {
   }
   if (f == "substr") {
     if (!arity(2, 3)) return {"NULL"};
+    // 1-based; a start of 0 is the first character, a negative one counts from the end.
+    // 18.16's substringUTF8 takes a constant offset only, so the start must be a literal.
+    auto st = literal_int(e.children[1]);
+    if (!st)
+      return fail(e.children[1].col, "substr() needs a literal start here (ClickHouse 18.16 takes a constant offset only)"),
+             Sql{"NULL"};
     std::string s = as_text(a[0]);
-    std::string len = n == 3 ? as_number(a[2]) : "lengthUTF8(" + s + ")";
-    return {"substringUTF8(" + s + ", toUInt64(greatest(" + as_number(a[1]) + ", 1)), toUInt64(greatest(" + len + ", 0)))",
+    if (*st < 0) s = "reverseUTF8(substringUTF8(reverseUTF8(" + s + "), 1, " + std::to_string(-*st) + "))";
+    const std::string from = std::to_string(std::max<int64_t>(*st, 1) * (*st > 0) + (*st <= 0));
+    if (n == 2) return {"substringUTF8(" + s + ", " + from + ")", SqlType::String};
+    const std::string len = as_number(a[2]);
+    return {"if(" + len + " < 0, NULL, substringUTF8(" + s + ", " + from + ", toUInt64(greatest(" + len + ", 0))))",
             SqlType::String};
   }
   if (f == "contains" || f == "startswith" || f == "endswith") {
     if (!arity(2, 2)) return {"NULL"};
-    const std::string s = as_text(a[0]), p = as_text(a[1]);
+    // Ignoring ASCII case, as the search bar and the embedded engine.
+    const std::string s = "lower(" + as_text(a[0]) + ")", p = "lower(" + as_text(a[1]) + ")";
     if (f == "contains") return {"(position(" + s + ", " + p + ") > 0)", SqlType::Bool};
     return {std::string(f == "startswith" ? "startsWith(" : "endsWith(") + s + ", " + p + ")", SqlType::Bool};
   }
@@ -800,7 +859,7 @@ bool Translator::eval(const EvalStage& s) {
   return true;
 }
 
-std::string Translator::aggregate(const Aggregate& a, SqlType* type) {
+std::string Translator::aggregate(const Aggregate& a, SqlType* type, std::string* attr_type) {
   *type = SqlType::Float;
   if (a.kind == AggKind::Count && a.field.empty()) return *type = SqlType::Int, "count()";
   if (a.field.empty()) return fail(a.col, "'" + a.name + "' needs a field"), "NULL";
@@ -811,25 +870,33 @@ std::string Translator::aggregate(const Aggregate& a, SqlType* type) {
       *type = SqlType::Int;
       if (f.kind == FieldRef::Kind::Attr) return "countIf(has(attr_names, " + f.sql + "))";
       return "count(" + v.text + ")";
-    case AggKind::Dc: *type = SqlType::Int; return "uniqExact(" + v.text + ")";
+    case AggKind::Dc: *type = SqlType::Int; return "ifNull(uniqExact(" + v.text + "), 0)";
     case AggKind::Sum: return "sum(" + as_number(v) + ")";
     case AggKind::Avg: return "avg(" + as_number(v) + ")";
     case AggKind::Min: return "min(" + as_number(v) + ")";
     case AggKind::Max: return "max(" + as_number(v) + ")";
     case AggKind::Percentile: {
       if (!(a.percentile >= 0 && a.percentile <= 100)) return fail(a.col, "percentile must be within 0..100"), "NULL";
+      // Nearest rank, as the embedded engine: the value at rank ceil(p/100 * n) of the
+      // sorted values (quantileExact takes floor(p/100 * n) + 1).
       char buf[40];
       std::snprintf(buf, sizeof buf, "%.17g", a.percentile / 100);
-      return std::string("quantileExact(") + buf + ")(" + as_number(v) + ")";
+      const std::string x = as_number(v);
+      return "if(count(" + x + ") = 0, NULL, arrayElement(arraySort(groupArray(" + x + ")), toUInt64(greatest(1, ceil(" +
+             buf + " * count(" + x + "))))))";
     }
-    case AggKind::Values: *type = SqlType::String; return "arraySort(groupUniqArray(" + as_text(v) + "))";
+    case AggKind::Values:  // the first 100 distinct values in sorted order, as the embedded engine
+      *type = SqlType::String;
+      return "nullIf(arrayStringConcat(arraySlice(arraySort(groupUniqArray(" + as_text(v) + ")), 1, 100), ', '), '')";
     case AggKind::First:
     case AggKind::Last: {
       FieldRef t = resolve("time");
       if (t.kind == FieldRef::Kind::Missing) return fail(a.col, "'" + a.name + "' needs the events' time"), "NULL";
       *type = v.type;
-      return std::string(a.kind == AggKind::First ? "argMinIf(" : "argMaxIf(") + v.text + ", " + t.sql + ", isNotNull(" +
-             v.text + "))";
+      const std::string fn = a.kind == AggKind::First ? "argMinIf(" : "argMaxIf(";
+      if (f.kind == FieldRef::Kind::Attr)
+        *attr_type = fn + attr_type_sql(f) + ", " + t.sql + ", isNotNull(" + v.text + "))";
+      return fn + v.text + ", " + t.sql + ", isNotNull(" + v.text + "))";
     }
   }
   return "NULL";
@@ -854,20 +921,26 @@ bool Translator::stats(const StatsStage& s, bool typed_keys) {
     cols.push_back({b, a});
     // Keys order as the embedded engine orders typed values: numbers as numbers,
     // addresses as addresses (10.0.0.9 before 10.0.0.10), text byte by byte.
-    std::string by_value = a;
-    if (!typed && f.kind != FieldRef::Kind::Attr) {
-      if (f.type == SqlType::Ip) by_value = ip_key(a);
-      else if (numeric(f.type)) by_value = "toFloat64OrNull(" + a + ")";
+    if (typed_keys) {  // a timechart's groups: it sets its own order
+      keys.push_back(a + " ASC NULLS LAST");
+      continue;
     }
-    keys.push_back(by_value + " ASC NULLS LAST");
+    if (std::string t = carry_order(b, a, true); !t.empty()) items += ", any(" + t + ") AS " + attr_type_[a];
+    for (const std::string& e : order_exprs(alias_key(a))) keys.push_back(e + " ASC NULLS LAST");
   }
   std::vector<std::string> order;
   for (const Aggregate& ag : s.aggregates) {
     SqlType t;
-    const std::string agg = aggregate(ag, &t);
+    std::string attr_type;
+    const std::string agg = aggregate(ag, &t, &attr_type);
     const std::string a = alias(t);
     items += (items.empty() ? "" : ", ") + agg + " AS " + a;
-    if (order.empty()) order.push_back(a + " DESC");
+    if (!attr_type.empty()) {
+      attr_type_[a] = alias(SqlType::Int);
+      items += ", " + attr_type + " AS " + attr_type_[a];
+    }
+    if (order.empty())
+      for (const std::string& e : order_exprs(alias_key(a))) order.push_back(e + " DESC NULLS LAST");
     cols.push_back({ag.name, a});
   }
   if (s.aggregates.empty()) return fail(s.col, "stats needs an aggregate");
@@ -923,10 +996,12 @@ bool Translator::timechart(const TimechartStage& s) {
   if (!stats(st, true)) return false;
   const std::string tb = rel_.cols[0].second, series = rel_.cols[1].second, first = rel_.cols[2].second;
   const std::string inner = rel_.from;
-  const std::string top = "(SELECT " + series + " FROM " + inner + " GROUP BY " + series + " ORDER BY sum(" + first +
-                          ") DESC, " + series + " ASC NULLS LAST LIMIT " + std::to_string(s.limit) + ")";
+  // Rows without the field are their own series (NULL), never among the top N nor in OTHER.
+  const std::string top = "(SELECT " + series + " FROM " + inner + " WHERE isNotNull(" + series + ") GROUP BY " +
+                          series + " ORDER BY sum(" + first + ") DESC, " + series + " ASC LIMIT " +
+                          std::to_string(s.limit) + ")";
   const std::string sa = alias();
-  std::string items = tb + ", if(" + series + " IN " + top + ", " + series + ", 'OTHER') AS " + sa;
+  std::string items = tb + ", if(isNull(" + series + ") OR " + series + " IN " + top + ", " + series + ", 'OTHER') AS " + sa;
   std::vector<std::pair<std::string, std::string>> cols = {{"_time", tb}, {s.by, sa}};
   for (size_t i = 2; i < rel_.cols.size(); ++i) {
     const std::string a = alias();
@@ -938,13 +1013,66 @@ bool Translator::timechart(const TimechartStage& s) {
   return true;
 }
 
+Translator::OrderKey Translator::order_key(const std::string& name) const {
+  FieldRef f = resolve(name);
+  switch (f.kind) {
+    case FieldRef::Kind::Attr: return {field_value(name).text, SqlType::String, attr_type_sql(f)};
+    case FieldRef::Kind::Missing: return {"NULL", SqlType::Null, ""};
+    case FieldRef::Kind::Computed: return alias_key(f.sql);
+    default: return {f.sql, f.type, ""};
+  }
+}
+
+std::vector<std::string> Translator::order_exprs(const OrderKey& k) {
+  const std::string& v = k.value;
+  if (!k.attr_type.empty())
+    return {"if(" + k.attr_type + " IN (1, 4), toInt64OrNull(toString(" + v + ")), NULL)",
+            "if(" + k.attr_type + " = 2, toFloat64OrNull(toString(" + v + ")), NULL)",
+            "if(" + k.attr_type + " = 5, " + ip_key("toString(" + v + ")") + ", NULL)", v};
+  switch (k.type) {
+    case SqlType::Ip: return {ip_key("toString(" + v + ")")};
+    case SqlType::Int:
+    case SqlType::Time: return {"toInt64OrNull(toString(" + v + "))"};
+    case SqlType::Float: return {"toFloat64OrNull(toString(" + v + "))"};
+    default: return {v};
+  }
+}
+
+std::string Translator::carry_order(const std::string& name, const std::string& a, bool as_text) {
+  FieldRef f = resolve(name);
+  if (f.kind == FieldRef::Kind::Attr) {
+    attr_type_[a] = alias(SqlType::Int);
+    return attr_type_sql(f);
+  }
+  if (f.kind == FieldRef::Kind::Computed) {
+    if (auto t = attr_type_.find(f.sql); t != attr_type_.end()) {  // the type column is carried along too
+      const std::string from = t->second;
+      attr_type_[a] = alias(SqlType::Int);
+      return from;
+    }
+    if (auto u = text_type_.find(f.sql); u != text_type_.end()) text_type_[a] = u->second;
+    else if (as_text && f.type != SqlType::String && f.type != SqlType::Null) text_type_[a] = f.type;
+    return "";
+  }
+  if (as_text && f.type != SqlType::String && f.type != SqlType::Null) text_type_[a] = f.type;
+  return "";
+}
+
+Translator::OrderKey Translator::alias_key(const std::string& a) const {
+  if (auto t = attr_type_.find(a); t != attr_type_.end()) return {a, SqlType::String, t->second};
+  if (auto t = text_type_.find(a); t != text_type_.end()) return {a, t->second, ""};
+  auto t = types_.find(a);
+  return {a, t == types_.end() ? SqlType::String : t->second, ""};
+}
+
 bool Translator::sort(const SortStage& s) {
   std::vector<std::string> order, extra;
   for (const SortKey& k : s.keys) {
-    Sql v = field_value(k.field);
-    const std::string a = alias();
-    extra.push_back(v.text + " AS " + a);
-    order.push_back(a + (k.descending ? " DESC" : " ASC") + " NULLS LAST");
+    for (const std::string& e : order_exprs(order_key(k.field))) {
+      const std::string a = alias();
+      extra.push_back(e + " AS " + a);
+      order.push_back(a + (k.descending ? " DESC" : " ASC") + " NULLS LAST");
+    }
   }
   for (const std::string& o : rel_.order) order.push_back(o);  // ties keep the previous order
   // The keys stay as extra columns of the subquery, so outer levels can reapply the order.
@@ -997,6 +1125,7 @@ bool Translator::fields(const std::vector<std::string>& names, bool remove, size
     Sql v = field_value(n);
     const std::string a = alias(v.type);
     extra.push_back(v.text + " AS " + a);
+    if (std::string t = carry_order(n, a, false); !t.empty()) extra.push_back(t + " AS " + attr_type_[a]);
     cols.push_back({n, a});
   }
   wrap(select_all(extra), false, std::move(cols), rel_.order);
@@ -1017,7 +1146,9 @@ bool Translator::rename(const RenameStage& s) {
     const std::string a = alias(v.type);
     auto cols = rel_.cols;
     cols.push_back({to, a});
-    wrap(select_all({v.text + " AS " + a}), rel_.events, std::move(cols), rel_.order);
+    std::vector<std::string> extra = {v.text + " AS " + a};
+    if (std::string t = carry_order(from, a, false); !t.empty()) extra.push_back(t + " AS " + attr_type_[a]);
+    wrap(select_all(extra), rel_.events, std::move(cols), rel_.order);
     if (!fields({from}, true, s.col)) return false;
   }
   return true;
@@ -1026,14 +1157,15 @@ bool Translator::rename(const RenameStage& s) {
 bool Translator::dedup(const DedupStage& s) {
   if (s.fields.empty()) return fail(s.col, "dedup needs at least one field");
   std::vector<std::string> extra;
-  std::string by;
+  std::string by, have;
   for (const std::string& n : s.fields) {
     const std::string a = alias();
     extra.push_back(field_value(n).text + " AS " + a);
     by += (by.empty() ? "" : ", ") + a;
+    have += (have.empty() ? " WHERE " : " AND ") + ("isNotNull(" + a + ")");  // rows without one are dropped
   }
-  wrap(select_all(extra) + order_by() + " LIMIT " + std::to_string(s.keep) + " BY " + by, rel_.events, rel_.cols,
-       rel_.order);
+  wrap(select_all(extra) + have + order_by() + " LIMIT " + std::to_string(s.keep) + " BY " + by, rel_.events,
+       rel_.cols, rel_.order);
   return true;
 }
 
@@ -1045,6 +1177,8 @@ bool Translator::top(const TopStage& s) {
   auto key = [&](const std::string& n) {
     const std::string a = alias();
     items += (items.empty() ? "" : ", ") + std::string("toString(") + field_value(n).text + ") AS " + a;
+    // An attribute's type rides along (hidden), so that ties rank by typed value.
+    if (std::string t = carry_order(n, a, true); !t.empty()) items += ", any(" + t + ") AS " + attr_type_[a];
     cols.push_back({n, a});
     return a;
   };
@@ -1052,29 +1186,47 @@ bool Translator::top(const TopStage& s) {
   for (const std::string& f : s.fields) f_alias.push_back(key(f));
   const std::string c = alias(), g = alias(), total = alias(), t = alias(), count = alias(SqlType::Int),
                     percent = alias(SqlType::Float);
-  std::string all_keys, by_keys;
-  for (const std::string& a : by_alias) by_keys += (by_keys.empty() ? "" : ", ") + a;
+  std::string all_keys, by_keys, by_types;
+  for (const std::string& a : by_alias) {
+    by_keys += (by_keys.empty() ? "" : ", ") + a;
+    if (attr_type_.count(a)) by_types += ", any(" + attr_type_[a] + ") AS " + attr_type_[a];
+  }
   all_keys = by_keys;
   for (const std::string& a : f_alias) all_keys += (all_keys.empty() ? "" : ", ") + a;
-  const std::string counted = "SELECT " + items + ", count() AS " + c + " FROM " + rel_.from + " GROUP BY " + all_keys;
+  // Rows without every field are not counted (as the embedded engine and Splunk do).
+  std::string have;
+  for (const std::string& f : s.fields) have += (have.empty() ? " WHERE " : " AND ") + ("isNotNull(" + field_value(f).text + ")");
+  const std::string counted =
+      "SELECT " + items + ", count() AS " + c + " FROM " + rel_.from + have + " GROUP BY " + all_keys;
   // Totals per by-group: the groups' rows are gathered into an array, summed, then unfolded.
+  // Tuple: (fields..., count, attribute types of fields...).
   std::string tuple = "(";
   for (size_t i = 0; i < f_alias.size(); ++i) tuple += f_alias[i] + ", ";
-  tuple += c + ")";
-  std::string per = "SELECT " + (by_keys.empty() ? std::string() : by_keys + ", ") + "groupArray(" + tuple + ") AS " + g +
-                    ", sum(" + c + ") AS " + total + " FROM (" + counted + ")" +
+  tuple += c;
+  std::vector<std::pair<std::string, size_t>> f_types;  // type alias, tuple index
+  for (const std::string& a : f_alias)
+    if (attr_type_.count(a)) {
+      tuple += ", " + attr_type_[a];
+      f_types.push_back({attr_type_[a], f_alias.size() + 1 + f_types.size() + 1});
+    }
+  tuple += ")";
+  std::string per = "SELECT " + (by_keys.empty() ? std::string() : by_keys + by_types + ", ") + "groupArray(" + tuple +
+                    ") AS " + g + ", sum(" + c + ") AS " + total + " FROM (" + counted + ")" +
                     (by_keys.empty() ? "" : " GROUP BY " + by_keys);
   std::string out = "SELECT ";
-  for (const std::string& a : by_alias) out += a + ", ";
+  for (const std::string& a : by_alias) out += a + (attr_type_.count(a) ? ", " + attr_type_[a] : "") + ", ";
   for (size_t i = 0; i < f_alias.size(); ++i)
     out += "tupleElement(" + t + ", " + std::to_string(i + 1) + ") AS " + f_alias[i] + ", ";
+  for (const auto& [ta, i] : f_types) out += "tupleElement(" + t + ", " + std::to_string(i) + ") AS " + ta + ", ";
   const std::string cnt = "tupleElement(" + t + ", " + std::to_string(f_alias.size() + 1) + ")";
   out += cnt + " AS " + count + ", " + cnt + " * 100 / " + total + " AS " + percent + " FROM (" + per + ") ARRAY JOIN " +
          g + " AS " + t;
   std::vector<std::string> order;
-  for (const std::string& a : by_alias) order.push_back(a + " ASC NULLS LAST");
+  for (const std::string& a : by_alias)
+    for (const std::string& e : order_exprs(alias_key(a))) order.push_back(e + " ASC NULLS LAST");
   order.push_back(count + (s.rare ? " ASC" : " DESC"));
-  for (const std::string& a : f_alias) order.push_back(a + " ASC NULLS LAST");
+  for (const std::string& a : f_alias)
+    for (const std::string& e : order_exprs(alias_key(a))) order.push_back(e + " ASC NULLS LAST");
   std::string ord = " ORDER BY ";
   for (size_t i = 0; i < order.size(); ++i) ord += (i ? ", " : "") + order[i];
   out += ord + " LIMIT " + std::to_string(s.limit) + (by_keys.empty() ? "" : " BY " + by_keys);

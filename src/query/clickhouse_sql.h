@@ -44,6 +44,8 @@ struct ClickHouseTable {
 
 // The layout with Vigil's default list of well-known OCSF fields.
 ClickHouseTable default_clickhouse_table();
+// Error unless the table's and columns' names are [a-z_][a-z0-9_]*.
+Status check_layout(const ClickHouseTable& table);
 // CREATE TABLE IF NOT EXISTS ... ENGINE = MergeTree ORDER BY (tenant, time).
 Result<std::string> create_table_sql(const ClickHouseTable& table);
 

@@ -122,6 +122,22 @@ class StopCheck {
   std::atomic<bool> stopped_{false};  // workers of a parallel scan share it
 };
 
+// Calls each(index, event) for every event of the batch in the time range that the
+// search matches, counting what was scanned and matched; stops when each() says so.
+template <typename Each>
+bool each_match(const EventBatch& batch, const SearchRequest& request, const query::Matcher& matcher,
+                SearchResult& result, Each&& each) {
+  const auto& events = batch.events();
+  for (uint32_t i = 0; i < events.size(); ++i) {
+    const Event& e = events[i];
+    ++result.events_scanned;
+    if (e.time < request.from || e.time > request.to || !matcher.matches(batch, e)) continue;
+    ++result.events_matched;
+    if (!each(i, e)) return false;
+  }
+  return true;
+}
+
 // The matching events of the time range as rows (within the budget), newest first,
 // for a first stage that needs them (where, eval, sort...), then every stage over the table.
 Result<SearchResult> run_rows(const Store& store, const SearchRequest& request, const query::Query& q,
@@ -137,11 +153,7 @@ Result<SearchResult> run_rows(const Store& store, const SearchRequest& request, 
   StopCheck stop(request, start);
   Status s = store.scan(plan, [&](const EventBatch& batch) {
     if (stop.stop()) return false;
-    for (const Event& e : batch.events()) {
-      ++result.events_scanned;
-      if (e.time < request.from || e.time > request.to) continue;
-      if (!matcher.matches(batch, e)) continue;
-      ++result.events_matched;
+    return each_match(batch, request, matcher, result, [&](uint32_t, const Event& e) {
       std::vector<ResultValue> row(table.columns.size(), ResultValue::null());
       row[0] = query::result_time(e.time);
       for (const Field& f : batch.fields(e)) {
@@ -163,8 +175,8 @@ Result<SearchResult> run_rows(const Store& store, const SearchRequest& request, 
                                " MiB of events in memory for its stages: narrow the search or the time range, or begin with stats");
         return false;
       }
-    }
-    return true;
+      return true;
+    });
   }, &result.scan);
   if (!failed.ok()) return failed;
   if (!s.ok()) return s;
@@ -196,15 +208,10 @@ Result<SearchResult> run_grouped(const Store& store, const SearchRequest& reques
   Status failed;
   auto add_events = [&](const EventBatch& batch) {
     if (stop.stop()) return false;
-    for (const Event& e : batch.events()) {
-      ++result.events_scanned;
-      if (e.time < request.from || e.time > request.to) continue;
-      if (!matcher.matches(batch, e)) continue;
-      ++result.events_matched;
+    return each_match(batch, request, matcher, result, [&](uint32_t, const Event& e) {
       failed = groups->add_event(batch, e);
-      if (!failed.ok()) return false;
-    }
-    return true;
+      return failed.ok();
+    });
   };
   Status s;
   // (The planner asks for the raw text, and every field for free text, when the search reads them.)
@@ -320,15 +327,10 @@ Result<SearchResult> run_search(const Store& store, const SearchRequest& in) {
   plan.floor = &floor;
   Status s = store.scan(plan, [&](const EventBatch& batch) {
     if (stop.stop()) return false;
-    const auto& events = batch.events();
-    for (uint32_t i = 0; i < events.size(); ++i) {
-      const Event& e = events[i];
-      ++result.events_scanned;
-      if (e.time < request.from || e.time > request.to) continue;
-      if (!matcher.matches(batch, e)) continue;
-      ++result.events_matched;
+    each_match(batch, request, matcher, result, [&](uint32_t i, const Event& e) {
       newest.add_match(i, e.time);
-    }
+      return true;
+    });
     newest.flush_batch(batch);
     if (newest.full()) floor.store(newest.oldest_time(), std::memory_order_relaxed);
     return true;

@@ -311,15 +311,20 @@ Status apply_stage(const Stage& stage, Table& t, const ExecLimits& lim) {
         if (std::find(f->fields.begin(), f->fields.end(), c) == f->fields.end()) keep.push_back(c);
       }
     } else {
+      // Every listed field is a column, null where a row lacks it: which columns a
+      // result has does not depend on which rows matched (and ClickHouse agrees).
       for (const std::string& c : f->fields) {
-        if (t.find(c) >= 0 && std::find(keep.begin(), keep.end(), c) == keep.end()) keep.push_back(c);
+        if (std::find(keep.begin(), keep.end(), c) == keep.end()) keep.push_back(c);
       }
     }
     Table out;
     out.columns = keep;
     for (auto& row : t.rows) {
       std::vector<ResultValue> r;
-      for (const std::string& c : keep) r.push_back(std::move(row[static_cast<size_t>(t.find(c))]));
+      for (const std::string& c : keep) {
+        const int i = t.find(c);
+        r.push_back(i < 0 ? ResultValue::null() : std::move(row[static_cast<size_t>(i)]));
+      }
       out.rows.push_back(std::move(r));
     }
     t = std::move(out);

@@ -261,20 +261,26 @@ ResultValue call(const ValueExpr& e, const FieldLookup& field) {
   }
   if (f == "substr") {
     // 1-based start as in SPL; a start before the text counts from its end (-3: last 3).
+    // Start and length count UTF-8 characters, as len() does (and ClickHouse's substringUTF8).
     std::string s = text_of(args[0]);
     auto start = number_of(args[1]);
     if (!start) return ResultValue::null();
-    int64_t n = static_cast<int64_t>(s.size());
+    std::vector<size_t> at;  // byte offset of each character, then the end
+    for (size_t i = 0; i < s.size(); ++i)
+      if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) at.push_back(i);
+    const int64_t n = static_cast<int64_t>(at.size());
+    at.push_back(s.size());
     int64_t from = static_cast<int64_t>(*start);
     from = from > 0 ? from - 1 : from < 0 ? std::max<int64_t>(0, n + from) : 0;
     int64_t len = n;
     if (args.size() == 3) {
       auto l = number_of(args[2]);
       if (!l || *l < 0) return ResultValue::null();
-      len = static_cast<int64_t>(*l);
+      len = static_cast<int64_t>(std::min<double>(*l, static_cast<double>(n)));
     }
     if (from >= n) return ResultValue::string("");
-    return ResultValue::string(s.substr(static_cast<size_t>(from), static_cast<size_t>(std::min(len, n - from))));
+    const int64_t to = from + std::min(len, n - from);
+    return ResultValue::string(s.substr(at[static_cast<size_t>(from)], at[static_cast<size_t>(to)] - at[static_cast<size_t>(from)]));
   }
   if (f == "contains" || f == "startswith" || f == "endswith") {
     // Case-insensitive, as text matching everywhere else in the language.

@@ -4,24 +4,17 @@
 // events, stages must compute what the test computes, and hostile values must
 // neither break the statement nor the table.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <random>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include "../unit/query/memory_store.h"
+#include "clickhouse_server.h"
 #include "cluster/clickhouse_http.h"
+#include "cluster/clickhouse_insert.h"
 #include "core/event_batch.h"
 #include "core/field_dictionary.h"
 #include "core/ip_address.h"
@@ -32,110 +25,10 @@
 namespace vigil {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace vigil::query;
-
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-// clickhouse-server as a child process with everything under a temp dir.
-class ClickHouseServer {
- public:
-  bool start(std::string& why) {
-    dir_ = fs::temp_directory_path() / ("vigil-ch-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    for (const char* d : {"data", "tmp", "user_files", "format_schemas"}) fs::create_directories(dir_ / d);
-    endpoint_.port = free_port();
-    const uint16_t tcp = free_port();
-    const std::string d = dir_.string();
-    std::ofstream(dir_ / "config.xml") << "<?xml version=\"1.0\"?>\n<yandex>\n"
-        << "<logger><level>information</level><log>" << d << "/server.log</log><errorlog>" << d
-        << "/server.err.log</errorlog></logger>\n"
-        << "<http_port>" << endpoint_.port << "</http_port><tcp_port>" << tcp << "</tcp_port>\n"
-        << "<listen_host>127.0.0.1</listen_host>\n"
-        << "<path>" << d << "/data/</path><tmp_path>" << d << "/tmp/</tmp_path>\n"
-        << "<user_files_path>" << d << "/user_files/</user_files_path><format_schema_path>" << d
-        << "/format_schemas/</format_schema_path>\n"
-        << "<mark_cache_size>67108864</mark_cache_size><users_config>" << d << "/users.xml</users_config>\n"
-        << "<default_profile>default</default_profile><default_database>default</default_database>\n"
-        << "<timezone>UTC</timezone>\n</yandex>\n";
-    std::ofstream(dir_ / "users.xml")
-        << "<?xml version=\"1.0\"?>\n<yandex><profiles><default></default></profiles>"
-        << "<users><default><password></password><networks><ip>127.0.0.1</ip></networks>"
-        << "<profile>default</profile><quota>default</quota></default></users>"
-        << "<quotas><default></default></quotas></yandex>\n";
-    const std::string config = "--config-file=" + d + "/config.xml";
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::chdir(d.c_str());
-      FILE* out = std::freopen((d + "/stdout.log").c_str(), "w", stdout);
-      FILE* err = std::freopen((d + "/stderr.log").c_str(), "w", stderr);
-      (void)out;
-      (void)err;
-      ::execlp("clickhouse-server", "clickhouse-server", config.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        why = "clickhouse-server exited (status " + std::to_string(status) + ")\n" + log();
-        return false;
-      }
-      cluster::ClickHouseEndpoint ping = endpoint_;
-      ping.timeout_ms = 1000;
-      auto r = cluster::http_get(ping, "/ping");
-      if (r.ok() && r->status == 200) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    why = "clickhouse-server did not answer /ping within 60 s\n" + log();
-    return false;
-  }
-
-  void stop() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      for (int i = 0; i < 100 && ::waitpid(pid_, nullptr, WNOHANG) == 0; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      if (::kill(pid_, 0) == 0) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, nullptr, 0);
-      }
-      pid_ = -1;
-    }
-    if (!dir_.empty()) fs::remove_all(dir_);
-  }
-
-  std::string log() const {
-    std::string out;
-    for (const char* f : {"stderr.log", "server.err.log", "server.log"}) {
-      std::ifstream in(dir_ / f);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      std::string s = ss.str();
-      if (s.size() > 4000) s = s.substr(s.size() - 4000);
-      out += std::string("---- ") + f + "\n" + s;
-    }
-    return out;
-  }
-
-  const cluster::ClickHouseEndpoint& endpoint() const { return endpoint_; }
-
- private:
-  fs::path dir_;
-  pid_t pid_ = -1;
-  cluster::ClickHouseEndpoint endpoint_;
-};
+using testing::ClickHouseServer;
+using testing::tsv;
+using testing::tsv_escape;
 
 // One generated event, kept in plain form so that the test computes expectations.
 struct Gen {
@@ -173,29 +66,7 @@ std::vector<Gen> generate() {
   return out;
 }
 
-std::string insert_sql(const std::vector<Gen>& events) {
-  std::string sql =
-      "INSERT INTO events (tenant, time, receive_time, input, source, flags, parse_error, raw, class_uid, severity_id, "
-      "src_endpoint_ip, user_name, attr_names, attr_values, attr_types) VALUES ";
-  for (size_t i = 0; i < events.size(); ++i) {
-    const Gen& g = events[i];
-    std::string names, values, types;
-    auto attr = [&](const std::string& n, const std::string& v, int t) {
-      names += (names.empty() ? "" : ",") + sql_string(n);
-      values += (values.empty() ? "" : ",") + sql_string(v);
-      types += (types.empty() ? "" : ",") + std::to_string(t);
-    };
-    if (g.has_action) attr("action", g.action, 0);
-    if (g.has_bytes) attr("bytes", std::to_string(g.bytes), 1);
-    sql += (i ? "," : "") + std::string("('default',") + std::to_string(g.time) + "," + std::to_string(g.time + 5) +
-           ",'syslog-udp','10.9.9.9:514',0,''," + sql_string(g.raw) + "," + std::to_string(g.cls) + "," +
-           std::to_string(g.severity) + "," + sql_string(g.ip) + "," + sql_string(g.user) + ",[" + names + "],[" +
-           values + "],[" + types + "])";
-  }
-  return sql;
-}
-
-void fill_store(testing::MemoryStore& store, const std::vector<Gen>& events) {
+EventBatch make_batch(const std::vector<Gen>& events) {
   const FieldId cls = field_dictionary().intern("class_uid"), sev = field_dictionary().intern("severity_id"),
                 ip = field_dictionary().intern("src_endpoint.ip"), user = field_dictionary().intern("user.name"),
                 action = field_dictionary().intern("action"), bytes = field_dictionary().intern("bytes");
@@ -211,38 +82,7 @@ void fill_store(testing::MemoryStore& store, const std::vector<Gen>& events) {
     if (g.has_bytes) b.add_int(bytes, g.bytes);
     b.end_event();
   }
-  store.add(std::move(b));
-}
-
-std::vector<std::vector<std::string>> tsv(const std::string& body) {
-  std::vector<std::vector<std::string>> rows;
-  std::stringstream in(body);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::vector<std::string> cells;
-    size_t start = 0;
-    for (size_t i = 0; i <= line.size(); ++i)
-      if (i == line.size() || line[i] == '\t') {
-        cells.push_back(line.substr(start, i - start));
-        start = i + 1;
-      }
-    rows.push_back(std::move(cells));
-  }
-  return rows;
-}
-
-// TabSeparated escapes of a raw string, to compare with the embedded results.
-std::string tsv_escape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    if (c == '\\') o += "\\\\";
-    else if (c == '\t') o += "\\t";
-    else if (c == '\n') o += "\\n";
-    else if (c == '\'') o += "\\'";
-    else if (c == '\0') o += "\\0";
-    else o += c;
-  }
-  return o;
+  return b;
 }
 
 class ClickHouseSql : public ::testing::Test {
@@ -259,9 +99,12 @@ class ClickHouseSql : public ::testing::Test {
     auto r = cluster::clickhouse_query(server_->endpoint(), *create);
     if (!r.ok()) start_error_ = r.status().message();
     events_ = generate();
-    r = cluster::clickhouse_query(server_->endpoint(), insert_sql(events_));
+    EventBatch batch = make_batch(events_);
+    auto insert = cluster::clickhouse_insert_sql(batch, table_);
+    if (!insert.ok()) start_error_ = insert.status().message();
+    r = cluster::clickhouse_query(server_->endpoint(), insert.ok() ? *insert : "");
     if (!r.ok()) start_error_ = r.status().message();
-    fill_store(store_, events_);
+    store_.add(std::move(batch));
   }
   static void TearDownTestSuite() {
     server_->stop();
@@ -433,9 +276,9 @@ TEST_F(ClickHouseSql, AggregatesComputeWhatTheTestComputes) {
     EXPECT_EQ(std::stod(row[3]), static_cast<double>(mn));
     EXPECT_EQ(std::stod(row[4]), static_cast<double>(mx));
     EXPECT_EQ(row[5], std::to_string(n));
-    std::string list = "[";
-    for (const std::string& u : users) list += (list.size() > 1 ? "," : "") + ("'" + u + "'");
-    EXPECT_EQ(row[6], list + "]");
+    std::string list;  // values(): sorted, joined by ", " as the embedded engine writes them
+    for (const std::string& u : users) list += (list.empty() ? "" : ", ") + u;
+    EXPECT_EQ(row[6], list);
     EXPECT_EQ(row[7], evs.front()->user);  // events_ are in time order
     EXPECT_EQ(row[8], evs.back()->user);
   }
