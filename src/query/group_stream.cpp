@@ -26,16 +26,22 @@ class RowStream {
   virtual ~RowStream() = default;
   virtual Status add(const FieldLookup& field, TimeNs time) = 0;
   virtual Result<Table> finish() = 0;
+  // Fields whose every value counts (a row with a repeated one is added once per
+  // distinct value); others see a field's first value.
+  virtual const std::vector<std::string>* each_value_of() const { return nullptr; }
 };
 
 // `stats`: every aggregate is a running state per group.
 class StatsStream : public RowStream {
  public:
-  StatsStream(const StatsStage& s, const ExecLimits& lim) : agg_(s.by, s.aggregates, lim.max_bytes) {}
+  StatsStream(const StatsStage& s, const ExecLimits& lim) : by_(s.by), agg_(s.by, s.aggregates, lim.max_bytes) {}
   Status add(const FieldLookup& field, TimeNs time) override { return agg_.add(field, time); }
   Result<Table> finish() override { return agg_.finish(); }
+  // A repeated by-field puts the row in the group of each of its values.
+  const std::vector<std::string>* each_value_of() const override { return &by_; }
 
  private:
+  std::vector<std::string> by_;
   GroupAggregator agg_;
 };
 
@@ -147,6 +153,27 @@ class RowLookup {
     start(block.times ? block.times[row] : 0);
   }
 
+  // The distinct values of a field in the row, in the order they occur (empty: none).
+  void values(std::string_view name, std::vector<ResultValue>& out) {
+    out.clear();
+    const FieldId id = ids_(name);
+    if (id == kNoField) return;
+    auto add = [&](const Value& v) {
+      ResultValue r = to_result_value(v);
+      if (std::find(out.begin(), out.end(), r) == out.end()) out.push_back(std::move(r));
+    };
+    if (block_) {
+      for (const ColumnSlice& c : block_->columns) {
+        if (c.id != id) continue;
+        if (c.constant) add(c.constant_value);
+        else if (c.present[row_]) add(c.values[row_]);
+      }
+      return;
+    }
+    for (const Field& f : batch_->fields(*event_))
+      if (f.id == id) add(f.value);
+  }
+
   const ResultValue* operator()(std::string_view name) {
     if (name == kTimeColumn) {
       if (time_.type != FieldType::Timestamp) time_ = result_time(t_);  // its text costs: only when asked
@@ -211,22 +238,51 @@ class RowGroups : public GroupStream {
     for_each_selected(block, [&](uint32_t r) {
       if (!st.ok()) return;
       look_.reset_row(block, r);
-      st = rows_->add(std::ref(look_), block.times ? block.times[r] : 0);
+      st = add_row(block.times ? block.times[r] : 0);
     });
     return st;
   }
   Status add_event(const EventBatch& batch, const Event& e) override {
     look_.reset_event(batch, e);
-    return rows_->add(std::ref(look_), e.time);
+    return add_row(e.time);
   }
   void merge(GroupStream&) override {}  // not mergeable: one per scan
   Result<Table> finish() override { return rows_->finish(); }
   bool needs_times() const override { return true; }
 
  private:
+  // The row once, or once per combination of the distinct values of the fields the
+  // stream splits on, when one of them is repeated in this row.
+  Status add_row(TimeNs time) {
+    const std::vector<std::string>* split = rows_->each_value_of();
+    if (!split) return rows_->add(std::ref(look_), time);
+    split_.resize(split->size());
+    size_t combinations = 1;
+    for (size_t i = 0; i < split->size(); ++i) {
+      look_.values((*split)[i], split_[i]);
+      combinations *= std::max<size_t>(1, split_[i].size());
+    }
+    if (combinations == 1) return rows_->add(std::ref(look_), time);
+    std::vector<size_t> at(split->size(), 0);
+    for (size_t n = 0; n < combinations; ++n) {
+      FieldLookup chosen = [&](std::string_view name) -> const ResultValue* {
+        for (size_t i = 0; i < split->size(); ++i)
+          if ((*split)[i] == name && !split_[i].empty()) return &split_[i][at[i]];
+        return look_(name);
+      };
+      if (Status st = rows_->add(chosen, time); !st.ok()) return st;
+      for (size_t i = 0; i < at.size(); ++i) {  // the next combination, like an odometer
+        if (split_[i].size() > 1 && ++at[i] < split_[i].size()) break;
+        at[i] = 0;
+      }
+    }
+    return Status();
+  }
+
   std::unique_ptr<RowStream> rows_;
   FieldIds ids_;
   RowLookup look_{ids_};
+  std::vector<std::vector<ResultValue>> split_;
 };
 
 Table to_table(SearchResult&& r) {

@@ -259,7 +259,6 @@ class QueryGenerator {
     std::string name;
     FieldType type = FieldType::String;
     bool nullable_text = false;  // a computed text column
-    bool count = false;          // an aggregate count() or count(f)
   };
   // What a stage can refer to: the events' fields, or the columns of a table.
   struct State {
@@ -625,7 +624,7 @@ class QueryGenerator {
       if (name == text) name = new_name(s);
       text += " as " + name;
     }
-    out.push_back({name, type, false, text.rfind("count(", 0) == 0});
+    out.push_back({name, type});
     return text;
   }
 
@@ -650,13 +649,6 @@ class QueryGenerator {
         std::string text = "stats ";
         const int n = 1 + pick_weighted({55, 30, 15});
         for (int i = 0; i < n; ++i) text += (i ? ", " : "") + aggregate(s, aggs);
-        // Known gap (docs/clickhouse-sql.md): Vigil's stats other than count() put an event
-        // under the first value of a repeated by-field only; ClickHouse under each value.
-        bool counts_only = true;
-        for (const Col& a : aggs) counts_only = counts_only && a.count;
-        for (const Col& c : cols)
-          for (const FieldInfo& f : v_.fields)
-            if (f.name == c.name && f.repeated && !counts_only) return "head 12";
         for (const Col& a : aggs) {
           bool clash = false;
           for (const Col& c : cols) clash = clash || c.name == a.name;

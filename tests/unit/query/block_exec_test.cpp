@@ -4,6 +4,7 @@
 // every row goes through the event path.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
 
 #include "../store/store_test_util.h"
@@ -162,6 +163,41 @@ TEST(BlockExec, CountGroupsStayWithinTheBudget) {
     EXPECT_NE(r.error().find("the groups of this query need more than"), std::string::npos) << r.error();
     req.max_memory_bytes = 64 << 20;
     EXPECT_TRUE(run_search(**disk, req).ok()) << q;
+  }
+}
+
+// A repeated by-field puts an event in the group of each of its distinct values for
+// every aggregate (it used to take the first value unless every aggregate was count()),
+// on both paths: sealed column blocks and events.
+TEST(BlockExec, RepeatedByFieldCountsUnderEachValueForEveryAggregate) {
+  EventBatch b;
+  const FieldId labels = field_id("metadata.labels"), bytes = field_id("traffic.bytes");
+  const std::vector<std::vector<std::string>> label_sets = {{"a", "b"}, {"a"}, {"b", "b", "c"}, {}};
+  for (size_t i = 0; i < label_sets.size(); ++i) {
+    b.begin_event({.receive_time = kBase + 1, .raw = "e" + std::to_string(i), .source = "s", .input = "test"});
+    b.set_time(kBase + static_cast<TimeNs>(i));
+    for (const std::string& l : label_sets[i]) b.add_string(labels, l);
+    b.add_int(bytes, static_cast<int64_t>(10 * (i + 1)));
+    b.end_event();
+  }
+  testing::MemoryStore memory;
+  memory.add(copy_of(b));
+  testing::TempDir dir;
+  auto disk = Store::open(testing::options_for(dir.path));
+  ASSERT_TRUE(disk.ok()) << disk.error();
+  ASSERT_TRUE((*disk)->append_sync(copy_of(b)).ok());
+  ASSERT_TRUE((*disk)->flush().ok());
+  for (const Store* store : {static_cast<const Store*>(&memory), static_cast<const Store*>(disk->get())}) {
+    SearchRequest req;
+    req.query = "* | stats sum(traffic.bytes) as s, first(traffic.bytes) as f by metadata.labels";
+    auto r = run_search(*store, req);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    // a: events 1 and 2 (10 + 20); b: events 1 and 3 (10 + 30, once for "b b"); c: 30; none: 40.
+    std::map<std::string, std::pair<int64_t, int64_t>> got;
+    for (const auto& row : r->rows) got[row[0].is_null ? "-" : row[0].text] = {row[1].i64, row[2].i64};
+    const std::map<std::string, std::pair<int64_t, int64_t>> want = {
+        {"a", {30, 10}}, {"b", {40, 10}}, {"c", {30, 30}}, {"-", {40, 40}}};
+    EXPECT_EQ(got, want);
   }
 }
 
