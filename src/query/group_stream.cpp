@@ -29,20 +29,81 @@ class RowStream {
   // Fields whose every value counts (a row with a repeated one is added once per
   // distinct value); others see a field's first value.
   virtual const std::vector<std::string>* each_value_of() const { return nullptr; }
+  // The selected rows of a block straight from its columns; false when this stream
+  // (or this block) needs them a row at a time through lookups.
+  virtual bool add_block(const BlockView&, Status&) { return false; }
+  // Whether streams of several scan workers can be folded into one.
+  virtual bool mergeable() const { return false; }
+  virtual void merge(RowStream&) {}
+  virtual size_t bytes() const { return 0; }
+  virtual size_t groups() const { return 0; }
 };
 
 // `stats`: every aggregate is a running state per group.
 class StatsStream : public RowStream {
  public:
-  StatsStream(const StatsStage& s, const ExecLimits& lim) : by_(s.by), agg_(s.by, s.aggregates, lim.max_bytes) {}
+  StatsStream(const StatsStage& s, const ExecLimits& lim) : by_(s.by), agg_(s.by, s.aggregates, lim.max_bytes) {
+    for (const std::string& b : s.by) {
+      uses_time_ = uses_time_ || b == kTimeColumn;
+      by_ids_.push_back(field_dictionary().find(b));
+    }
+    for (const Aggregate& a : s.aggregates) {
+      uses_time_ = uses_time_ || a.field == kTimeColumn;
+      agg_ids_.push_back(a.field.empty() ? kNoField : field_dictionary().find(a.field));
+    }
+    by_cols_.resize(by_ids_.size());
+    agg_cols_.resize(agg_ids_.size());
+  }
   Status add(const FieldLookup& field, TimeNs time) override { return agg_.add(field, time); }
   Result<Table> finish() override { return agg_.finish(); }
   // A repeated by-field puts the row in the group of each of its values.
   const std::vector<std::string>* each_value_of() const override { return &by_; }
+  bool mergeable() const override { return true; }
+  void merge(RowStream& other) override { agg_.merge(static_cast<StatsStream&>(other).agg_); }
+  size_t bytes() const override { return agg_.bytes(); }
+  size_t groups() const override { return agg_.groups(); }
+
+  // Columns found once per block, values read per row without lookups or text. A block
+  // where a by-field repeats takes the row path, which splits such rows.
+  bool add_block(const BlockView& block, Status& st) override {
+    if (uses_time_) return false;  // `_time` is not a column
+    for (auto& c : by_cols_) c.clear();
+    for (auto& c : agg_cols_) c.clear();
+    for (const ColumnSlice& c : block.columns) {
+      for (size_t i = 0; i < by_ids_.size(); ++i) {
+        if (c.id != by_ids_[i]) continue;
+        if (c.occurrence > 0) return false;
+        by_cols_[i].push_back(&c);
+      }
+      for (size_t a = 0; a < agg_ids_.size(); ++a)
+        if (c.id == agg_ids_[a] && c.occurrence == 0) agg_cols_[a].push_back(&c);
+    }
+    // A field's first value: in the first of its occurrence-0 columns (one per type) present in the row.
+    auto first = [](const std::vector<const ColumnSlice*>& cols, uint32_t r) -> const Value* {
+      for (const ColumnSlice* c : cols) {
+        if (c->constant) return &c->constant_value;
+        if (c->present[r]) return &c->values[r];
+      }
+      return nullptr;
+    };
+    by_vals_.resize(by_ids_.size());
+    agg_vals_.resize(agg_ids_.size());
+    for (uint32_t r = 0; r < block.rows && st.ok(); ++r) {
+      if (block.selected && !block.selected[r]) continue;
+      for (size_t i = 0; i < by_cols_.size(); ++i) by_vals_[i] = first(by_cols_[i], r);
+      for (size_t a = 0; a < agg_cols_.size(); ++a) agg_vals_[a] = first(agg_cols_[a], r);
+      st = agg_.add_values(by_vals_, agg_vals_, block.times ? block.times[r] : 0);
+    }
+    return true;
+  }
 
  private:
   std::vector<std::string> by_;
   GroupAggregator agg_;
+  bool uses_time_ = false;
+  std::vector<FieldId> by_ids_, agg_ids_;
+  std::vector<std::vector<const ColumnSlice*>> by_cols_, agg_cols_;
+  std::vector<const Value*> by_vals_, agg_vals_;
 };
 
 // `top`/`rare`: a count per combination, ranked at the end.
@@ -153,7 +214,8 @@ class RowLookup {
     start(block.times ? block.times[row] : 0);
   }
 
-  // The distinct values of a field in the row, in the order they occur (empty: none).
+  // The distinct values of a field the row has more than once, in the order they
+  // occur; empty when it has the field once or not at all.
   void values(std::string_view name, std::vector<ResultValue>& out) {
     out.clear();
     const FieldId id = ids_(name);
@@ -162,7 +224,11 @@ class RowLookup {
       ResultValue r = to_result_value(v);
       if (std::find(out.begin(), out.end(), r) == out.end()) out.push_back(std::move(r));
     };
+    // Most rows have a field once: nothing to split, nothing converted.
     if (block_) {
+      size_t n = 0;
+      for (const ColumnSlice& c : block_->columns) n += c.id == id && (c.constant || c.present[row_]);
+      if (n < 2) return;
       for (const ColumnSlice& c : block_->columns) {
         if (c.id != id) continue;
         if (c.constant) add(c.constant_value);
@@ -170,6 +236,9 @@ class RowLookup {
       }
       return;
     }
+    size_t n = 0;
+    for (const Field& f : batch_->fields(*event_)) n += f.id == id;
+    if (n < 2) return;
     for (const Field& f : batch_->fields(*event_))
       if (f.id == id) add(f.value);
   }
@@ -232,9 +301,11 @@ void for_each_selected(const BlockView& block, F&& f) {
 // Any grouping stage, a row at a time: the block's rows through column lookups.
 class RowGroups : public GroupStream {
  public:
-  explicit RowGroups(std::unique_ptr<RowStream> rows) : rows_(std::move(rows)) {}
+  explicit RowGroups(std::unique_ptr<RowStream> rows, const ExecLimits& lim = {}, std::atomic<size_t>* held = nullptr)
+      : rows_(std::move(rows)), max_bytes_(lim.max_bytes), held_(held ? held : &own_) {}
   Status add_block(const BlockView& block) override {
     Status st;
+    if (rows_->add_block(block, st)) return st.ok() ? budget() : st;
     for_each_selected(block, [&](uint32_t r) {
       if (!st.ok()) return;
       look_.reset_row(block, r);
@@ -246,11 +317,20 @@ class RowGroups : public GroupStream {
     look_.reset_event(batch, e);
     return add_row(e.time);
   }
-  void merge(GroupStream&) override {}  // not mergeable: one per scan
+  void merge(GroupStream& other) override { rows_->merge(*static_cast<RowGroups&>(other).rows_); }
+  bool mergeable() const override { return rows_->mergeable(); }
   Result<Table> finish() override { return rows_->finish(); }
   bool needs_times() const override { return true; }
 
  private:
+  // Workers' groups count together against the budget, checked per block.
+  Status budget() {
+    const size_t now = rows_->bytes();
+    const size_t total = held_->fetch_add(now - reported_) + (now - reported_);
+    reported_ = now;
+    return total > max_bytes_ ? groups_over_budget(max_bytes_, rows_->groups()) : Status();
+  }
+
   // The row once, or once per combination of the distinct values of the fields the
   // stream splits on, when one of them is repeated in this row.
   Status add_row(TimeNs time) {
@@ -283,6 +363,10 @@ class RowGroups : public GroupStream {
   FieldIds ids_;
   RowLookup look_{ids_};
   std::vector<std::vector<ResultValue>> split_;
+  size_t max_bytes_;
+  std::atomic<size_t> own_{0};
+  std::atomic<size_t>* held_;
+  size_t reported_ = 0;
 };
 
 Table to_table(SearchResult&& r) {
@@ -580,7 +664,7 @@ std::unique_ptr<GroupStream> group_first_stage(const Stage& stage, const ExecLim
                                                std::atomic<size_t>* held) {
   if (const auto* s = std::get_if<StatsStage>(&stage)) {
     if (plain_counts(s->aggregates)) return std::make_unique<CountStats>(*s, limits, held);
-    return std::make_unique<RowGroups>(std::make_unique<StatsStream>(*s, limits));
+    return std::make_unique<RowGroups>(std::make_unique<StatsStream>(*s, limits), limits, held);
   }
   if (const auto* s = std::get_if<TopStage>(&stage)) {
     if (s->fields.size() == 1 && s->by.empty()) return std::make_unique<TopCount>(*s, limits, held);

@@ -6,8 +6,10 @@
 // Sealed rows come as column blocks (store/scan.h), unsealed ones as events. The
 // common shapes count straight from the columns: stats of count()s by at most one
 // field, top/rare of one field, a timechart of count()s (a bucket per row from the
-// time column, by a field or not); they are mergeable, so a block scan runs one per core. Any other
-// grouping looks values up row by row in the block's columns, on one core.
+// time column, by a field or not). A stats with other aggregates reads each block's
+// columns once and its rows' typed values without text. These are mergeable, so a
+// block scan runs one per core. Any other grouping (top of several fields, a
+// timechart of other aggregates) looks values up row by row, on one core.
 #pragma once
 
 #include <atomic>
