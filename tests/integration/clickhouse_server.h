@@ -3,6 +3,7 @@
 // stop() removes. Tests of the ClickHouse translation run their queries on it.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
 #include <filesystem>
@@ -27,6 +28,30 @@ class ClickHouseServer {
   std::filesystem::path dir_;
   pid_t pid_ = -1;
   cluster::ClickHouseEndpoint endpoint_;
+};
+
+// A test suite that shares one server: started before its first test (a test fails
+// with the reason when it could not start), stopped after its last; the server's
+// logs are printed after a failing test.
+class ClickHouseSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = new ClickHouseServer();
+    start_error_.clear();
+    server_->start(start_error_);
+  }
+  static void TearDownTestSuite() {
+    server_->stop();
+    delete server_;
+    server_ = nullptr;
+  }
+  void SetUp() override { ASSERT_TRUE(start_error_.empty()) << start_error_; }
+  void TearDown() override {
+    if (HasFailure()) std::cerr << server_->log();
+  }
+
+  static inline ClickHouseServer* server_ = nullptr;
+  static inline std::string start_error_;
 };
 
 // The rows and cells of a TabSeparated answer (cells still escaped).

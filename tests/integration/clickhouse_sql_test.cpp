@@ -26,7 +26,6 @@ namespace vigil {
 namespace {
 
 using namespace vigil::query;
-using testing::ClickHouseServer;
 using testing::tsv;
 using testing::tsv_escape;
 
@@ -85,15 +84,11 @@ EventBatch make_batch(const std::vector<Gen>& events) {
   return b;
 }
 
-class ClickHouseSql : public ::testing::Test {
+class ClickHouseSql : public testing::ClickHouseSuite {
  protected:
   static void SetUpTestSuite() {
-    server_ = new ClickHouseServer();
-    std::string why;
-    if (!server_->start(why)) {
-      start_error_ = why;
-      return;
-    }
+    ClickHouseSuite::SetUpTestSuite();
+    if (!start_error_.empty()) return;
     table_ = default_clickhouse_table();
     auto create = create_table_sql(table_);
     auto r = cluster::clickhouse_query(server_->endpoint(), *create);
@@ -105,14 +100,6 @@ class ClickHouseSql : public ::testing::Test {
     r = cluster::clickhouse_query(server_->endpoint(), insert.ok() ? *insert : "");
     if (!r.ok()) start_error_ = r.status().message();
     store_.add(std::move(batch));
-  }
-  static void TearDownTestSuite() {
-    server_->stop();
-    delete server_;
-  }
-  void SetUp() override { ASSERT_TRUE(start_error_.empty()) << start_error_; }
-  void TearDown() override {
-    if (HasFailure()) std::cerr << server_->log();
   }
 
   static std::vector<std::vector<std::string>> run(const Query& q, size_t limit = 1000) {
@@ -135,8 +122,6 @@ class ClickHouseSql : public ::testing::Test {
     return r.ok() ? std::stoll(*r) : -1;
   }
 
-  static inline ClickHouseServer* server_ = nullptr;
-  static inline std::string start_error_;
   static inline ClickHouseTable table_;
   static inline std::vector<Gen> events_;
   static inline testing::MemoryStore store_;

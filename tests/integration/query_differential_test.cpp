@@ -1106,21 +1106,8 @@ class Engines {
   ClickHouseTable table_;
 };
 
-class QueryDifferential : public ::testing::Test {
+class QueryDifferential : public testing::ClickHouseSuite {
  protected:
-  static void SetUpTestSuite() {
-    server_ = new testing::ClickHouseServer();
-    if (!server_->start(start_error_)) return;
-  }
-  static void TearDownTestSuite() {
-    server_->stop();
-    delete server_;
-  }
-  void SetUp() override { ASSERT_TRUE(start_error_.empty()) << start_error_; }
-  void TearDown() override {
-    if (HasFailure()) std::cerr << server_->log();
-  }
-
   // Runs the hand-written queries and `generated` queries of the grammar; every one
   // must give the same result in every engine.
   static void run_all(const EventBatch& events, const std::string& table, const std::vector<std::string>& written,
@@ -1149,9 +1136,6 @@ class QueryDifferential : public ::testing::Test {
     // The grammar must reach rows, or the comparison proves little.
     EXPECT_GE(gen.nonempty, gen.compared / 2);
   }
-
-  static inline testing::ClickHouseServer* server_ = nullptr;
-  static inline std::string start_error_;
 };
 
 TEST_F(QueryDifferential, GeneratedEvents) {
