@@ -133,20 +133,24 @@ size_t GroupAggregator::group_of(KeyValue&& key_value) {
   return it->second;
 }
 
-Status GroupAggregator::add(const FieldLookup& field, TimeNs time) {
-  const size_t g = group_of([&](size_t b) { return field(by_[b]); });
+template <typename Each>
+void GroupAggregator::each_aggregate(size_t g, Each&& each) {
   std::vector<State>& states = states_[g];
   for (size_t a = 0; a < aggregates_.size(); ++a) {
-    const Aggregate& agg = aggregates_[a];
-    State& st = states[a];
-    if (agg.kind == AggKind::Count && agg.field.empty()) {
-      ++st.count;
+    if (aggregates_[a].kind == AggKind::Count && aggregates_[a].field.empty()) {
+      ++states[a].count;
       continue;
     }
-    const ResultValue* v = field(agg.field);
-    if (!v || v->is_null) continue;
-    update(st, agg, *v, time);
+    each(a, states[a]);
   }
+}
+
+Status GroupAggregator::add(const FieldLookup& field, TimeNs time) {
+  const size_t g = group_of([&](size_t b) { return field(by_[b]); });
+  each_aggregate(g, [&](size_t a, State& st) {
+    const ResultValue* v = field(aggregates_[a].field);
+    if (v && !v->is_null) update(st, aggregates_[a], *v, time);
+  });
   if (bytes_ > max_bytes_) {
     return groups_over_budget(max_bytes_, keys_.size());
   }
@@ -175,37 +179,31 @@ Status GroupAggregator::add_values(std::span<const Value* const> by, std::span<c
       }
     }
   }
-  std::vector<State>& states = states_[last_group_];
-  for (size_t a = 0; a < aggregates_.size(); ++a) {
+  each_aggregate(last_group_, [&](size_t a, State& st) {
     const Aggregate& agg = aggregates_[a];
-    State& st = states[a];
-    if (agg.kind == AggKind::Count && agg.field.empty()) {
-      ++st.count;
-      continue;
-    }
     const Value* v = values[a];
-    if (!v) continue;
+    if (!v) return;
     const bool number = v->type == FieldType::Int64 || v->type == FieldType::Float64;
     switch (agg.kind) {  // typed fast paths; anything else as a result value
-      case AggKind::Count: ++st.count; continue;
+      case AggKind::Count: ++st.count; return;
       case AggKind::Dc:
         ++st.count;
         dc_key(*v, dc_key_);
         if (st.keys.insert(dc_key_).second) bytes_ += dc_key_.size() + 48;
-        continue;
+        return;
       case AggKind::Sum:
       case AggKind::Avg:
         if (v->type == FieldType::Int64) {
           ++st.count;
           st.sum += static_cast<long double>(v->i64);
           if (__builtin_add_overflow(st.int_sum, v->i64, &st.int_sum)) st.overflow = true;
-          continue;
+          return;
         }
         if (v->type == FieldType::Float64 && std::isfinite(v->f64)) {
           ++st.count;
           st.sum += v->f64;
           st.all_int = false;
-          continue;
+          return;
         }
         break;
       case AggKind::Percentile:
@@ -213,7 +211,7 @@ Status GroupAggregator::add_values(std::span<const Value* const> by, std::span<c
           ++st.count;
           st.numbers.push_back(v->type == FieldType::Int64 ? static_cast<double>(v->i64) : v->f64);
           bytes_ += sizeof(double);
-          continue;
+          return;
         }
         break;
       case AggKind::Min:
@@ -223,20 +221,20 @@ Status GroupAggregator::add_values(std::span<const Value* const> by, std::span<c
           const double x = v->type == FieldType::Int64 ? static_cast<double>(v->i64) : v->f64;
           const double y = st.value.type == FieldType::Int64 ? static_cast<double>(st.value.i64) : st.value.f64;
           if (agg.kind == AggKind::Min ? x < y : x > y) st.value = to_result_value(*v);
-          continue;
+          return;
         }
         break;
       case AggKind::First:
       case AggKind::Last:
         if (st.has && (agg.kind == AggKind::First ? time >= st.time : time <= st.time)) {
           ++st.count;
-          continue;
+          return;
         }
         break;
       default: break;
     }
     update(st, agg, to_result_value(*v), time);
-  }
+  });
   if (bytes_ > max_bytes_) {
     return groups_over_budget(max_bytes_, keys_.size());
   }

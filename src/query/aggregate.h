@@ -49,6 +49,10 @@ class GroupAggregator {
   template <typename KeyValue>
   size_t group_of(KeyValue&& key_value);
   void update(State& st, const Aggregate& agg, const ResultValue& v, TimeNs time);
+  // Counts the row for every count() of group g, and calls each(a, state) for the
+  // aggregates that read a field.
+  template <typename Each>
+  void each_aggregate(size_t g, Each&& each);
   std::vector<std::string> by_;
   std::vector<Aggregate> aggregates_;
   size_t max_bytes_;
