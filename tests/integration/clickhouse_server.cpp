@@ -34,12 +34,27 @@ uint16_t free_port() {
 }  // namespace
 
 bool ClickHouseServer::start(std::string& why) {
+  // Free ports are picked by binding port 0 and closing it, so a server started at the
+  // same moment (a parallel test) can take one first: then this one fails to bind, or
+  // the ping reaches the other. Each server names itself in a macro that we read
+  // back, and a start that met another's port is tried again on new ports.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    if (start_once(attempt, why)) return true;
+    stop();
+    if (why.find("Address already in use") == std::string::npos && why.find("another server") == std::string::npos)
+      return false;
+  }
+  return false;
+}
+
+bool ClickHouseServer::start_once(int attempt, std::string& why) {
   dir_ = fs::temp_directory_path() / ("vigil-ch-" + std::to_string(::getpid()));
   fs::remove_all(dir_);
   for (const char* d : {"data", "tmp", "user_files", "format_schemas"}) fs::create_directories(dir_ / d);
   endpoint_.port = free_port();
   const uint16_t tcp = free_port();
   const std::string d = dir_.string();
+  const std::string me = "vigil-test-" + std::to_string(::getpid()) + "-" + std::to_string(attempt);
   std::ofstream(dir_ / "config.xml") << "<?xml version=\"1.0\"?>\n<yandex>\n"
       << "<logger><level>information</level><log>" << d << "/server.log</log><errorlog>" << d
       << "/server.err.log</errorlog></logger>\n"
@@ -50,6 +65,7 @@ bool ClickHouseServer::start(std::string& why) {
       << "/format_schemas/</format_schema_path>\n"
       << "<mark_cache_size>67108864</mark_cache_size><users_config>" << d << "/users.xml</users_config>\n"
       << "<default_profile>default</default_profile><default_database>default</default_database>\n"
+      << "<macros><vigil_instance>" << me << "</vigil_instance></macros>\n"
       << "<timezone>UTC</timezone>\n</yandex>\n";
   std::ofstream(dir_ / "users.xml")
       << "<?xml version=\"1.0\"?>\n<yandex><profiles><default></default></profiles>"
@@ -78,7 +94,12 @@ bool ClickHouseServer::start(std::string& why) {
     cluster::ClickHouseEndpoint ping = endpoint_;
     ping.timeout_ms = 1000;
     auto r = cluster::http_get(ping, "/ping");
-    if (r.ok() && r->status == 200) return true;
+    if (r.ok() && r->status == 200) {
+      auto name = cluster::clickhouse_query(ping, "SELECT substitution FROM system.macros WHERE macro = 'vigil_instance'");
+      if (name.ok() && *name == me + "\n") return true;
+      why = "port " + std::to_string(endpoint_.port) + " answered as another server";
+      return false;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   why = "clickhouse-server did not answer /ping within 60 s\n" + log();

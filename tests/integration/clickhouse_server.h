@@ -25,6 +25,7 @@ class ClickHouseServer {
   const cluster::ClickHouseEndpoint& endpoint() const { return endpoint_; }
 
  private:
+  bool start_once(int attempt, std::string& why);
   std::filesystem::path dir_;
   pid_t pid_ = -1;
   cluster::ClickHouseEndpoint endpoint_;
