@@ -3,6 +3,8 @@
 
 #include <cctype>
 
+#include "core/glob.h"
+
 namespace vigil::detect {
 
 namespace {
@@ -18,26 +20,6 @@ bool equal_fold(std::string_view a, std::string_view b) {
   for (size_t i = 0; i < a.size(); ++i)
     if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
   return true;
-}
-
-// `*` matches any run of characters, at any position of the pattern.
-bool glob(std::string_view pattern, std::string_view s) {
-  size_t p = 0, i = 0, star = std::string_view::npos, mark = 0;
-  while (i < s.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = i;
-    } else if (p < pattern.size() && pattern[p] == s[i]) {
-      ++p, ++i;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      i = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
 }
 
 class Parser {
@@ -152,7 +134,7 @@ class Parser {
       const bool them = equal_fold(target, "them");
       Condition c{.kind = all ? Condition::Kind::And : Condition::Kind::Or};
       for (const std::string& id : ids_) {
-        if (them ? id.empty() || id[0] == '_' : !glob(target, id)) continue;
+        if (them ? id.empty() || id[0] == '_' : !glob_match(target, id)) continue;
         c.children.push_back(Condition{.kind = Condition::Kind::Ref, .name = id});
       }
       if (c.children.empty())

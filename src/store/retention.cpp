@@ -260,26 +260,6 @@ Status check_data_dir(const std::filesystem::path& dir) {
 std::span<const OcsfName> ocsf_class_names() { return kClasses; }
 std::span<const OcsfName> ocsf_category_names() { return kCategories; }
 
-bool glob_match(std::string_view pattern, std::string_view text) {
-  size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-      ++p;
-      ++t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
-
 bool RetentionPolicy::matches(const PartitionKey& k) const {
   auto any_glob = [](const std::vector<std::string>& globs, std::string_view s) {
     return globs.empty() || std::any_of(globs.begin(), globs.end(), [&](const auto& g) { return glob_match(g, s); });

@@ -54,6 +54,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/glob.h"
 #include "core/status.h"
 #include "core/time.h"
 #include "store/partition.h"
@@ -105,9 +106,7 @@ struct OcsfName {
 std::span<const OcsfName> ocsf_class_names();
 std::span<const OcsfName> ocsf_category_names();
 
-// Glob match used by tenant and input selectors and by holds: `*` matches any run of
-// characters (also none), `?` exactly one; everything else literally, case-sensitive.
-bool glob_match(std::string_view pattern, std::string_view text);
+// Tenant and input selectors and holds match names with glob_match (core/glob.h).
 
 // ---- Legal holds ----
 
