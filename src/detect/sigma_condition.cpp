@@ -56,21 +56,16 @@ class Parser {
     if (err_.empty()) err_ = "col " + std::to_string((at == std::string::npos ? pos_ : at) + 1) + ": " + what;
   }
 
-  Condition parse_or(int depth) {
-    Condition left = parse_and(depth);
-    while (err_.empty() && equal_fold(peek(), "or")) {
-      pos_ += 2;
-      Condition right = parse_and(depth);
-      left = join(Condition::Kind::Or, std::move(left), std::move(right));
-    }
-    return left;
-  }
-  Condition parse_and(int depth) {
-    Condition left = parse_not(depth);
-    while (err_.empty() && equal_fold(peek(), "and")) {
-      pos_ += 3;
-      Condition right = parse_not(depth);
-      left = join(Condition::Kind::And, std::move(left), std::move(right));
+  Condition parse_or(int depth) { return parse_joined(Condition::Kind::Or, depth); }
+  // `or` joins ands, `and` joins nots.
+  Condition parse_joined(Condition::Kind kind, int depth) {
+    const bool is_or = kind == Condition::Kind::Or;
+    const std::string_view word = is_or ? "or" : "and";
+    auto operand = [&] { return is_or ? parse_joined(Condition::Kind::And, depth) : parse_not(depth); };
+    Condition left = operand();
+    while (err_.empty() && equal_fold(peek(), word)) {
+      pos_ += word.size();
+      left = join(kind, std::move(left), operand());
     }
     return left;
   }

@@ -226,14 +226,14 @@ class Reader {
       refuse(at, "'" + key + "': contains, startswith and endswith exclude each other");
     if (count({Modifier::ReI, Modifier::ReM, Modifier::ReS}) && !m.has(Modifier::Re))
       refuse(at, "'" + key + "': i, m and s are flags of 're'");
+    const bool numeric = count({Modifier::Gt, Modifier::Gte, Modifier::Lt, Modifier::Lte, Modifier::Minute, Modifier::Hour,
+                                Modifier::Day, Modifier::Week, Modifier::Month, Modifier::Year}) > 0;
     for (const SigmaValue& v : m.values) {
       if (v.kind == SigmaValue::Kind::Null && m.values.size() > 1)
         refuse(at, "'" + key + "': null cannot be one of several values (give it its own search identifier)");
       if (m.has(Modifier::Exists) && v.kind != SigmaValue::Kind::Bool)
         refuse(at, "'" + key + "': exists takes true or false");
-      if (count({Modifier::Gt, Modifier::Gte, Modifier::Lt, Modifier::Lte, Modifier::Minute, Modifier::Hour,
-                 Modifier::Day, Modifier::Week, Modifier::Month, Modifier::Year}) &&
-          v.kind != SigmaValue::Kind::Number)
+      if (numeric && v.kind != SigmaValue::Kind::Number)
         refuse(at, "'" + key + "': '" + v.text + "' is not a number");
       if (m.has(Modifier::Cidr)) {
         const size_t slash = v.text.find('/');

@@ -51,25 +51,17 @@ void dc_key(const Value& v, std::string& k) {
   }
 }
 void dc_key(const ResultValue& v, std::string& k) {
-  k.assign(1, static_cast<char>(v.type));
   switch (v.type) {
-    case FieldType::String: k += v.text; break;
-    case FieldType::Bool: k += v.i64 ? '\1' : '\0'; break;
-    case FieldType::Int64:
-    case FieldType::Timestamp: append_bits(k, &v.i64, 8); break;
-    case FieldType::Float64: {
-      const double x = v.f64 == 0 ? 0.0 : v.f64;
-      append_bits(k, &x, 8);
-      break;
-    }
-    case FieldType::Ip:
-      if (auto ip = IpAddress::parse(v.text)) {
-        append_bits(k, ip->bytes.data(), 16);
-        k += ip->is_v4 ? '\1' : '\0';
-      } else {
-        k += v.text;
-      }
-      break;
+    case FieldType::String: return dc_key(Value::string(v.text), k);
+    case FieldType::Bool: return dc_key(Value::boolean(v.i64 != 0), k);
+    case FieldType::Int64: return dc_key(Value::int64(v.i64), k);
+    case FieldType::Timestamp: return dc_key(Value::timestamp(v.i64), k);
+    case FieldType::Float64: return dc_key(Value::float64(v.f64), k);
+    case FieldType::Ip:  // result values keep addresses as text
+      if (auto ip = IpAddress::parse(v.text)) return dc_key(Value::ip_address(*ip), k);
+      k.assign(1, static_cast<char>(v.type));
+      k += v.text;
+      return;
   }
 }
 

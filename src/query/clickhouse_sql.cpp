@@ -265,8 +265,7 @@ class Translator {
   OrderKey order_key(const std::string& name) const;
   static std::vector<std::string> order_exprs(const OrderKey& k);  // ascending meaning, nulls for none
   std::string attr_type_sql(const FieldRef& f) const { return "attr_types[indexOf(attr_names, " + f.sql + ")]"; }
-  // Records for a computed column `a` copied from field `name` what its values order by;
-  // returns a hidden select item to add (the attribute's type), or "".
+  // Records for a computed column `a` copied from field `name` what its values order by.
   // Returns the SQL of the attribute's type when `name` is an attribute (its alias is
   // then attr_type_[a], for the caller to select), else "".
   std::string carry_order(const std::string& name, const std::string& a, bool as_text);
@@ -630,8 +629,7 @@ Sql Translator::value(const ValueExpr& e, int depth) {
         case Op::Add:
           // Text joins; an attribute's text is read as the number the embedded engine
           // holds (the layout keeps no type for it here), unless the other side is text.
-          if ((a.type == SqlType::String && !a.attr) || (b.type == SqlType::String && !b.attr) ||
-              (a.attr && b.type == SqlType::Null) || (b.attr && a.type == SqlType::Null))
+          if ((a.type == SqlType::String && !a.attr) || (b.type == SqlType::String && !b.attr))
             return {"concat(" + as_text(a) + ", " + as_text(b) + ")", SqlType::String};
           if (a.attr || b.attr) return {"(" + as_number(a) + " + " + as_number(b) + ")", SqlType::Float};
           return {"(" + as_number(a) + " + " + as_number(b) + ")", arith};
@@ -711,7 +709,7 @@ Sql Translator::call(const ValueExpr& e, int depth) {
              Sql{"NULL"};
     std::string s = as_text(a[0]);
     if (*st < 0) s = "reverseUTF8(substringUTF8(reverseUTF8(" + s + "), 1, " + std::to_string(-*st) + "))";
-    const std::string from = std::to_string(std::max<int64_t>(*st, 1) * (*st > 0) + (*st <= 0));
+    const std::string from = std::to_string(*st > 0 ? *st : 1);
     if (n == 2) return {"substringUTF8(" + s + ", " + from + ")", SqlType::String};
     const std::string len = as_number(a[2]);
     return {"if(" + len + " < 0, NULL, substringUTF8(" + s + ", " + from + ", toUInt64(greatest(" + len + ", 0))))",

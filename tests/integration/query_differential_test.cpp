@@ -54,7 +54,6 @@ using query::ClickHouseTable;
 using Rows = std::vector<std::vector<std::string>>;
 
 const fs::path kCorpus = VIGIL_CORPUS_DIR;
-constexpr TimeNs kNow = 1'796'000'000LL * kNsPerSec;  // the queries' "now" (2026-11-30), after all data
 
 // ---- data ------------------------------------------------------------------------
 
@@ -134,7 +133,6 @@ struct FieldInfo {
   std::string name;
   FieldType type = FieldType::String;
   bool repeated = false;              // some event has it more than once
-  bool column = false;                // a typed column of the ClickHouse layout
   std::vector<std::string> samples;   // distinct values as query text would write them
   std::vector<double> numbers;        // Int64 / Float64: sample values
   std::vector<TimeNs> times;          // Timestamp
@@ -166,7 +164,7 @@ std::optional<std::string> term_text(std::string_view v) {
   return bare ? std::string(v) : "\"" + std::string(v) + "\"";
 }
 
-Vocabulary vocabulary(const EventBatch& b, const ClickHouseTable& table) {
+Vocabulary vocabulary(const EventBatch& b) {
   Vocabulary v;
   std::map<FieldId, size_t> index;
   std::map<FieldId, std::set<FieldType>> types;
@@ -185,7 +183,6 @@ Vocabulary vocabulary(const EventBatch& b, const ClickHouseTable& table) {
         FieldInfo info;
         info.name = std::string(field_name(f.id));
         info.type = f.value.type;
-        for (const auto& c : table.columns) info.column = info.column || c.field == info.name;
         v.fields.push_back(std::move(info));
       }
       FieldInfo& info = v.fields[it->second];
@@ -258,14 +255,13 @@ class QueryGenerator {
   struct Col {
     std::string name;
     FieldType type = FieldType::String;
-    bool nullable_text = false;  // a computed text column
   };
   // What a stage can refer to: the events' fields, or the columns of a table.
   struct State {
     bool events = true;
     std::vector<Col> cols;   // when !events
     std::vector<Col> evals;  // when events: columns set by eval
-    bool timechart = false, timechart_by = false;
+    bool timechart = false;
     int next_name = 0;
     int stages = 0;  // written so far
   };
@@ -691,7 +687,6 @@ class QueryGenerator {
             text += "count() by " + ref(by->name) + " limit=" + std::to_string(roll(4) + 2);
             s.events = false;
             s.cols = {{"_time", FieldType::Timestamp}};  // series columns: named by value
-            s.timechart_by = true;
             return text;
           }
         }
@@ -1114,7 +1109,7 @@ class QueryDifferential : public testing::ClickHouseSuite {
                       int generated, uint64_t seed) {
     Engines engines(*server_, events, table);
     ASSERT_FALSE(::testing::Test::HasFailure());
-    const Vocabulary v = vocabulary(events, query::default_clickhouse_table());
+    const Vocabulary v = vocabulary(events);
     ASSERT_FALSE(v.fields.empty());
     ASSERT_FALSE(v.tokens.empty());
     Tally hand, gen;
