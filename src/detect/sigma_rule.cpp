@@ -42,18 +42,18 @@ class Reader {
   explicit Reader(std::string_view file) : file_(file) {}
 
   [[noreturn]] void refuse(const YAML::Node& at, const std::string& why) const {
-    const int line = at.IsDefined() && !at.Mark().is_null() ? at.Mark().line + 1 : 0;
+    const int line = at.IsDefined() && !at.Mark().is_null() ? at.Mark().line + 1 + line_offset_ : 0;
     throw Refused{file_ + (line ? ":" + std::to_string(line) : std::string()) + ": " + why};
   }
 
   SigmaRule read(const YAML::Node& root) {
     if (!root.IsMap()) refuse(root, "a rule is a YAML map (title, logsource, detection ...)");
-    if (root["correlation"]) refuse(root["correlation"], "correlation rules are not loaded yet");
-    if (root["filter"]) refuse(root["filter"], "filter (meta) rules are not loaded yet");
     SigmaRule r;
     r.file = file_;
+    r.line = line_offset_ + 1;
     r.title = text(root, "title", true);
     r.id = text(root, "id", false);
+    r.name = text(root, "name", false);
     r.status = text(root, "status", false);
     r.level = text(root, "level", false);
     r.description = text(root, "description", false);
@@ -65,21 +65,120 @@ class Reader {
     r.logsource = {text(ls, "product", false), text(ls, "category", false), text(ls, "service", false)};
     const YAML::Node det = root["detection"];
     if (!det || !det.IsMap()) refuse(det ? det : root, "'detection' must be a map of search identifiers and a condition");
+    read_detection(det, r.selections, r.condition, "detection");
+    return r;
+  }
+
+  SigmaFilter read_filter(const YAML::Node& root) {
+    SigmaFilter f;
+    f.file = file_;
+    f.line = line_offset_ + 1;
+    f.title = text(root, "title", true);
+    f.id = text(root, "id", false);
+    const YAML::Node ls = root["logsource"];
+    if (ls && ls.IsMap()) f.logsource = {text(ls, "product", false), text(ls, "category", false), text(ls, "service", false)};
+    const YAML::Node body = root["filter"];
+    if (!body.IsMap()) refuse(body, "'filter' must be a map of rules, search identifiers and a condition");
+    f.rules = texts(body, "rules");
+    if (f.rules.empty()) refuse(body, "'filter' needs 'rules': the ids or names of the rules it applies to");
+    read_detection(body, f.selections, f.condition, "filter", "rules");
+    return f;
+  }
+
+  SigmaCorrelation read_correlation(const YAML::Node& root) {
+    SigmaCorrelation c;
+    c.file = file_;
+    c.line = line_offset_ + 1;
+    c.title = text(root, "title", true);
+    c.id = text(root, "id", false);
+    c.name = text(root, "name", false);
+    c.status = text(root, "status", false);
+    c.level = text(root, "level", false);
+    c.description = text(root, "description", false);
+    c.tags = texts(root, "tags");
+    const YAML::Node body = root["correlation"];
+    if (!body.IsMap()) refuse(body, "'correlation' must be a map (type, rules, group-by, timespan, condition)");
+    const std::string type = text(body, "type", true);
+    static constexpr std::pair<std::string_view, SigmaCorrelation::Type> kTypes[] = {
+        {"event_count", SigmaCorrelation::Type::EventCount},   {"value_count", SigmaCorrelation::Type::ValueCount},
+        {"temporal", SigmaCorrelation::Type::Temporal},        {"temporal_ordered", SigmaCorrelation::Type::TemporalOrdered},
+        {"value_sum", SigmaCorrelation::Type::ValueSum},       {"value_avg", SigmaCorrelation::Type::ValueAvg},
+        {"value_percentile", SigmaCorrelation::Type::ValuePercentile}};
+    const auto* t = std::find_if(std::begin(kTypes), std::end(kTypes), [&](const auto& x) { return x.first == type; });
+    if (t == std::end(kTypes))
+      refuse(body["type"], "unknown correlation type '" + type +
+                               "' (event_count, value_count, temporal, temporal_ordered, value_sum, value_avg, value_percentile)");
+    c.type = t->second;
+    c.rules = texts(body, "rules");
+    if (c.rules.empty()) refuse(body, "'rules' must name at least one rule (by id or name)");
+    c.group_by = texts(body, "group-by");
+    const std::string span = text(body, "timespan", true);
+    const auto ns = parse_timespan(span);
+    if (!ns) refuse(body["timespan"], "timespan '" + span + "' is not a number followed by s, m, h, d (or w, M, y)");
+    c.timespan = *ns;
+    if (const YAML::Node g = body["generate"]; g && g.IsScalar()) c.generate = g.as<std::string>() == "true";
+    if (const YAML::Node g = root["generate"]; g && g.IsScalar()) c.generate = g.as<std::string>() == "true";
+    if (const YAML::Node a = body["aliases"]; a) {
+      if (!a.IsMap()) refuse(a, "'aliases' must map an alias to a map of rule name -> field");
+      for (const auto& kv : a) {
+        if (!kv.second.IsMap()) refuse(kv.second, "alias '" + kv.first.as<std::string>() + "' must map rule names to fields");
+        auto& m = c.aliases[kv.first.as<std::string>()];
+        for (const auto& rf : kv.second) m[rf.first.as<std::string>()] = rf.second.as<std::string>();
+      }
+    }
+    const YAML::Node cond = body["condition"];
+    const bool temporal = c.type == SigmaCorrelation::Type::Temporal || c.type == SigmaCorrelation::Type::TemporalOrdered;
+    if (!cond && !temporal) refuse(body, "'condition' is required for " + type + " (e.g. gte: 10)");
+    if (cond) {
+      if (!cond.IsMap()) refuse(cond, "a correlation condition is a map (gt, gte, lt, lte, eq, neq, and field)");
+      for (const auto& kv : cond) {
+        const std::string k = kv.first.as<std::string>();
+        if (k == "field") {
+          c.field = texts(cond, "field");
+          continue;
+        }
+        static constexpr std::pair<std::string_view, SigmaCorrelation::Op> kOps[] = {
+            {"gt", SigmaCorrelation::Op::Gt}, {"gte", SigmaCorrelation::Op::Gte}, {"lt", SigmaCorrelation::Op::Lt},
+            {"lte", SigmaCorrelation::Op::Lte}, {"eq", SigmaCorrelation::Op::Eq}, {"neq", SigmaCorrelation::Op::Neq}};
+        const auto* op = std::find_if(std::begin(kOps), std::end(kOps), [&](const auto& x) { return x.first == k; });
+        if (op == std::end(kOps)) refuse(kv.first, "unknown correlation condition '" + k + "' (gt, gte, lt, lte, eq, neq, field)");
+        double d = 0;
+        const std::string v = kv.second.IsScalar() ? kv.second.as<std::string>() : std::string();
+        auto r = std::from_chars(v.data(), v.data() + v.size(), d);
+        if (v.empty() || r.ec != std::errc() || r.ptr != v.data() + v.size()) refuse(kv.second, "'" + k + "' needs a number");
+        c.condition.push_back({op->second, d});
+      }
+    }
+    const bool needs_field = c.type == SigmaCorrelation::Type::ValueCount || c.type == SigmaCorrelation::Type::ValueSum ||
+                             c.type == SigmaCorrelation::Type::ValueAvg || c.type == SigmaCorrelation::Type::ValuePercentile;
+    if (needs_field && c.field.empty()) refuse(cond, type + " needs 'field' in its condition");
+    if (cond && c.condition.empty()) refuse(cond, "the condition has no comparison (gt, gte, lt, lte, eq, neq)");
+    return c;
+  }
+
+  int line_offset_ = 0;
+
+ private:
+  // Search identifiers and the condition of a detection (or filter) map. Keys in
+  // `skip` are not search identifiers.
+  void read_detection(const YAML::Node& det, std::vector<Selection>& selections, Condition& out,
+                      const std::string& what, std::string_view skip = {}) {
     YAML::Node condition;
     bool has_condition = false;
     std::vector<std::string> names;
     for (const auto& kv : det) {
       const std::string key = kv.first.as<std::string>();
+      if (key == skip) continue;
       if (key == "condition") {
         condition = kv.second;
         has_condition = true;
         continue;
       }
       if (key == "timeframe") refuse(kv.first, "'timeframe' in detection is the old aggregation form: write a correlation rule");
-      r.selections.push_back(selection(key, kv.second));
+      selections.push_back(selection(key, kv.second));
       names.push_back(key);
     }
-    if (!has_condition) refuse(det, "'detection' has no 'condition'");
+    if (!has_condition) refuse(det, "'" + what + "' has no 'condition'");
     std::vector<std::string> conditions;
     if (condition.IsScalar()) {
       conditions.push_back(condition.as<std::string>());
@@ -99,8 +198,7 @@ class Reader {
       if (!c.ok()) refuse(condition, "condition '" + text + "': " + c.status().message());
       any.children.push_back(std::move(*c));
     }
-    r.condition = any.children.size() == 1 ? std::move(any.children[0]) : std::move(any);
-    return r;
+    out = any.children.size() == 1 ? std::move(any.children[0]) : std::move(any);
   }
 
  private:
@@ -128,7 +226,7 @@ class Reader {
   Selection selection(const std::string& name, const YAML::Node& n) const {
     Selection s;
     s.name = name;
-    s.line = n.Mark().line + 1;
+    s.line = n.Mark().line + 1 + line_offset_;
     bool plain = true;
     for (char c : name) plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
     if (!plain || name.empty())
@@ -162,7 +260,7 @@ class Reader {
     for (const auto& kv : map) {
       const std::string key = kv.first.as<std::string>();
       FieldMatch m;
-      m.line = kv.first.Mark().line + 1;
+      m.line = kv.first.Mark().line + 1 + line_offset_;
       size_t bar = key.find('|');
       m.field = key.substr(0, bar);
       while (bar != std::string::npos) {
@@ -271,36 +369,107 @@ std::string_view modifier_name(Modifier m) {
 
 bool FieldMatch::has(Modifier m) const { return std::find(modifiers.begin(), modifiers.end(), m) != modifiers.end(); }
 
-// A '---' line after the first document's content starts another document.
-bool several_documents(std::string_view yaml) {
+namespace {
+
+// The documents of a file, split at '---' lines, with the line each starts on
+// (0-based). Comments and blank lines alone are no document.
+struct DocumentText {
+  std::string_view text;
+  int first_line = 0;
+};
+std::vector<DocumentText> split_documents(std::string_view yaml) {
+  std::vector<DocumentText> docs;
+  size_t start = 0;
+  int line = 0, start_line = 0;
   bool content = false;
+  auto flush = [&](size_t end) {
+    if (content) docs.push_back({yaml.substr(start, end - start), start_line});
+    content = false;
+  };
   for (size_t at = 0; at < yaml.size();) {
     size_t end = yaml.find('\n', at);
     if (end == std::string_view::npos) end = yaml.size();
-    const std::string_view line = yaml.substr(at, end - at);
-    const bool marker = line.substr(0, 3) == "---" && (line.size() == 3 || line[3] == ' ' || line[3] == '\r');
-    if (marker && content) return true;
-    if (!marker && !line.empty() && line[0] != '#' && line.find_first_not_of(" \t\r") != std::string_view::npos)
+    const std::string_view l = yaml.substr(at, end - at);
+    const bool marker = l.substr(0, 3) == "---" && (l.size() == 3 || l[3] == ' ' || l[3] == '\r');
+    if (marker) {
+      flush(at);
+      start = end + 1 > yaml.size() ? yaml.size() : end + 1;
+      start_line = line + 1;
+    } else if (!l.empty() && l[0] != '#' && l.find_first_not_of(" \t\r") != std::string_view::npos) {
       content = true;
+    }
     at = end + 1;
+    ++line;
   }
-  return false;
+  flush(yaml.size());
+  return docs;
 }
 
-Result<SigmaRule> parse_sigma_rule(std::string_view yaml, std::string_view file) {
+Result<SigmaDocument> parse_document(std::string_view yaml, std::string_view file, int first_line) {
   // One document read with YAML::Load: yaml-cpp 0.7's LoadAll allocates without end
   // on a stray ',' at the top level (found by detect_sigma_rule_fuzz).
-  if (several_documents(yaml))
-    return Status::error(std::string(file) + ": several YAML documents in one rule (the old 'action: global' form)");
+  Reader reader(file);
+  reader.line_offset_ = first_line;
   try {
     const YAML::Node doc = YAML::Load(std::string(yaml));
     if (!doc.IsDefined() || doc.IsNull()) return Status::error(std::string(file) + ": empty file");
-    return Reader(file).read(doc);
+    SigmaDocument d;
+    if (doc.IsMap() && doc["correlation"]) {
+      d.kind = SigmaDocument::Kind::Correlation;
+      d.correlation = reader.read_correlation(doc);
+    } else if (doc.IsMap() && doc["filter"]) {
+      d.kind = SigmaDocument::Kind::Filter;
+      d.filter = reader.read_filter(doc);
+    } else if (doc.IsMap() && doc["action"] && !doc["detection"]) {
+      reader.refuse(doc["action"], "'action: " + doc["action"].Scalar() + "' documents are the old multi-document form (Sigma 1.0), not supported");
+    } else {
+      d.rule = reader.read(doc);
+    }
+    return d;
   } catch (const Refused& r) {
     return Status::error(r.message);
   } catch (const YAML::Exception& e) {
-    return Status::error(std::string(file) + ":" + std::to_string(e.mark.line + 1) + ": YAML: " + e.msg);
+    return Status::error(std::string(file) + ":" + std::to_string(e.mark.line + 1 + first_line) + ": YAML: " + e.msg);
   }
+}
+
+}  // namespace
+
+std::optional<TimeNs> parse_timespan(std::string_view s) {
+  if (s.size() < 2) return std::nullopt;
+  int64_t n = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size() - 1, n);
+  if (r.ec != std::errc() || r.ptr != s.data() + s.size() - 1 || n <= 0 || n > 100000000) return std::nullopt;
+  int64_t unit = 0;
+  switch (s.back()) {
+    case 's': unit = 1; break;
+    case 'm': unit = 60; break;
+    case 'h': unit = 3600; break;
+    case 'd': unit = 86400; break;
+    case 'w': unit = 7 * 86400; break;
+    case 'M': unit = 30 * 86400; break;
+    case 'y': unit = 365 * 86400; break;
+    default: return std::nullopt;
+  }
+  return n * unit * 1'000'000'000;
+}
+
+std::vector<Result<SigmaDocument>> parse_sigma_file(std::string_view yaml, std::string_view file) {
+  std::vector<Result<SigmaDocument>> out;
+  for (const DocumentText& d : split_documents(yaml)) out.push_back(parse_document(d.text, file, d.first_line));
+  if (out.empty()) out.push_back(Status::error(std::string(file) + ": empty file"));
+  return out;
+}
+
+Result<SigmaRule> parse_sigma_rule(std::string_view yaml, std::string_view file) {
+  auto docs = parse_sigma_file(yaml, file);
+  if (docs.size() > 1)
+    return Status::error(std::string(file) + ": several YAML documents in one rule (a correlation file?): read it with parse_sigma_file");
+  if (!docs[0].ok()) return docs[0].status();
+  if (docs[0]->kind != SigmaDocument::Kind::Rule)
+    return Status::error(std::string(file) + ": a " + (docs[0]->kind == SigmaDocument::Kind::Filter ? "filter" : "correlation") +
+                         " rule, not a detection rule");
+  return std::move(docs[0]->rule);
 }
 
 }  // namespace vigil::detect

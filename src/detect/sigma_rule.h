@@ -9,14 +9,19 @@
 // `all`). A map is one alternative; a list of maps is one alternative per map; a list
 // of plain values is keywords.
 //
-// Not read yet: correlation rules and filters (they are refused with that reason).
+// A file may hold several documents (`---`): detection rules, correlation rules
+// (sigma_correlation semantics in docs/sigma.md) and filters (meta rules that add
+// `and not <filter condition>` to the rules they name).
 #pragma once
 
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/status.h"
+#include "core/time.h"
 #include "detect/sigma_condition.h"
 
 namespace vigil::detect {
@@ -56,14 +61,64 @@ struct LogSource {
 
 struct SigmaRule {
   std::string file;
-  std::string id, title, status, level, description;
+  int line = 0;  // where its document starts
+  std::string id, name, title, status, level, description;
   std::vector<std::string> tags, falsepositives, fields;
   LogSource logsource;
   std::vector<Selection> selections;
   Condition condition;  // a list of conditions is their OR
 };
 
-// `file` names the rule in messages ("rules/x.yml:12: unknown modifier 'contain'").
+// A filter: the rules it names match only where its condition does not hold.
+struct SigmaFilter {
+  std::string file;
+  int line = 0;
+  std::string id, title;
+  LogSource logsource;
+  std::vector<std::string> rules;  // ids or names
+  std::vector<Selection> selections;
+  Condition condition;
+};
+
+// A correlation over the matches of other rules (or correlations), per group-by
+// key, within a sliding timespan.
+struct SigmaCorrelation {
+  enum class Type : uint8_t { EventCount, ValueCount, Temporal, TemporalOrdered, ValueSum, ValueAvg, ValuePercentile };
+  enum class Op : uint8_t { Gt, Gte, Lt, Lte, Eq, Neq };
+  struct Bound {
+    Op op;
+    double value;
+  };
+  std::string file;
+  int line = 0;
+  std::string id, name, title, status, level, description;
+  std::vector<std::string> tags;
+  Type type = Type::EventCount;
+  std::vector<std::string> rules;     // ids or names, in order for temporal_ordered
+  std::vector<std::string> group_by;  // fields or aliases
+  TimeNs timespan = 0;
+  std::vector<Bound> condition;       // all must hold (a range is two bounds)
+  std::vector<std::string> field;     // value_*: the field(s) whose values count
+  std::map<std::string, std::map<std::string, std::string>> aliases;  // alias -> rule name -> field
+  bool generate = false;  // the named rules also alert on their own
+};
+
+struct SigmaDocument {
+  enum class Kind : uint8_t { Rule, Correlation, Filter };
+  Kind kind = Kind::Rule;
+  SigmaRule rule;
+  SigmaCorrelation correlation;
+  SigmaFilter filter;
+};
+
+// Every document of a rule file, each read or refused on its own. `file` names the
+// rule in messages ("rules/x.yml:12: unknown modifier 'contain'").
+std::vector<Result<SigmaDocument>> parse_sigma_file(std::string_view yaml, std::string_view file);
+
+// A file that must hold exactly one detection rule.
 Result<SigmaRule> parse_sigma_rule(std::string_view yaml, std::string_view file);
+
+// "30s", "5m", "1h", "7d" (also "2w"; "M" = 30 days, "y" = 365 days) in ns.
+std::optional<TimeNs> parse_timespan(std::string_view text);
 
 }  // namespace vigil::detect

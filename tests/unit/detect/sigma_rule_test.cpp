@@ -124,7 +124,7 @@ TEST(SigmaRule, RefusalsNameFileLineAndReason) {
   EXPECT_EQ(refusal("  sel:\n    A: x\n  condition: sel\n"), "loaded");
   EXPECT_EQ(parse_sigma_rule("logsource: {}\ndetection: {}\n", "n.yml").status().message(), "n.yml:1: 'title' is required");
   EXPECT_EQ(parse_sigma_rule("title: c\ncorrelation:\n  type: event_count\n", "c.yml").status().message(),
-            "c.yml:3: correlation rules are not loaded yet");
+            "c.yml:3: 'rules' must name at least one rule (by id or name)");
 }
 
 // yaml-cpp 0.7's LoadAll never returns on these (found by detect_sigma_rule_fuzz).
@@ -134,7 +134,12 @@ TEST(SigmaRule, MalformedYamlIsRefusedNotLoopedOn) {
     EXPECT_FALSE(r.ok()) << text;
   }
   EXPECT_EQ(parse_sigma_rule("title: a\n---\ntitle: b\n", "d.yml").status().message(),
-            "d.yml: several YAML documents in one rule (the old 'action: global' form)");
+            "d.yml: several YAML documents in one rule (a correlation file?): read it with parse_sigma_file");
+  // The old Sigma 1.0 multi-document form is refused by name.
+  auto docs = parse_sigma_file("action: global\ntitle: a\n---\ntitle: b\n", "g.yml");
+  ASSERT_EQ(docs.size(), 2u);
+  EXPECT_EQ(docs[0].status().message(), "g.yml:1: 'action: global' documents are the old multi-document form (Sigma 1.0), not supported");
+  EXPECT_EQ(docs[1].status().message(), "g.yml:4: 'logsource' must be a map (product, category, service)");
   EXPECT_EQ(parse_sigma_rule("# only a comment\n", "e.yml").status().message(), "e.yml: empty file");
 }
 

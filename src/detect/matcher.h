@@ -1,0 +1,55 @@
+// Matcher: runs a RuleSet's detection rules over batches of events. Per event it
+// builds the event's text once, asks the prefilter which rules hold one of their
+// literals in it, and evaluates only those (and the rules without literals) after
+// their log-source gate. One Matcher per thread; the RuleSet is shared.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/event_batch.h"
+#include "detect/rule_set.h"
+
+namespace vigil::detect {
+
+struct RuleMatch {
+  uint32_t rule = 0;   // index into RuleSet::rules
+  uint32_t event = 0;  // index into the batch
+};
+
+struct MatcherStats {
+  uint64_t events = 0;
+  uint64_t evaluated = 0;  // rule evaluations after the prefilter
+  uint64_t matches = 0;
+  uint64_t prefilter_errors = 0;
+};
+
+class Matcher {
+ public:
+  explicit Matcher(std::shared_ptr<const RuleSet> rules);
+
+  // Appends every (rule, event) whose rule matches, in event order, rules ascending.
+  void match(const EventBatch& batch, std::vector<RuleMatch>& out);
+
+  const RuleSet& rules() const { return *rules_; }
+  const MatcherStats& stats() const { return stats_; }
+
+ private:
+  bool gate_open(int gate);
+
+  std::shared_ptr<const RuleSet> rules_;
+  MatcherStats stats_;
+  EventView view_;
+  MatchScratch scratch_;
+  Prefilter::Scratch prefilter_scratch_;
+  std::string text_;                 // the event's text for the prefilter
+  std::string value_scratch_;
+  std::vector<uint32_t> hits_;       // prefilter owners, with repeats
+  std::vector<uint32_t> seen_;       // by rule: stamp of the event that last listed it
+  uint32_t stamp_ = 0;
+  std::vector<uint32_t> candidates_;
+  std::vector<int8_t> gate_memo_;    // by gate: -1 unknown, 0 closed, 1 open
+};
+
+}  // namespace vigil::detect

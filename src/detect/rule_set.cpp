@@ -1,0 +1,312 @@
+// Building a RuleSet from Sigma files; see rule_set.h and docs/sigma.md.
+#include "detect/rule_set.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+
+namespace vigil::detect {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string where(const std::string& file, int line) { return file + ":" + std::to_string(line); }
+
+RuleMeta meta_of(const SigmaRule& r) {
+  return {r.id, r.name, r.title, r.level, r.status, r.description, r.file, r.line, r.tags, r.logsource};
+}
+RuleMeta meta_of(const SigmaCorrelation& c) {
+  return {c.id, c.name, c.title, c.level, c.status, c.description, c.file, c.line, c.tags, {}};
+}
+
+// The gate of a log source: the conditions its entry in content/sigma/logsources.yaml
+// puts on events (exact values, ASCII case folded), as one selection.
+std::optional<CompiledSelection> gate_of(const GateResolver& resolver, const LogSource& ls) {
+  const auto when = resolver(ls);
+  if (when.empty()) return std::nullopt;
+  CompiledSelection sel;
+  for (const auto& alternative : when) {
+    std::vector<CompiledFieldMatch> all;
+    for (const GateCondition& c : alternative) {
+      CompiledFieldMatch fm;
+      fm.fields = {field_id(c.field)};
+      for (const std::string& v : c.values) {
+        ValueTest t;
+        t.pattern = finish_pattern(literal_pattern(v), false, false, false);
+        fm.tests.push_back(std::move(t));
+      }
+      all.push_back(std::move(fm));
+    }
+    sel.alternatives.push_back(std::move(all));
+  }
+  return sel;
+}
+
+std::string gate_key(const LogSource& ls) { return fold(ls.product + "\x1f" + ls.category + "\x1f" + ls.service); }
+
+}  // namespace
+
+Result<std::vector<RuleSource>> read_rule_sources(const std::vector<std::string>& paths) {
+  std::vector<std::string> files;
+  for (const std::string& p : paths) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      for (auto it = fs::recursive_directory_iterator(p, fs::directory_options::skip_permission_denied, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        const auto ext = it->path().extension();
+        if (it->is_regular_file(ec) && (ext == ".yml" || ext == ".yaml")) files.push_back(it->path().string());
+      }
+      if (ec) return Status::error(p + ": " + ec.message());
+    } else if (fs::is_regular_file(p, ec)) {
+      files.push_back(p);
+    } else {
+      return Status::error(p + ": no such rule file or folder");
+    }
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<RuleSource> out;
+  for (const std::string& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    if (!in) return Status::error(f + ": cannot read");
+    std::ostringstream s;
+    s << in.rdbuf();
+    out.push_back({f, std::move(s).str()});
+  }
+  return out;
+}
+
+std::shared_ptr<const RuleSet> build_rule_set(const std::vector<RuleSource>& sources, const RuleSetOptions& options) {
+  auto set = std::make_shared<RuleSet>();
+  LoadReport& report = set->report;
+  std::vector<SigmaRule> rules;
+  std::vector<SigmaCorrelation> correlations;
+  std::vector<SigmaFilter> filters;
+  for (const RuleSource& src : sources) {
+    ++report.files;
+    for (auto& doc : parse_sigma_file(src.text, src.file)) {
+      ++report.documents;
+      if (!doc.ok()) {
+        report.refusals.push_back(doc.error());
+        continue;
+      }
+      switch (doc->kind) {
+        case SigmaDocument::Kind::Rule:
+          rules.push_back(std::move(doc->rule));
+          break;
+        case SigmaDocument::Kind::Correlation:
+          correlations.push_back(std::move(doc->correlation));
+          break;
+        case SigmaDocument::Kind::Filter:
+          filters.push_back(std::move(doc->filter));
+          break;
+      }
+    }
+  }
+
+  CompileOptions compile;
+  compile.resolve = options.resolve;
+  compile.placeholders = &options.placeholders;
+
+  // Ids and names are how correlations and filters refer to rules: the first
+  // definition wins, a repeat is refused.
+  std::set<std::string, std::less<>> taken;
+  auto claim = [&](const std::string& id, const std::string& name, const std::string& file, int line) {
+    for (const std::string* key : {&id, &name}) {
+      if (key->empty()) continue;
+      if (taken.count(*key)) {
+        report.refusals.push_back(where(file, line) + ": id or name '" + *key + "' is already used by another rule");
+        return false;
+      }
+    }
+    if (!id.empty()) taken.insert(id);
+    if (!name.empty()) taken.insert(name);
+    return true;
+  };
+
+  std::map<std::string, int, std::less<>> gate_index;
+  for (SigmaRule& r : rules) {
+    if (!claim(r.id, r.name, r.file, r.line)) continue;
+    DetectionRule d;
+    d.meta = meta_of(r);
+    d.compiled = compile_rule(r, compile);
+    for (const std::string& w : d.compiled.warnings) report.warnings.push_back(where(r.file, r.line) + ": " + w);
+    if (options.gate) {
+      const std::string key = gate_key(r.logsource);
+      auto it = gate_index.find(key);
+      if (it == gate_index.end()) {
+        auto gate = gate_of(options.gate, r.logsource);
+        int index = -1;
+        if (gate) {
+          index = static_cast<int>(set->gates.size());
+          set->gates.push_back(std::move(*gate));
+        }
+        it = gate_index.emplace(key, index).first;
+      }
+      d.gate = it->second;
+    }
+    const auto index = static_cast<uint32_t>(set->rules.size());
+    if (!r.id.empty()) set->rule_by_ref[r.id] = index;
+    if (!r.name.empty()) set->rule_by_ref[r.name] = index;
+    set->rules.push_back(std::move(d));
+  }
+
+  for (const SigmaFilter& f : filters) {
+    for (const std::string& ref : f.rules) {
+      auto it = set->rule_by_ref.find(ref);
+      if (it == set->rule_by_ref.end()) {
+        report.warnings.push_back(where(f.file, f.line) + ": filter '" + f.title + "' names rule '" + ref + "', which is not loaded");
+        continue;
+      }
+      DetectionRule& target = set->rules[it->second];
+      SigmaRule as_rule;
+      as_rule.logsource = target.meta.logsource;
+      as_rule.selections = f.selections;
+      as_rule.condition = f.condition;
+      target.filters.push_back({compile_rule(as_rule, compile)});
+    }
+  }
+
+  // Correlations: references resolved after all are known, since a chain may name
+  // a correlation defined further down.
+  std::vector<bool> ok(correlations.size(), true);
+  for (size_t i = 0; i < correlations.size(); ++i) {
+    const SigmaCorrelation& c = correlations[i];
+    if (!claim(c.id, c.name, c.file, c.line)) {
+      ok[i] = false;
+      continue;
+    }
+    if (!c.id.empty()) set->correlation_by_ref[c.id] = static_cast<uint32_t>(i);
+    if (!c.name.empty()) set->correlation_by_ref[c.name] = static_cast<uint32_t>(i);
+  }
+  std::vector<int> compiled_index(correlations.size(), -1);
+  // Depth-first: a correlation compiles after the ones it reads, and a cycle is refused.
+  std::vector<int> state(correlations.size(), 0);  // 0 new, 1 in progress, 2 done
+  std::function<bool(size_t)> compile_correlation = [&](size_t i) -> bool {
+    if (state[i] == 2) return compiled_index[i] >= 0;
+    const SigmaCorrelation& c = correlations[i];
+    if (state[i] == 1) {
+      report.refusals.push_back(where(c.file, c.line) + ": correlation '" + c.title + "' refers to itself through its rules");
+      return false;
+    }
+    state[i] = 1;
+    bool good = ok[i];
+    CompiledCorrelation cc;
+    cc.meta = meta_of(c);
+    cc.type = c.type;
+    cc.group_by = c.group_by;
+    cc.timespan = c.timespan;
+    cc.condition = c.condition;
+    for (const auto& b : c.condition)
+      if (b.op == SigmaCorrelation::Op::Lt || b.op == SigmaCorrelation::Op::Lte || b.op == SigmaCorrelation::Op::Eq ||
+          b.op == SigmaCorrelation::Op::Neq)
+        cc.decided_at_window_end = true;
+    std::vector<std::pair<bool, uint32_t>> inputs;
+    for (const std::string& ref : c.rules) {
+      if (!good) break;
+      if (auto r = set->rule_by_ref.find(ref); r != set->rule_by_ref.end()) {
+        const DetectionRule& rule = set->rules[r->second];
+        CorrelationInput in{.is_correlation = false, .index = r->second};
+        const std::string& rule_name = rule.meta.name.empty() ? rule.meta.id : rule.meta.name;
+        for (const std::string& g : c.group_by) {
+          std::string field = g;
+          if (auto a = c.aliases.find(g); a != c.aliases.end()) {
+            auto f = a->second.find(rule_name);
+            if (f == a->second.end()) f = a->second.find(rule.meta.id);
+            if (f == a->second.end()) {
+              report.refusals.push_back(where(c.file, c.line) + ": alias '" + g + "' has no field for rule '" + rule_name + "'");
+              good = false;
+              break;
+            }
+            field = f->second;
+          }
+          std::vector<FieldId> ids;
+          std::vector<std::string> names = compile.resolve ? compile.resolve(rule.meta.logsource, field) : std::vector<std::string>{};
+          if (std::find(names.begin(), names.end(), field) == names.end()) names.push_back(field);
+          for (const auto& n : names) ids.push_back(field_id(n));
+          in.group_fields.push_back(std::move(ids));
+        }
+        for (const std::string& field : c.field) {
+          std::vector<std::string> names = compile.resolve ? compile.resolve(rule.meta.logsource, field) : std::vector<std::string>{};
+          if (std::find(names.begin(), names.end(), field) == names.end()) names.push_back(field);
+          std::vector<FieldId> ids;
+          for (const auto& n : names) ids.push_back(field_id(n));
+          in.value_fields.push_back(std::move(ids));
+        }
+        cc.inputs.push_back(std::move(in));
+      } else if (auto k = set->correlation_by_ref.find(ref); k != set->correlation_by_ref.end()) {
+        if (!compile_correlation(k->second)) {
+          report.refusals.push_back(where(c.file, c.line) + ": correlation '" + c.title + "' reads correlation '" + ref +
+                                    "', which was refused");
+          good = false;
+          break;
+        }
+        if (!c.field.empty()) {
+          report.refusals.push_back(where(c.file, c.line) + ": " + "a value correlation over correlation '" + ref +
+                                    "' has no event fields to read (chain an event_count or temporal instead)");
+          good = false;
+          break;
+        }
+        cc.inputs.push_back({.is_correlation = true, .index = static_cast<uint32_t>(compiled_index[k->second])});
+      } else {
+        report.refusals.push_back(where(c.file, c.line) + ": correlation '" + c.title + "' names rule '" + ref +
+                                  "', which is not loaded (refused or missing)");
+        good = false;
+      }
+    }
+    state[i] = 2;
+    if (!good) return false;
+    compiled_index[i] = static_cast<int>(set->correlations.size());
+    const auto index = static_cast<uint32_t>(set->correlations.size());
+    for (const CorrelationInput& in : cc.inputs) {
+      if (in.is_correlation) {
+        set->correlations[in.index].parents.push_back(index);
+        if (!c.generate) set->correlations[in.index].alerts = false;
+      } else {
+        set->rules[in.index].correlations.push_back(index);
+        if (!c.generate) set->rules[in.index].alerts = false;
+      }
+    }
+    set->correlations.push_back(std::move(cc));
+    return true;
+  };
+  for (size_t i = 0; i < correlations.size(); ++i)
+    if (ok[i]) compile_correlation(i);
+  // References by id/name now point at compiled positions.
+  set->correlation_by_ref.clear();
+  for (uint32_t i = 0; i < set->correlations.size(); ++i) {
+    const RuleMeta& m = set->correlations[i].meta;
+    if (!m.id.empty()) set->correlation_by_ref[m.id] = i;
+    if (!m.name.empty()) set->correlation_by_ref[m.name] = i;
+  }
+
+  std::vector<std::string> literals;
+  std::vector<uint32_t> owners;
+  for (uint32_t i = 0; i < set->rules.size(); ++i) {
+    const auto& lits = set->rules[i].compiled.literals;
+    if (!lits) {
+      set->unfiltered.push_back(i);
+      continue;
+    }
+    for (const std::string& l : *lits) {
+      literals.push_back(l);
+      owners.push_back(i);
+    }
+  }
+  auto pre = Prefilter::build(literals, owners);
+  if (pre.ok()) {
+    set->prefilter = std::move(*pre);
+  } else {
+    // Still correct without it, only slower: every rule is evaluated for every event.
+    report.warnings.push_back(pre.error());
+    set->unfiltered.clear();
+    for (uint32_t i = 0; i < set->rules.size(); ++i) set->unfiltered.push_back(i);
+  }
+  return set;
+}
+
+}  // namespace vigil::detect
