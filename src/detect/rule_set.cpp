@@ -189,10 +189,6 @@ std::shared_ptr<const RuleSet> build_rule_set(const std::vector<RuleSource>& sou
   std::function<bool(size_t)> compile_correlation = [&](size_t i) -> bool {
     if (state[i] == 2) return compiled_index[i] >= 0;
     const SigmaCorrelation& c = correlations[i];
-    if (state[i] == 1) {
-      report.refusals.push_back(where(c.file, c.line) + ": correlation '" + c.title + "' refers to itself through its rules");
-      return false;
-    }
     state[i] = 1;
     bool good = ok[i];
     CompiledCorrelation cc;
@@ -239,6 +235,11 @@ std::shared_ptr<const RuleSet> build_rule_set(const std::vector<RuleSource>& sou
         }
         cc.inputs.push_back(std::move(in));
       } else if (auto k = set->correlation_by_ref.find(ref); k != set->correlation_by_ref.end()) {
+        if (state[k->second] == 1) {
+          report.refusals.push_back(where(c.file, c.line) + ": correlation '" + c.title + "' refers to itself through its rules");
+          good = false;
+          break;
+        }
         if (!compile_correlation(k->second)) {
           report.refusals.push_back(where(c.file, c.line) + ": correlation '" + c.title + "' reads correlation '" + ref +
                                     "', which was refused");
