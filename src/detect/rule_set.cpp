@@ -26,11 +26,14 @@ RuleMeta meta_of(const SigmaCorrelation& c) {
 
 // The gate of a log source: the conditions its entry in content/sigma/logsources.yaml
 // puts on events (exact values, ASCII case folded), as one selection.
+// The gate of a log source: the conditions its entry in content/sigma/logsources.yaml
+// puts on events (exact values, ASCII case folded), as one selection. nullopt: the
+// source is unknown; an empty selection: any event.
 std::optional<CompiledSelection> gate_of(const GateResolver& resolver, const LogSource& ls) {
   const auto when = resolver(ls);
-  if (when.empty()) return std::nullopt;
+  if (!when) return std::nullopt;
   CompiledSelection sel;
-  for (const auto& alternative : when) {
+  for (const auto& alternative : *when) {
     std::vector<CompiledFieldMatch> all;
     for (const GateCondition& c : alternative) {
       CompiledFieldMatch fm;
@@ -45,6 +48,13 @@ std::optional<CompiledSelection> gate_of(const GateResolver& resolver, const Log
     sel.alternatives.push_back(std::move(all));
   }
   return sel;
+}
+
+std::string describe(const LogSource& ls) {
+  std::string out;
+  for (auto [k, v] : {std::pair{"product", &ls.product}, {"category", &ls.category}, {"service", &ls.service}})
+    if (!v->empty()) out += std::string(out.empty() ? "" : ", ") + k + ": " + *v;
+  return out.empty() ? "(none)" : out;
 }
 
 std::string gate_key(const LogSource& ls) { return fold(ls.product + "\x1f" + ls.category + "\x1f" + ls.service); }
@@ -140,12 +150,20 @@ std::shared_ptr<const RuleSet> build_rule_set(const std::vector<RuleSource>& sou
       auto it = gate_index.find(key);
       if (it == gate_index.end()) {
         auto gate = gate_of(options.gate, r.logsource);
-        int index = -1;
+        int index = -2;  // unknown source
         if (gate) {
-          index = static_cast<int>(set->gates.size());
-          set->gates.push_back(std::move(*gate));
+          index = -1;
+          if (!gate->alternatives.empty()) {
+            index = static_cast<int>(set->gates.size());
+            set->gates.push_back(std::move(*gate));
+          }
         }
         it = gate_index.emplace(key, index).first;
+      }
+      if (it->second == -2) {
+        report.refusals.push_back(where(r.file, r.line) + ": log source {" + describe(r.logsource) +
+                                  "} is not one Vigil can tell apart from other events (content/sigma/logsources.yaml)");
+        continue;
       }
       d.gate = it->second;
     }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,12 +69,13 @@ struct LoadReport {
 };
 
 // A log source's conditions on events: an OR of ANDs of "field is one of values"
-// (exact, ASCII case folded). Empty: any event.
+// (exact, ASCII case folded). Empty: any event; nullopt: a source Vigil cannot tell
+// apart from others (its rules are refused, saying so).
 struct GateCondition {
   std::string field;
   std::vector<std::string> values;
 };
-using GateResolver = std::function<std::vector<std::vector<GateCondition>>(const LogSource&)>;
+using GateResolver = std::function<std::optional<std::vector<std::vector<GateCondition>>>(const LogSource&)>;
 
 struct RuleSetOptions {
   FieldResolver resolve;  // OCSF names of Sigma fields (content/sigma/fields.yaml); unset: Sigma names only

@@ -1,6 +1,8 @@
 // Rules and Sigma content loaded one way for every command; see sigma_content.h.
 #include "detect/sigma_content.h"
 
+#include "detect/sigma_mapping.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
@@ -71,7 +73,24 @@ namespace vigil::detect {
 
 Result<RuleSetOptions> load_sigma_content(const std::string& content_dir) {
   RuleSetOptions o;
-  if (Status s = read_placeholders(content_dir + "/sigma/placeholders.yaml", o); !s.ok()) return s;
+  const std::string dir = content_dir + "/sigma";
+  if (Status s = read_placeholders(dir + "/placeholders.yaml", o); !s.ok()) return s;
+  auto loaded = load_sigma_mappings(dir);
+  if (!loaded.ok()) return loaded.status();
+  // The options outlive this call; the mappings live as long as the closures.
+  auto m = std::make_shared<const SigmaMappings>(std::move(*loaded));
+  o.resolve = [m](const LogSource& ls, std::string_view field) { return m->ocsf_paths(ls, field); };
+  o.gate = [m](const LogSource& ls) -> std::optional<std::vector<std::vector<GateCondition>>> {
+    const LogsourceEntry* e = m->logsource(ls);
+    if (!e) return std::nullopt;
+    std::vector<std::vector<GateCondition>> when;
+    for (const auto& alternative : e->when) {
+      std::vector<GateCondition> all;
+      for (const FieldCondition& c : alternative) all.push_back({c.field, c.values});
+      when.push_back(std::move(all));
+    }
+    return when;
+  };
   return o;
 }
 

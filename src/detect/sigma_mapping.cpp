@@ -245,8 +245,11 @@ std::vector<FieldBlock> read_fields(const YAML::Node& root, const Reader& r) {
       if (!kv.second.IsNull()) {
         p.paths = r.texts(kv.second, "the path of '" + field + "'");
         for (const std::string& path : p.paths) {
-          if (path.empty() || path.find_first_of(" \t") != std::string::npos)
-            r.refuse(kv.second, "'" + path + "' is not a dotted path (for '" + field + "')");
+          // A source's own name may hold spaces (Defender's "Threat Name"); tabs and
+          // line breaks are never part of a field name.
+          if (path.empty() || path.find_first_of("\t\r\n") != std::string::npos || path.front() == ' ' ||
+              path.back() == ' ')
+            r.refuse(kv.second, "'" + path + "' is not a field name (for '" + field + "')");
         }
       }
       mapped.emplace_back(field, std::move(p));

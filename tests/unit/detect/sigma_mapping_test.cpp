@@ -318,7 +318,7 @@ TEST(SigmaMapping, MalformedFilesAreRefusedWithFileAndLine) {
       {ok_logsources, "mappings:\n  - logsource: {prodcut: p}\n    fields: {F: f}\n", "fields.yaml:2: unknown key 'prodcut' in 'logsource'"},
       {ok_logsources, "mappings:\n  - logsource: {product: p}\n    fields: {F: []}\n",
        "fields.yaml:3: the path of 'F' must be a value or a non-empty list of values"},
-      {ok_logsources, "mappings:\n  - logsource: {product: p}\n    fields: {F: a b}\n", "fields.yaml:3: 'a b' is not a dotted path"},
+      {ok_logsources, "mappings:\n  - logsource: {product: p}\n    fields: {F: \" a\"}\n", "fields.yaml:3: ' a' is not a field name"},
       {ok_logsources,
        "mappings:\n  - logsource: {product: p, category: [c, d]}\n    fields: {F: f}\n"
        "  - logsource: {product: p, category: d}\n    fields:\n      G: g\n      F: f2\n",
