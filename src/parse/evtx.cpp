@@ -4,11 +4,8 @@
 // - A record's raw is libevtx's XML rendering of it (UTF-8, without the terminating
 //   NUL): the most faithful text of the binary XML there is, and what the fields are
 //   read from, so most field values are slices of the raw, not copies.
-// - The in-memory path hands libevtx a libbfio memory-range handle. libevtx.pc names
-//   libbfio only in Libs.private, so the link line carries no -lbfio; libbfio is
-//   loaded anyway as libevtx's own dependency, and its three functions are looked up
-//   in the process at first use (dlsym). With libbfio on the link line they could be
-//   called directly.
+// - The in-memory path hands libevtx a libbfio memory-range handle (libbfio is linked
+//   on its own: libevtx.pc names it only in Libs.private).
 // - libbfio 20170123 (Debian 12) copies the whole requested size in a read that
 //   reaches past the end of a memory range, though it reports the short count (found
 //   by parse_evtx_fuzz: a 833-byte input read 4096 bytes). The range is therefore a
@@ -22,7 +19,6 @@
 //   still tell the written time.
 #include "parse/evtx.h"
 
-#include <dlfcn.h>
 #include <libbfio.h>
 #include <libevtx.h>
 
@@ -38,26 +34,6 @@
 namespace vigil {
 namespace {
 
-// libbfio's memory-range handle, found at run time (see the note above).
-struct Bfio {
-  int (*memory_range_initialize)(libbfio_handle_t**, libbfio_error_t**) = nullptr;
-  int (*memory_range_set)(libbfio_handle_t*, uint8_t*, size_t, libbfio_error_t**) = nullptr;
-  int (*handle_free)(libbfio_handle_t**, libbfio_error_t**) = nullptr;
-  bool ok() const { return memory_range_initialize && memory_range_set && handle_free; }
-};
-
-const Bfio& bfio() {
-  static const Bfio b = [] {
-    Bfio f;
-    f.memory_range_initialize = reinterpret_cast<decltype(f.memory_range_initialize)>(
-        dlsym(RTLD_DEFAULT, "libbfio_memory_range_initialize"));
-    f.memory_range_set =
-        reinterpret_cast<decltype(f.memory_range_set)>(dlsym(RTLD_DEFAULT, "libbfio_memory_range_set"));
-    f.handle_free = reinterpret_cast<decltype(f.handle_free)>(dlsym(RTLD_DEFAULT, "libbfio_handle_free"));
-    return f;
-  }();
-  return b;
-}
 
 // libevtx's message for `error` (freed here): its last line, without the trailing dot.
 std::string take_message(libevtx_error_t*& error) {
@@ -85,7 +61,7 @@ struct EvtxHandle {
       libevtx_file_close(file, nullptr);
       libevtx_file_free(&file, nullptr);
     }
-    if (io != nullptr) bfio().handle_free(&io, nullptr);
+    if (io != nullptr) libbfio_handle_free(&io, nullptr);
   }
 };
 
@@ -262,7 +238,6 @@ WindowsReadStats read_evtx_file(const std::string& path, const Provenance& base,
 
 WindowsReadStats read_evtx_buffer(std::string_view bytes, const Provenance& base, EventBatch& out,
                                   const EvtxOptions& options) {
-  if (!bfio().ok()) return open_failed("libbfio's memory-range functions are not available in this process");
   // The copy libbfio reads from, with slack for its over-reads (see above); it outlives
   // the handle.
   constexpr size_t kReadSlack = 1 << 17;
@@ -272,8 +247,8 @@ WindowsReadStats read_evtx_buffer(std::string_view bytes, const Provenance& base
   EvtxHandle h;
   h.bytes = std::string_view(reinterpret_cast<const char*>(copy.get()), bytes.size());
   libevtx_error_t* error = nullptr;
-  if (bfio().memory_range_initialize(&h.io, nullptr) != 1 ||
-      bfio().memory_range_set(h.io, copy.get(), bytes.size(), nullptr) != 1)
+  if (libbfio_memory_range_initialize(&h.io, nullptr) != 1 ||
+      libbfio_memory_range_set(h.io, copy.get(), bytes.size(), nullptr) != 1)
     return open_failed("libbfio: cannot make a memory-range handle");
   if (libevtx_file_initialize(&h.file, &error) != 1) return open_failed("libevtx: " + take_message(error));
   if (libevtx_file_open_file_io_handle(h.file, h.io, LIBEVTX_OPEN_READ, &error) != 1) {
