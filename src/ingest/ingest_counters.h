@@ -19,6 +19,9 @@ struct IngestCounters {
   std::atomic<uint64_t> events_received{0};     // events built from any input
   std::atomic<uint64_t> events_stored{0};       // acknowledged by the store (durable)
   std::atomic<uint64_t> events_failed{0};       // the store refused them (error returned to the sender)
+  std::atomic<uint64_t> stage_events{0};        // added by the batch stage (alerts), not counted above
+  std::atomic<uint64_t> stage_events_stored{0};
+  std::atomic<uint64_t> stage_events_failed{0};
   std::atomic<uint64_t> parse_errors{0};        // stored raw with the parse-error flag
   std::atomic<uint64_t> truncated{0};           // cut to the size limit and flagged
   std::atomic<uint64_t> bytes_received{0};

@@ -1,12 +1,14 @@
 // Pipeline: the path every ingested batch takes after it is parsed and normalized —
-// counted, then (later: enriched and run through detection) written to the store.
-// Inputs hand over batches here and never talk to the store directly.
+// counted, handed to the batch stage (detection, which may add alerts to it: see
+// batch_stage.h), then written to the store. Inputs hand over batches here and never
+// talk to the store directly.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 
 #include "core/event_batch.h"
+#include "ingest/batch_stage.h"
 #include "ingest/ingest_counters.h"
 #include "store/store.h"
 
@@ -17,8 +19,13 @@ class Pipeline {
   Pipeline(Store& store, IngestCounters& counters, size_t max_inflight_bytes = 256u << 20)
       : store_(store), counters_(counters), max_inflight_bytes_(max_inflight_bytes) {}
 
-  // Takes the batch; done(status) runs once it is durable (or failed). `done` may run
-  // on the store's thread: keep it short.
+  // The stage every batch passes before it is written; set before the first submit
+  // (inputs started) and outliving the pipeline's use. nullptr: none.
+  void set_stage(BatchStage* stage) { stage_ = stage; }
+
+  // Takes the batch, runs the stage on it (on the caller's thread); done(status) runs
+  // once the batch and what the stage added to it are durable (or failed). `done` may
+  // run on the store's thread: keep it short.
   void submit(EventBatch&& batch, Store::Done done);
   // Writes a batch and waits until it is durable.
   Status submit_sync(EventBatch&& batch);
@@ -33,6 +40,7 @@ class Pipeline {
  private:
   Store& store_;
   IngestCounters& counters_;
+  BatchStage* stage_ = nullptr;
   size_t max_inflight_bytes_;
   std::atomic<size_t> inflight_bytes_{0};
 };

@@ -1,11 +1,15 @@
+// The HTTP API's routes and handlers; see api.h and docs/api.md.
 #include "server/api.h"
 
 #include <boost/json.hpp>
-#include <charconv>
 
 #include "ingest/decompress.h"
 #include "parse/ndjson.h"
 #include "query/search.h"
+#include "server/detect_api.h"
+#include "server/detect_stage.h"
+#include "server/rule_reloader.h"
+#include "server/search_params.h"
 
 namespace vigil {
 
@@ -54,39 +58,57 @@ void handle_ingest(const ApiContext& ctx, HttpRequest&& req, HttpRespond respond
 void handle_search(const ApiContext& ctx, HttpRequest&& req, HttpRespond respond) {
   SearchRequest sr;
   sr.query = req.query["q"];
-  TimeNs now = now_ns();
-  for (auto [key, out] : {std::pair{"from", &sr.from}, std::pair{"to", &sr.to}}) {
-    auto it = req.query.find(key);
-    if (it == req.query.end() || it->second.empty()) continue;
-    auto t = parse_time_arg(it->second, now);
-    if (!t)
-      return respond(error_response(400, std::string("bad '") + key + "' time '" + it->second +
-                                             "': use RFC 3339 (2026-11-22T06:00:00Z) or relative (-15m, -24h, now)"));
-    *out = *t;
-  }
-  if (auto it = req.query.find("limit"); it != req.query.end()) {
-    // Events are copied into the answer: bound what one request can make the server hold.
-    constexpr size_t kMaxLimit = 100'000;
-    size_t limit = 0;
-    auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), limit);
-    if (ec != std::errc() || end != it->second.data() + it->second.size() || limit > kMaxLimit)
-      return respond(error_response(400, "bad 'limit': expected a whole number from 0 to 100000"));
-    sr.limit = limit;
-  }
-  // A query holds a worker thread: bound its time (default 60 s, `timeout` in seconds).
-  sr.timeout = std::chrono::seconds(60);
-  if (auto it = req.query.find("timeout"); it != req.query.end()) {
-    unsigned seconds = 0;
-    auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), seconds);
-    if (ec != std::errc() || end != it->second.data() + it->second.size() || seconds == 0 || seconds > 3600)
-      return respond(error_response(400, "bad 'timeout': expected seconds from 1 to 3600"));
-    sr.timeout = std::chrono::seconds(seconds);
-  }
+  if (Status s = read_search_params(req.query, now_ns(), sr); !s.ok()) return respond(error_response(400, s.message()));
   ctx.run_blocking([store = &ctx.pipeline->store(), sr = std::move(sr), respond] {
     auto result = run_search(*store, sr);
     if (!result.ok()) return respond(error_response(400, result.error()));
     respond(HttpResponse{200, "application/json", result_to_json(*result)});
   });
+}
+
+void handle_alerts(const ApiContext& ctx, HttpRequest&& req, HttpRespond respond) {
+  auto sr = alerts_search_request(req.query, now_ns());
+  if (!sr.ok()) return respond(error_response(400, sr.error()));
+  ctx.run_blocking([store = &ctx.pipeline->store(), sr = std::move(*sr), respond] {
+    auto result = run_search(*store, sr);
+    if (!result.ok()) return respond(error_response(400, result.error()));
+    respond(HttpResponse{200, "application/json", alerts_to_json(*result)});
+  });
+}
+
+void handle_reload(const ApiContext& ctx, HttpRequest&& req, HttpRespond respond) {
+  // Loading thousands of rules takes seconds: not on an I/O thread.
+  ctx.run_blocking([rules = ctx.rules, peer = std::move(req.peer), respond] {
+    ReloadReport r = rules->reload("POST /api/v1/rules/reload from " + peer);
+    respond(HttpResponse{r.ok ? 200 : 500, "application/json", reload_to_json(r)});
+  });
+}
+
+json::object detect_stats(const DetectStage& stage) {
+  const DetectStats d = stage.stats();
+  return json::object{{"rules", d.rules},
+                      {"correlations", d.correlations},
+                      {"refused", d.refused},
+                      {"rule_sets", d.rule_sets},
+                      {"batches", d.batches},
+                      {"events", d.events},
+                      {"alerts", d.alerts},
+                      {"rule_alerts", d.rule_alerts},
+                      {"correlation_alerts", d.correlation_alerts},
+                      {"errors", d.errors},
+                      {"matcher", json::object{{"events", d.matcher.events},
+                                               {"evaluated", d.matcher.evaluated},
+                                               {"matches", d.matcher.matches},
+                                               {"prefilter_errors", d.matcher.prefilter_errors}}},
+                      {"correlator", json::object{{"observed", d.correlator.observed},
+                                                  {"fired", d.correlator.fired},
+                                                  {"groups", d.correlator.groups},
+                                                  {"memory_bytes", d.correlator.memory_bytes},
+                                                  {"evicted_groups", d.correlator.evicted_groups},
+                                                  {"evicted_matches", d.correlator.evicted_matches},
+                                                  {"expired_groups", d.correlator.expired_groups},
+                                                  {"late", d.correlator.late},
+                                                  {"missing_group_field", d.correlator.missing_group_field}}}};
 }
 
 HttpResponse handle_stats(const ApiContext& ctx) {
@@ -102,6 +124,9 @@ HttpResponse handle_stats(const ApiContext& ctx) {
                       {"events_received", c.events_received.load()},
                       {"events_stored", c.events_stored.load()},
                       {"events_failed", c.events_failed.load()},
+                      {"stage_events", c.stage_events.load()},
+                      {"stage_events_stored", c.stage_events_stored.load()},
+                      {"stage_events_failed", c.stage_events_failed.load()},
                       {"parse_errors", c.parse_errors.load()},
                       {"truncated", c.truncated.load()},
                       {"bytes_received", c.bytes_received.load()},
@@ -110,9 +135,20 @@ HttpResponse handle_stats(const ApiContext& ctx) {
                      {"wal_syncs", s.wal_syncs},             {"wal_bytes", s.wal_bytes},
                      {"segments", s.segments},               {"segment_events", s.segment_events},
                      {"memory_events", s.memory_events},     {"replayed_events", s.replayed_events}};
-  return json_response(200, json::object{{"ingest", std::move(ingest)},
-                                         {"store", std::move(store)},
-                                         {"uptime_s", (now_ns() - ctx.started) / kNsPerSec}});
+  json::object out{{"ingest", std::move(ingest)},
+                   {"store", std::move(store)},
+                   {"uptime_s", (now_ns() - ctx.started) / kNsPerSec}};
+  if (ctx.detect) {
+    json::object d = detect_stats(*ctx.detect);
+    if (ctx.rules) {
+      const ReloaderState r = ctx.rules->state();
+      d["reloads"] = r.reloads;
+      d["reload_failures"] = r.failures;
+      if (!r.last_error.empty()) d["last_reload_error"] = r.last_error;
+    }
+    out["detect"] = std::move(d);
+  }
+  return json_response(200, out);
 }
 
 }  // namespace
@@ -136,10 +172,25 @@ HttpHandler make_api_handler(ApiContext ctx) {
       if (req.method != "GET") return respond(error_response(405, "use GET for /api/v1/search"));
       return handle_search(ctx, std::move(req), std::move(respond));
     }
+    if (p == "/api/v1/alerts" || p == "/api/v1/rules" || p == "/api/v1/rules/reload") {
+      if (!ctx.detect || !ctx.rules) return respond(error_response(503, "detection is not running in this server"));
+      if (p == "/api/v1/alerts") {
+        if (req.method != "GET") return respond(error_response(405, "use GET for /api/v1/alerts"));
+        return handle_alerts(ctx, std::move(req), std::move(respond));
+      }
+      if (p == "/api/v1/rules") {
+        if (req.method != "GET") return respond(error_response(405, "use GET for /api/v1/rules"));
+        return respond(HttpResponse{200, "application/json",
+                                    rules_to_json(*ctx.detect->rules(), ctx.rules->sources(), ctx.rules->state())});
+      }
+      if (req.method != "POST") return respond(error_response(405, "use POST for /api/v1/rules/reload"));
+      return handle_reload(ctx, std::move(req), std::move(respond));
+    }
     if (p == "/api/v1/stats") return respond(handle_stats(ctx));
     if (p == "/api/v1/health") return respond(json_response(200, json::object{{"status", "ok"}}));
     respond(error_response(404, "no such endpoint: " + req.method + " " + p +
-                                    " (see /api/v1/ingest, /api/v1/search, /api/v1/stats, /api/v1/health)"));
+                                    " (see /api/v1/ingest, /api/v1/search, /api/v1/alerts, /api/v1/rules, /api/v1/rules/reload, "
+                                    "/api/v1/stats, /api/v1/health)"));
   };
 }
 

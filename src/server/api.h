@@ -1,8 +1,12 @@
 // The HTTP API, version 1:
 //   POST /api/v1/ingest   NDJSON events (Content-Encoding gzip|zstd accepted); answered once durable
 //   GET  /api/v1/search   q=QUERY&from=T&to=T&limit=N  (times RFC 3339 or relative: -15m, -24h, now)
-//   GET  /api/v1/stats    ingest counters and store statistics
+//   GET  /api/v1/alerts   from=&to=&limit=&level=&rule=&tenant=&q=  stored Detection Findings, newest first
+//   GET  /api/v1/rules    the detection rules in use and the refused ones
+//   POST /api/v1/rules/reload   reload the rules now (also: SIGHUP, and polling of the files)
+//   GET  /api/v1/stats    ingest counters, detection and store statistics
 //   GET  /api/v1/health   liveness
+// The reference is docs/api.md.
 #pragma once
 
 #include <functional>
@@ -13,9 +17,14 @@
 
 namespace vigil {
 
+class DetectStage;
+class RuleReloader;
+
 struct ApiContext {
   Pipeline* pipeline = nullptr;
   const ServerConfig* config = nullptr;
+  DetectStage* detect = nullptr;  // the detection endpoints answer 503 without these
+  RuleReloader* rules = nullptr;
   // Runs slow work (searches) off the I/O threads.
   std::function<void(std::function<void()>)> run_blocking;
   TimeNs started = 0;

@@ -52,7 +52,7 @@ Status load_server_config(const std::filesystem::path& file, ServerConfig& c) {
   if (root.IsNull()) return {};
   auto fail = [&](const Status& s) { return Status::error("config file " + file.string() + ": " + s.message()); };
   if (Status s = check_keys(root, "", {"data", "tenant", "listen", "limits", "syslog", "io_threads", "store",
-                                       "retention"});
+                                       "detect", "retention"});
       !s.ok())
     return fail(s);
   std::string data = c.data_dir.string();
@@ -93,6 +93,21 @@ Status load_server_config(const std::filesystem::path& file, ServerConfig& c) {
     if (c.store_max_memory_mb < 16) return fail(Status::error("store.max_memory_mb must be at least 16"));
     if (c.store_seal_interval_s < 1) return fail(Status::error("store.seal_interval_s must be at least 1"));
     if (c.store_maintenance_interval_s < 1) return fail(Status::error("store.maintenance_interval_s must be at least 1"));
+  }
+  if (auto d = root["detect"]) {
+    if (!(s = check_keys(d, "detect", {"content", "rules", "poll_interval_s"})).ok()) return fail(s);
+    if (!(s = read(d["content"], "detect.content", c.content_dir)).ok()) return fail(s);
+    if (auto r = d["rules"]) {
+      std::vector<std::string> paths;
+      if (r.IsScalar()) {
+        if (r.Scalar() != "off") paths.push_back(r.Scalar());
+      } else if (!(s = read(r, "detect.rules", paths)).ok()) {
+        return fail(s);
+      }
+      c.rule_paths = std::move(paths);
+    }
+    if (!(s = read(d["poll_interval_s"], "detect.poll_interval_s", c.rules_poll_interval_s)).ok()) return fail(s);
+    if (c.rules_poll_interval_s < 0) return fail(Status::error("detect.poll_interval_s must be 0 (off) or more"));
   }
   if (auto r = root["retention"]) {
     auto parsed = parse_retention(r);

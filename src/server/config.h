@@ -18,6 +18,11 @@
 //     max_memory_mb: 1024            # events not yet sealed; beyond it appends wait (backpressure)
 //     seal_interval_s: 30            # seal the in-memory part at least this often
 //     maintenance_interval_s: 60     # merging and retention run this often
+//   detect:                          # detection at ingest (server/rule_sources.h)
+//     content: /usr/share/vigil/content   # Sigma content; default: detect::default_content_dir()
+//     rules: [/etc/vigil/rules]      # rule files and folders; default: <content>/rules when it
+//                                    # exists; "off" (or []) runs no rules
+//     poll_interval_s: 5             # reload when the rule files change; 0: only on SIGHUP / API
 //   retention:                       # see store/retention.h; default: keep everything
 //     default_days: 365
 //     policies:
@@ -28,7 +33,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "store/retention.h"
@@ -52,6 +59,11 @@ struct ServerConfig {
   int64_t store_seal_interval_s = 30;
   int64_t store_maintenance_interval_s = 60;
   RetentionConfig retention;
+  // Detection: the Sigma content folder ("" : the default) and the rule files and
+  // folders (unset: <content>/rules when it exists; set and empty: no rules).
+  std::string content_dir;
+  std::optional<std::vector<std::string>> rule_paths;
+  int64_t rules_poll_interval_s = 5;  // 0: no polling
 };
 
 // Reads a YAML config over `config`. Unknown keys and bad values are errors naming the key.

@@ -1,18 +1,24 @@
+// `vigil server`: the store, the inputs, detection and the API wired together; see server.h.
 #include "server/server.h"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio.hpp>
 #include <cstdio>
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <thread>
 
 #include "ingest/listener.h"
 #include "ingest/simulate.h"
 #include "normalize/syslog_event.h"
 #include "server/api.h"
+#include "server/detect_stage.h"
 #include "server/http_server.h"
+#include "server/rule_reloader.h"
 
 namespace vigil {
 
@@ -67,6 +73,42 @@ Status write_ready_file(const std::string& path, const std::vector<std::pair<std
   return {};
 }
 
+// Runs `fn` (quick: it is on an I/O thread) every `interval` while the io_context runs.
+class Periodic {
+ public:
+  Periodic(asio::io_context& io, std::chrono::seconds interval, std::function<void()> fn)
+      : timer_(io), interval_(interval), fn_(std::move(fn)) {}
+  void start() {
+    timer_.expires_after(interval_);
+    timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      fn_();
+      start();
+    });
+  }
+
+ private:
+  asio::steady_timer timer_;
+  std::chrono::seconds interval_;
+  std::function<void()> fn_;
+};
+
+// The periodic log line about alerts: how many, and from which rules.
+void log_recent_alerts(DetectStage& detect, int seconds) {
+  auto recent = detect.take_recent_alerts();
+  if (recent.empty()) return;
+  uint64_t n = 0;
+  std::string top;
+  for (size_t i = 0; i < recent.size(); ++i) {
+    n += recent[i].second;
+    if (i < 5) top += fmt::format("{}{} x '{}'", i ? ", " : "", recent[i].second, recent[i].first);
+  }
+  if (recent.size() > 5) top += fmt::format(" and {} more rules", recent.size() - 5);
+  const DetectStats st = detect.stats();
+  spdlog::info("detect: {} alerts in the last {} s ({}); {} since start over {} events", n, seconds, top, st.alerts,
+               st.events);
+}
+
 // What a person who just ran `make run` needs: where to send data and a search to try.
 void print_banner(const std::vector<std::pair<std::string, HostPort>>& bound, bool demo) {
   std::error_code ec;
@@ -78,7 +120,7 @@ void print_banner(const std::vector<std::pair<std::string, HostPort>>& bound, bo
   for (const auto& [name, hp] : bound) {
     if (name == "http") {
       http = "http://" + format_host_port(hp);
-      std::printf("  HTTP API     %s/api/v1/  (ingest, search, stats, health)\n", http.c_str());
+      std::printf("  HTTP API     %s/api/v1/  (ingest, search, alerts, rules, stats, health)\n", http.c_str());
     } else {
       std::printf("  %-12s %s\n", name == "syslog_udp" ? "syslog UDP" : "syslog TCP", format_host_port(hp).c_str());
     }
@@ -93,6 +135,7 @@ void print_banner(const std::vector<std::pair<std::string, HostPort>>& bound, bo
                   http.c_str());
     }
     std::printf("  curl -s '%s/api/v1/search?q=sshd&limit=5'\n", http.c_str());
+    std::printf("  curl -s '%s/api/v1/alerts?limit=10'\n", http.c_str());
     std::printf("  curl -s %s/api/v1/stats\n", http.c_str());
   }
   std::printf("\nStop with Ctrl-C.\n\n");
@@ -102,6 +145,17 @@ void print_banner(const std::vector<std::pair<std::string, HostPort>>& bound, bo
 }  // namespace
 
 int run_server(const ServerConfig& config) {
+  // Detection first: a rule folder that cannot be read is a configuration error to
+  // fix before anything listens (a broken rule is only a warning).
+  std::vector<std::string> notes;
+  DetectStage detection(std::make_shared<const detect::RuleSet>());
+  RuleReloader rules(resolve_rule_sources(config, notes), detection);
+  for (const std::string& note : notes) spdlog::info("rules: {}", note);
+  if (ReloadReport r = rules.reload("start"); !r.ok) {
+    spdlog::error("fix the rule paths or the content folder (--rules, --content; '--rules off' runs no rules)");
+    return 1;
+  }
+
   StoreOptions so;
   so.dir = config.data_dir;
   so.max_memory_bytes = static_cast<size_t>(config.store_max_memory_mb) << 20;
@@ -120,6 +174,7 @@ int run_server(const ServerConfig& config) {
   std::unique_ptr<Store> store = std::move(opened.value());
   IngestCounters counters;
   Pipeline pipeline(*store, counters);
+  pipeline.set_stage(&detection);
   // The store's pending acknowledgements reference the pipeline: close it first on every path.
   struct CloseStore {
     std::unique_ptr<Store>& store;
@@ -169,6 +224,8 @@ int run_server(const ServerConfig& config) {
               ApiContext ctx;
               ctx.pipeline = &pipeline;
               ctx.config = &config;
+              ctx.detect = &detection;
+              ctx.rules = &rules;
               ctx.started = now_ns();
               ctx.run_blocking = [&workers](std::function<void()> fn) { asio::post(workers, std::move(fn)); };
               return start_http_server(io, hp, make_api_handler(std::move(ctx)),
@@ -187,6 +244,34 @@ int run_server(const ServerConfig& config) {
     for (auto& l : listeners) l->stop();
     io.stop();
   });
+
+  // Rule reloads: on SIGHUP, and when polling sees the files change; on the workers,
+  // never on an I/O thread (loading thousands of rules takes seconds).
+  asio::signal_set hangup(io, SIGHUP);
+  std::function<void()> wait_hangup = [&] {
+    hangup.async_wait([&](boost::system::error_code ec, int) {
+      if (ec) return;
+      spdlog::info("signal SIGHUP: reloading rules");
+      asio::post(workers, [&rules] { rules.reload("SIGHUP"); });
+      wait_hangup();
+    });
+  };
+  wait_hangup();
+  std::atomic<bool> polling{false};  // a poll still running when the next is due is skipped
+  std::optional<Periodic> poll_rules;
+  if (config.rules_poll_interval_s > 0) {
+    poll_rules.emplace(io, std::chrono::seconds(config.rules_poll_interval_s), [&] {
+      if (polling.exchange(true)) return;
+      asio::post(workers, [&] {
+        rules.reload_if_changed();
+        polling = false;
+      });
+    });
+    poll_rules->start();
+  }
+  constexpr int kAlertLogInterval = 60;
+  Periodic alert_log(io, std::chrono::seconds(kAlertLogInterval), [&] { log_recent_alerts(detection, kAlertLogInterval); });
+  alert_log.start();
 
   for (const auto& [name, hp] : bound) spdlog::info("listening: {} on {}", name, format_host_port(hp));
   StoreStats st = store->stats();

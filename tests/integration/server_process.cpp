@@ -121,6 +121,10 @@ void ServerProcess::terminate() {
   pid_ = -1;
 }
 
+void ServerProcess::signal(int sig) {
+  if (pid_ > 0) ::kill(pid_, sig);
+}
+
 std::string ServerProcess::log_tail() const {
   std::string log = read_file(log_);
   return log.size() > 4000 ? log.substr(log.size() - 4000) : log;

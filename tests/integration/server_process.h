@@ -27,6 +27,7 @@ class ServerProcess {
   void start();
   void kill9();           // SIGKILL and reap: no shutdown code runs
   void terminate();       // SIGTERM and wait for a clean exit; returns when reaped
+  void signal(int sig);   // sends `sig` (SIGHUP: reload rules) and returns at once
   std::string http_url() const { return "http://" + addresses_.at("http"); }
   std::string address(const std::string& name) const { return addresses_.at(name); }
   std::filesystem::path log_path() const { return log_; }
