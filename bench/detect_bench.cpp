@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
   const auto& rs = **set;
   std::printf("rules: %zu loaded, %zu correlations, %zu refused, %zu gates, %zu prefilter literals, %zu rules without one\n",
               rs.rules.size(), rs.correlations.size(), rs.report.refusals.size(), rs.gates.size(),
-              rs.prefilter.literal_count(), rs.unfiltered.size());
+              rs.literal_count(), rs.unfiltered_count());
   std::printf("rule load + compile: %.2f s, %.1f MiB\n", load_s, rss_rules);
 
   // Parse everything first: the benchmark measures detection over parsed events.

@@ -8,6 +8,8 @@ namespace vigil::detect {
 Matcher::Matcher(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) {
   seen_.assign(rules_->rules.size(), 0);
   gate_memo_.assign(rules_->gates.size(), -1);
+  for (const RuleSet::Part& p : rules_->parts)
+    if (!p.prefilter.reserve(prefilter_scratch_).ok()) ++stats_.prefilter_errors;
 }
 
 bool Matcher::gate_open(int gate) {
@@ -27,44 +29,69 @@ bool Matcher::gate_open(int gate) {
   return memo == 1;
 }
 
+void Matcher::find_open_gates() {
+  const RuleSet& set = *rules_;
+  std::fill(gate_memo_.begin(), gate_memo_.end(), -1);
+  open_parts_.clear();
+  open_parts_.push_back(0);  // the rules without a gate
+  auto consider = [&](uint32_t g) {
+    if (gate_memo_[g] < 0 && gate_open(static_cast<int>(g))) open_parts_.push_back(g + 1);
+  };
+  for (const RuleSet::GateKey& key : set.gate_keys) {
+    view_.any_value(key.field, [&](const Value& v) {
+      key_text_ = value_text(v, value_scratch_);
+      for (char& c : key_text_) c = fold(c);
+      if (auto it = key.gates.find(key_text_); it != key.gates.end())
+        for (uint32_t g : it->second) consider(g);
+      return false;
+    });
+  }
+  for (uint32_t g : set.keyless_gates) consider(g);
+}
+
+void Matcher::scan_part(const RuleSet::Part& part) {
+  if (!part.prefilter.empty()) {
+    hits_.clear();
+    if (!part.prefilter.scan(text_, prefilter_scratch_, hits_).ok()) {
+      // Without the prefilter's answer every rule of the part is a candidate:
+      // slower, never a miss.
+      ++stats_.prefilter_errors;
+      for (uint32_t r = 0; r < rules_->rules.size(); ++r) hits_.push_back(r);
+    }
+    for (uint32_t r : hits_) {
+      if (seen_[r] != stamp_) {
+        seen_[r] = stamp_;
+        candidates_.push_back(r);
+      }
+    }
+  }
+  candidates_.insert(candidates_.end(), part.unfiltered.begin(), part.unfiltered.end());
+}
+
 void Matcher::match(const EventBatch& batch, std::vector<RuleMatch>& out) {
   const RuleSet& set = *rules_;
   for (uint32_t e = 0; e < batch.size(); ++e) {
     ++stats_.events;
     view_.set(batch, e);
-    std::fill(gate_memo_.begin(), gate_memo_.end(), -1);
     if (++stamp_ == 0) {
       std::fill(seen_.begin(), seen_.end(), 0);
       stamp_ = 1;
     }
-    candidates_.clear();
-    if (!set.prefilter.empty()) {
-      // All values' text in one buffer: one scan finds every rule's literals.
-      text_.clear();
-      for (const Field& f : view_.fields()) {
-        text_.append(value_text(f.value, value_scratch_));
-        text_.push_back('\n');
-      }
-      if (batch[e].flags & kFlagParseError) text_.append(batch[e].raw);
-      hits_.clear();
-      if (!set.prefilter.scan(text_, prefilter_scratch_, hits_).ok()) {
-        // Without the prefilter's answer every rule is a candidate: slower, never a miss.
-        ++stats_.prefilter_errors;
-        hits_.resize(set.rules.size());
-        for (uint32_t i = 0; i < hits_.size(); ++i) hits_[i] = i;
-      }
-      for (uint32_t r : hits_) {
-        if (seen_[r] != stamp_) {
-          seen_[r] = stamp_;
-          candidates_.push_back(r);
-        }
-      }
+    find_open_gates();
+    // All values' text in one buffer: one scan per open part finds its rules' literals.
+    text_.clear();
+    for (const Field& f : view_.fields()) {
+      text_.append(value_text(f.value, value_scratch_));
+      text_.push_back('\n');
     }
-    candidates_.insert(candidates_.end(), set.unfiltered.begin(), set.unfiltered.end());
+    if (batch[e].flags & kFlagParseError) text_.append(batch[e].raw);
+    candidates_.clear();
+    for (uint32_t p : open_parts_) scan_part(set.parts[p]);
     std::sort(candidates_.begin(), candidates_.end());
+    candidates_.erase(std::unique(candidates_.begin(), candidates_.end()), candidates_.end());
     for (uint32_t r : candidates_) {
       const DetectionRule& rule = set.rules[r];
-      if (!gate_open(rule.gate)) continue;
+      if (!gate_open(rule.gate)) continue;  // a prefilter fallback may list any rule
       ++stats_.evaluated;
       if (!evaluate(rule.compiled, view_, scratch_)) continue;
       bool filtered = false;

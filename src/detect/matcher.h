@@ -1,7 +1,9 @@
 // Matcher: runs a RuleSet's detection rules over batches of events. Per event it
-// builds the event's text once, asks the prefilter which rules hold one of their
-// literals in it, and evaluates only those (and the rules without literals) after
-// their log-source gate. One Matcher per thread; the RuleSet is shared.
+// finds the log-source gates the event opens (one lookup per gate key field), builds
+// the event's text once, scans it with the prefilter of each open gate's rules (and of
+// the rules without a gate), and evaluates only the rules one of whose literals the
+// text holds, plus the rules without literals. One Matcher per thread; the RuleSet is
+// shared.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +39,8 @@ class Matcher {
 
  private:
   bool gate_open(int gate);
+  void find_open_gates();
+  void scan_part(const RuleSet::Part& part);
 
   std::shared_ptr<const RuleSet> rules_;
   MatcherStats stats_;
@@ -50,6 +54,8 @@ class Matcher {
   uint32_t stamp_ = 0;
   std::vector<uint32_t> candidates_;
   std::vector<int8_t> gate_memo_;    // by gate: -1 unknown, 0 closed, 1 open
+  std::vector<uint32_t> open_parts_;  // parts to scan for this event
+  std::string key_text_;             // a gate key value, folded
 };
 
 }  // namespace vigil::detect

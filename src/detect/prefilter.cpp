@@ -71,13 +71,14 @@ int on_match(unsigned id, unsigned long long, unsigned long long, unsigned, void
 }
 }  // namespace
 
+Status Prefilter::reserve(Scratch& scratch) const {
+  if (db_ && hs_alloc_scratch(db_, &scratch.s_) != HS_SUCCESS) return Status::error("prefilter: cannot allocate scan space");
+  return {};
+}
+
 Status Prefilter::scan(std::string_view text, Scratch& scratch, std::vector<uint32_t>& owners) const {
   if (!db_) return {};
-  // Sizing scratch space costs as much as a scan: once per database, not per event.
-  if (scratch.db_ != db_) {
-    if (hs_alloc_scratch(db_, &scratch.s_) != HS_SUCCESS) return Status::error("prefilter: cannot allocate scan space");
-    scratch.db_ = db_;
-  }
+  if (!scratch.s_) return Status::error("prefilter: scan space not reserved");
   ScanContext ctx{&owners_, &owners};
   const hs_error_t rc = hs_scan(db_, text.data(), static_cast<unsigned>(text.size()), 0, scratch.s_, on_match, &ctx);
   if (rc != HS_SUCCESS) return Status::error("prefilter: scan failed (" + std::to_string(rc) + ")");

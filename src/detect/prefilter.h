@@ -38,18 +38,20 @@ class Prefilter {
     ~Scratch();
     Scratch(const Scratch&) = delete;
     Scratch& operator=(const Scratch&) = delete;
-    Scratch(Scratch&& o) noexcept : s_(o.s_), db_(o.db_) { o.s_ = nullptr; }
+    Scratch(Scratch&& o) noexcept : s_(o.s_) { o.s_ = nullptr; }
     Scratch& operator=(Scratch&& o) noexcept {
       std::swap(s_, o.s_);
-      std::swap(db_, o.db_);
       return *this;
     }
 
    private:
     friend class Prefilter;
     hs_scratch* s_ = nullptr;
-    const hs_database* db_ = nullptr;  // the database s_ was sized for
   };
+
+  // Sizes `scratch` for this database too (one scratch serves several databases).
+  // Sizing costs as much as a scan: do it once, before scanning, not per event.
+  Status reserve(Scratch& scratch) const;
 
   // Appends to `owners` every owner one of whose literals `text` holds (an owner
   // may appear more than once).

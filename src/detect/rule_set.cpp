@@ -90,6 +90,18 @@ Result<std::vector<RuleSource>> read_rule_sources(const std::vector<std::string>
   return out;
 }
 
+size_t RuleSet::literal_count() const {
+  size_t n = 0;
+  for (const Part& p : parts) n += p.prefilter.literal_count();
+  return n;
+}
+
+size_t RuleSet::unfiltered_count() const {
+  size_t n = 0;
+  for (const Part& p : parts) n += p.unfiltered.size();
+  return n;
+}
+
 std::shared_ptr<const RuleSet> build_rule_set(const std::vector<RuleSource>& sources, const RuleSetOptions& options) {
   auto set = std::make_shared<RuleSet>();
   LoadReport& report = set->report;
@@ -303,27 +315,53 @@ std::shared_ptr<const RuleSet> build_rule_set(const std::vector<RuleSource>& sou
     if (!m.name.empty()) set->correlation_by_ref[m.name] = i;
   }
 
-  std::vector<std::string> literals;
-  std::vector<uint32_t> owners;
+  // One prefilter per part (see RuleSet::parts).
+  std::vector<std::vector<std::string>> literals(set->gates.size() + 1);
+  std::vector<std::vector<uint32_t>> owners(set->gates.size() + 1);
+  set->parts.resize(set->gates.size() + 1);
   for (uint32_t i = 0; i < set->rules.size(); ++i) {
+    const size_t part = static_cast<size_t>(set->rules[i].gate + 1);
     const auto& lits = set->rules[i].compiled.literals;
     if (!lits) {
-      set->unfiltered.push_back(i);
+      set->parts[part].unfiltered.push_back(i);
       continue;
     }
     for (const std::string& l : *lits) {
-      literals.push_back(l);
-      owners.push_back(i);
+      literals[part].push_back(l);
+      owners[part].push_back(i);
     }
   }
-  auto pre = Prefilter::build(literals, owners);
-  if (pre.ok()) {
-    set->prefilter = std::move(*pre);
-  } else {
-    // Still correct without it, only slower: every rule is evaluated for every event.
+  for (size_t part = 0; part < set->parts.size(); ++part) {
+    auto pre = Prefilter::build(literals[part], owners[part]);
+    if (pre.ok()) {
+      set->parts[part].prefilter = std::move(*pre);
+      continue;
+    }
+    // Still correct without it, only slower: every rule of the part is evaluated.
     report.warnings.push_back(pre.error());
-    set->unfiltered.clear();
-    for (uint32_t i = 0; i < set->rules.size(); ++i) set->unfiltered.push_back(i);
+    auto& unfiltered = set->parts[part].unfiltered;
+    unfiltered.insert(unfiltered.end(), owners[part].begin(), owners[part].end());
+    std::sort(unfiltered.begin(), unfiltered.end());
+    unfiltered.erase(std::unique(unfiltered.begin(), unfiltered.end()), unfiltered.end());
+  }
+  for (uint32_t g = 0; g < set->gates.size(); ++g) {
+    for (const auto& alternative : set->gates[g].alternatives) {
+      if (alternative.empty() || alternative[0].fields.empty()) {
+        set->keyless_gates.push_back(g);
+        continue;
+      }
+      const CompiledFieldMatch& key = alternative[0];
+      auto k = std::find_if(set->gate_keys.begin(), set->gate_keys.end(),
+                            [&](const RuleSet::GateKey& x) { return x.field == key.fields[0]; });
+      if (k == set->gate_keys.end()) {
+        set->gate_keys.push_back({key.fields[0], {}});
+        k = set->gate_keys.end() - 1;
+      }
+      for (const ValueTest& t : key.tests) {
+        auto& gates = k->gates[t.pattern.text];  // exact patterns, already folded
+        if (std::find(gates.begin(), gates.end(), g) == gates.end()) gates.push_back(g);
+      }
+    }
   }
   return set;
 }

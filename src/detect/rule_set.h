@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "detect/compiled_rule.h"
@@ -87,8 +88,27 @@ struct RuleSet {
   std::vector<DetectionRule> rules;
   std::vector<CompiledCorrelation> correlations;
   std::vector<CompiledSelection> gates;  // log-source conditions, shared by the rules of one source
-  std::vector<uint32_t> unfiltered;      // rules without a literal: evaluated for every event
-  Prefilter prefilter;
+
+  // The rules split by gate, each part with its own prefilter: an event is scanned
+  // only with the parts of the gates it opens, each far smaller than all rules'
+  // literals together. parts[0]: rules without a gate; parts[g + 1]: gate g.
+  struct Part {
+    Prefilter prefilter;
+    std::vector<uint32_t> unfiltered;  // rules without a literal: evaluated for every event of the part
+  };
+  std::vector<Part> parts;
+  // Which gates an event may open, found by one lookup per key field instead of
+  // trying every gate: each gate alternative's first condition is its key.
+  struct GateKey {
+    FieldId field = kNoField;
+    std::unordered_map<std::string, std::vector<uint32_t>> gates;  // folded value -> gates
+  };
+  std::vector<GateKey> gate_keys;
+  std::vector<uint32_t> keyless_gates;  // a gate with an alternative of no conditions
+
+  size_t literal_count() const;
+  size_t unfiltered_count() const;
+
   LoadReport report;
 
   // Rules (and correlations) by id and by name, for references.

@@ -238,10 +238,11 @@ TEST(SigmaMapping, CloudWebAndZeekFields) {
   EXPECT_EQ(m.ocsf_paths({"zeek", "", "dns"}, "id.orig_h"), Paths{"src_endpoint.ip"});
   EXPECT_EQ(m.ocsf_paths({"zeek", "", "rdp"}, "id.resp_p"), Paths{"dst_endpoint.port"});
   EXPECT_EQ(m.ocsf_paths({"zeek", "", "dns"}, "query"), Paths{"query.hostname"});
-  // Every Zeek source is any event: its rules select on Zeek's own names.
+  // A Zeek source is its log: `_path` (Zeek JSON) or the reader's metadata.log_name.
   const LogsourceEntry* z = m.logsource({"zeek", "", "http"});
   ASSERT_NE(z, nullptr);
-  EXPECT_TRUE(z->when.empty());
+  EXPECT_TRUE(is_of({"zeek", "", "http"}, {{"_path", {"http"}}}));
+  EXPECT_FALSE(is_of({"zeek", "", "rdp"}, {{"Channel", {"Security"}}, {"EventID", {"4624"}}}));
 }
 
 // ---- lookup rules on small files -------------------------------------------------------

@@ -72,8 +72,8 @@ TEST(SigmaRegression, PublicRulesFireOnTheirRegressionEvents) {
   ASSERT_TRUE(set.ok()) << set.error();
   const RuleSet& rs = **set;
   std::printf("rule set: %zu rules, %zu correlations, %zu refused, %zu literals in the prefilter, %zu rules without one\n",
-              rs.rules.size(), rs.correlations.size(), rs.report.refusals.size(), rs.prefilter.literal_count(),
-              rs.unfiltered.size());
+              rs.rules.size(), rs.correlations.size(), rs.report.refusals.size(), rs.literal_count(),
+              rs.unfiltered_count());
 
   const auto all = cases(sigma / "regression_data");
   ASSERT_GT(all.size(), 150u);
