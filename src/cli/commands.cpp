@@ -16,7 +16,8 @@ int run_cli(int argc, char** argv) {
       "Start here:\n"
       "  vigil server --demo                      serve on 127.0.0.1 with generated demo data\n"
       "  vigil search 'class_uid:3002 status_id:2 | stats count() by src_endpoint.ip'\n"
-      "  vigil simulate --send udp://127.0.0.1:5514   send demo syslog to a running server\n",
+      "  vigil simulate --send udp://127.0.0.1:5514   send demo syslog to a running server\n"
+      "  vigil hunt --rules content/rules auth.log Security.evtx   run Sigma rules over log files\n",
       "vigil"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "vigil 0.1.0");
@@ -29,6 +30,8 @@ int run_cli(int argc, char** argv) {
   add_simulate_command(app, exit_code);
   add_verify_command(app, exit_code);
   add_store_command(app, exit_code);
+  add_hunt_command(app, exit_code);
+  add_rules_command(app, exit_code);
 
   app.parse_complete_callback([&] {
     auto logger = spdlog::stderr_color_mt("vigil");
