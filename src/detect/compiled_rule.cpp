@@ -16,7 +16,7 @@ namespace {
 // Literals shorter than this hit too many events to be worth a prefilter entry.
 constexpr size_t kMinLiteral = 2;
 
-using Literals = std::optional<std::vector<std::string>>;
+using Literals = std::optional<std::vector<Literal>>;
 
 std::vector<FieldId> resolve(const CompileOptions& o, const LogSource& ls, std::string_view field) {
   std::vector<std::string> names;
@@ -182,7 +182,7 @@ CompiledFieldMatch compile_match(const FieldMatch& m, const LogSource& ls, const
 
 Literals literals_of(const CompiledFieldMatch& m) {
   if (m.presence != CompiledFieldMatch::Presence::Any || m.neq) return std::nullopt;
-  std::vector<std::string> out;
+  std::vector<Literal> out;
   std::string best;
   for (const ValueTest& t : m.tests) {
     if (t.kind == ValueTest::Kind::Never) continue;  // adds no way to match
@@ -196,18 +196,18 @@ Literals literals_of(const CompiledFieldMatch& m) {
       continue;
     }
     if (lit.size() < kMinLiteral) return std::nullopt;
-    out.push_back(fold(lit));
+    out.push_back({fold(lit), m.keywords()});
   }
   if (m.all) {
     if (best.size() < kMinLiteral) return std::nullopt;
-    return std::vector<std::string>{best};
+    return std::vector<Literal>{{best, m.keywords()}};
   }
   return out;  // empty: nothing can match (only Never tests)
 }
 
-size_t shortest(const std::vector<std::string>& v) {
+size_t shortest(const std::vector<Literal>& v) {
   size_t n = SIZE_MAX;
-  for (const auto& s : v) n = std::min(n, s.size());
+  for (const auto& s : v) n = std::min(n, s.text.size());
   return n;
 }
 
@@ -240,7 +240,7 @@ Literals literals_of(const CondNode& c, const std::vector<Literals>& selections)
       return out;
     }
     case Condition::Kind::Or: {
-      Literals out = std::vector<std::string>{};
+      Literals out = std::vector<Literal>{};
       for (const CondNode& k : c.children) out = either(std::move(out), literals_of(k, selections));
       return out;
     }
@@ -436,13 +436,16 @@ CompiledRule compile_rule(const SigmaRule& rule, const CompileOptions& options) 
   std::vector<Literals> selection_literals;
   for (const Selection& sel : rule.selections) {
     CompiledSelection cs;
-    Literals any = std::vector<std::string>{};
+    Literals any = std::vector<Literal>{};
     for (const auto& alternative : sel.alternatives) {
       std::vector<CompiledFieldMatch> all;
       Literals need;
       for (const FieldMatch& m : alternative) {
         all.push_back(compile_match(m, rule.logsource, options, out.warnings));
         need = better(std::move(need), literals_of(all.back()));
+        const CompiledFieldMatch& c = all.back();
+        out.fields_read.insert(out.fields_read.end(), c.fields.begin(), c.fields.end());
+        for (const ValueTest& t : c.tests) out.fields_read.insert(out.fields_read.end(), t.other.begin(), t.other.end());
       }
       any = either(std::move(any), std::move(need));
       cs.alternatives.push_back(std::move(all));

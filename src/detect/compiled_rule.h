@@ -57,12 +57,21 @@ struct CondNode {
   std::vector<CondNode> children;
 };
 
+// A literal one of which a matching event holds: in a value of a field the rules
+// read, or, for keywords, anywhere in the event.
+struct Literal {
+  std::string text;  // folded
+  bool anywhere = false;
+  auto operator<=>(const Literal&) const = default;
+};
+
 struct CompiledRule {
   std::vector<CompiledSelection> selections;
   CondNode condition;
   // One of these (folded) literals is in the text of any event the rule matches;
   // nullopt when the rule can match without any literal (negations, numbers, ...).
-  std::optional<std::vector<std::string>> literals;
+  std::optional<std::vector<Literal>> literals;
+  std::vector<FieldId> fields_read;  // every field a field match may read (all candidates)
   std::vector<std::string> warnings;  // e.g. an unresolved %placeholder%
 };
 

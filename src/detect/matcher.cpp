@@ -50,11 +50,11 @@ void Matcher::find_open_gates() {
 }
 
 void Matcher::scan_part(const RuleSet::Part& part) {
-  if (!part.prefilter.empty()) {
+  auto scan = [&](const Prefilter& pre, const std::string& text) {
+    if (pre.empty()) return;
     hits_.clear();
-    if (!part.prefilter.scan(text_, prefilter_scratch_, hits_).ok()) {
-      // Without the prefilter's answer every rule of the part is a candidate:
-      // slower, never a miss.
+    if (!pre.scan(text, prefilter_scratch_, hits_).ok()) {
+      // Without the prefilter's answer every rule is a candidate: slower, never a miss.
       ++stats_.prefilter_errors;
       for (uint32_t r = 0; r < rules_->rules.size(); ++r) hits_.push_back(r);
     }
@@ -64,6 +64,20 @@ void Matcher::scan_part(const RuleSet::Part& part) {
         candidates_.push_back(r);
       }
     }
+  };
+  scan(part.prefilter, text_);
+  if (!part.keyword_prefilter.empty()) {
+    if (!all_text_built_) {
+      all_text_.clear();
+      for (const Field& f : view_.fields()) {
+        all_text_.append(value_text(f.value, value_scratch_));
+        all_text_.push_back('\n');
+      }
+      const Event& ev = view_.event();
+      if (ev.flags & kFlagParseError) all_text_.append(ev.raw);
+      all_text_built_ = true;
+    }
+    scan(part.keyword_prefilter, all_text_);
   }
   candidates_.insert(candidates_.end(), part.unfiltered.begin(), part.unfiltered.end());
 }
@@ -78,13 +92,15 @@ void Matcher::match(const EventBatch& batch, std::vector<RuleMatch>& out) {
       stamp_ = 1;
     }
     find_open_gates();
-    // All values' text in one buffer: one scan per open part finds its rules' literals.
+    // The values rules read, in one buffer: one scan per open part finds its rules'
+    // literals. Other values (long messages, bookkeeping) only for keywords.
     text_.clear();
     for (const Field& f : view_.fields()) {
+      if (!set.reads(f.id)) continue;
       text_.append(value_text(f.value, value_scratch_));
       text_.push_back('\n');
     }
-    if (batch[e].flags & kFlagParseError) text_.append(batch[e].raw);
+    all_text_built_ = false;
     candidates_.clear();
     for (uint32_t p : open_parts_) scan_part(set.parts[p]);
     std::sort(candidates_.begin(), candidates_.end());

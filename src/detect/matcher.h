@@ -47,7 +47,9 @@ class Matcher {
   EventView view_;
   MatchScratch scratch_;
   Prefilter::Scratch prefilter_scratch_;
-  std::string text_;                 // the event's text for the prefilter
+  std::string text_;                 // the values of fields rules read, for the prefilter
+  std::string all_text_;             // every value, for keywords' literals (built when needed)
+  bool all_text_built_ = false;
   std::string value_scratch_;
   std::vector<uint32_t> hits_;       // prefilter owners, with repeats
   std::vector<uint32_t> seen_;       // by rule: stamp of the event that last listed it

@@ -92,7 +92,7 @@ Result<std::vector<RuleSource>> read_rule_sources(const std::vector<std::string>
 
 size_t RuleSet::literal_count() const {
   size_t n = 0;
-  for (const Part& p : parts) n += p.prefilter.literal_count();
+  for (const Part& p : parts) n += p.prefilter.literal_count() + p.keyword_prefilter.literal_count();
   return n;
 }
 
@@ -315,34 +315,48 @@ std::shared_ptr<const RuleSet> build_rule_set(const std::vector<RuleSource>& sou
     if (!m.name.empty()) set->correlation_by_ref[m.name] = i;
   }
 
-  // One prefilter per part (see RuleSet::parts).
-  std::vector<std::vector<std::string>> literals(set->gates.size() + 1);
-  std::vector<std::vector<uint32_t>> owners(set->gates.size() + 1);
-  set->parts.resize(set->gates.size() + 1);
+  // Two prefilters per part (see RuleSet::parts): field literals and keyword literals.
+  const size_t n_parts = set->gates.size() + 1;
+  std::vector<std::vector<std::string>> literals(2 * n_parts);
+  std::vector<std::vector<uint32_t>> owners(2 * n_parts);
+  set->parts.resize(n_parts);
   for (uint32_t i = 0; i < set->rules.size(); ++i) {
-    const size_t part = static_cast<size_t>(set->rules[i].gate + 1);
-    const auto& lits = set->rules[i].compiled.literals;
+    const DetectionRule& rule = set->rules[i];
+    const size_t part = static_cast<size_t>(rule.gate + 1);
+    auto mark = [&](const std::vector<FieldId>& ids) {
+      for (FieldId id : ids) {
+        if (id >= set->read_fields.size()) set->read_fields.resize(id + 1, false);
+        set->read_fields[id] = true;
+      }
+    };
+    mark(rule.compiled.fields_read);
+    for (const CompiledFilter& f : rule.filters) mark(f.condition.fields_read);
+    const auto& lits = rule.compiled.literals;
     if (!lits) {
       set->parts[part].unfiltered.push_back(i);
       continue;
     }
-    for (const std::string& l : *lits) {
-      literals[part].push_back(l);
-      owners[part].push_back(i);
+    for (const Literal& l : *lits) {
+      const size_t db = 2 * part + (l.anywhere ? 1 : 0);
+      literals[db].push_back(l.text);
+      owners[db].push_back(i);
     }
   }
-  for (size_t part = 0; part < set->parts.size(); ++part) {
-    auto pre = Prefilter::build(literals[part], owners[part]);
-    if (pre.ok()) {
-      set->parts[part].prefilter = std::move(*pre);
-      continue;
+  for (size_t part = 0; part < n_parts; ++part) {
+    for (int kind = 0; kind < 2; ++kind) {
+      const size_t db = 2 * part + kind;
+      auto pre = Prefilter::build(literals[db], owners[db]);
+      if (pre.ok()) {
+        (kind ? set->parts[part].keyword_prefilter : set->parts[part].prefilter) = std::move(*pre);
+        continue;
+      }
+      // Still correct without it, only slower: its rules are evaluated for every event.
+      report.warnings.push_back(pre.error());
+      auto& unfiltered = set->parts[part].unfiltered;
+      unfiltered.insert(unfiltered.end(), owners[db].begin(), owners[db].end());
+      std::sort(unfiltered.begin(), unfiltered.end());
+      unfiltered.erase(std::unique(unfiltered.begin(), unfiltered.end()), unfiltered.end());
     }
-    // Still correct without it, only slower: every rule of the part is evaluated.
-    report.warnings.push_back(pre.error());
-    auto& unfiltered = set->parts[part].unfiltered;
-    unfiltered.insert(unfiltered.end(), owners[part].begin(), owners[part].end());
-    std::sort(unfiltered.begin(), unfiltered.end());
-    unfiltered.erase(std::unique(unfiltered.begin(), unfiltered.end()), unfiltered.end());
   }
   for (uint32_t g = 0; g < set->gates.size(); ++g) {
     for (const auto& alternative : set->gates[g].alternatives) {

@@ -93,10 +93,15 @@ struct RuleSet {
   // only with the parts of the gates it opens, each far smaller than all rules'
   // literals together. parts[0]: rules without a gate; parts[g + 1]: gate g.
   struct Part {
-    Prefilter prefilter;
+    Prefilter prefilter;          // literals in the values of read_fields
+    Prefilter keyword_prefilter;  // keywords' literals: anywhere in the event
     std::vector<uint32_t> unfiltered;  // rules without a literal: evaluated for every event of the part
   };
   std::vector<Part> parts;
+  // By FieldId: whether any rule reads the field. Only these values are scanned for
+  // field literals (an event's long message or bookkeeping fields are not).
+  std::vector<bool> read_fields;
+  bool reads(FieldId id) const { return id < read_fields.size() && read_fields[id]; }
   // Which gates an event may open, found by one lookup per key field instead of
   // trying every gate: each gate alternative's first condition is its key.
   struct GateKey {
