@@ -242,8 +242,13 @@ void Correlator::fire(uint32_t ci, Group& g, size_t lo, size_t hi, double value,
   f.matches = static_cast<uint32_t>(hi - lo + 1);
   f.event = event;
   ++stats_.fired;
-  // The group starts afresh after the window that fired.
-  g.entries.erase(g.entries.begin(), g.entries.begin() + static_cast<std::ptrdiff_t>(hi + 1));
+  // The group starts afresh after the window that fired; a percentile keeps its window,
+  // which is the baseline its rare values are measured against, and drops only the
+  // match that fired.
+  if (c.type == Type::ValuePercentile)
+    g.entries.erase(g.entries.begin() + static_cast<std::ptrdiff_t>(hi));
+  else
+    g.entries.erase(g.entries.begin(), g.entries.begin() + static_cast<std::ptrdiff_t>(hi + 1));
   // A chained correlation sees the firing as one match of its own.
   for (uint32_t parent : c.parents) {
     const CompiledCorrelation& p = rules_->correlations[parent];
