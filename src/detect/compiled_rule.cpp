@@ -248,6 +248,45 @@ Literals literals_of(const CondNode& c, const std::vector<Literals>& selections)
   return std::nullopt;
 }
 
+// --- required fields (same combinators as literals: AND takes one side, OR needs all) ---
+
+using Fields = std::optional<std::vector<FieldId>>;
+
+Fields fields_of(const CompiledFieldMatch& m) {
+  if (m.keywords() || m.neq) return std::nullopt;
+  if (m.presence == CompiledFieldMatch::Presence::MustNotExist || m.presence == CompiledFieldMatch::Presence::NullOrEmpty)
+    return std::nullopt;
+  return m.fields;
+}
+
+Fields first_of(Fields a, Fields b) { return a ? a : b; }
+
+Fields union_of(Fields a, const Fields& b) {
+  if (!a || !b) return std::nullopt;
+  a->insert(a->end(), b->begin(), b->end());
+  return a;
+}
+
+Fields fields_of(const CondNode& c, const std::vector<Fields>& selections) {
+  switch (c.kind) {
+    case Condition::Kind::Ref:
+      return selections[c.selection];
+    case Condition::Kind::Not:
+      return std::nullopt;
+    case Condition::Kind::And: {
+      Fields out;
+      for (const CondNode& k : c.children) out = first_of(std::move(out), fields_of(k, selections));
+      return out;
+    }
+    case Condition::Kind::Or: {
+      Fields out = std::vector<FieldId>{};
+      for (const CondNode& k : c.children) out = union_of(std::move(out), fields_of(k, selections));
+      return out;
+    }
+  }
+  return std::nullopt;
+}
+
 CondNode compile_condition(const Condition& c, const std::vector<Selection>& selections) {
   CondNode n;
   n.kind = c.kind;
@@ -434,27 +473,39 @@ bool evaluate_node(const CondNode& c, const CompiledRule& r, const EventView& e,
 CompiledRule compile_rule(const SigmaRule& rule, const CompileOptions& options) {
   CompiledRule out;
   std::vector<Literals> selection_literals;
+  std::vector<Fields> selection_fields;
   for (const Selection& sel : rule.selections) {
     CompiledSelection cs;
     Literals any = std::vector<Literal>{};
+    Fields any_fields = std::vector<FieldId>{};
     for (const auto& alternative : sel.alternatives) {
       std::vector<CompiledFieldMatch> all;
       Literals need;
+      Fields need_fields;
       for (const FieldMatch& m : alternative) {
         all.push_back(compile_match(m, rule.logsource, options, out.warnings));
         need = better(std::move(need), literals_of(all.back()));
+        need_fields = first_of(std::move(need_fields), fields_of(all.back()));
         const CompiledFieldMatch& c = all.back();
         out.fields_read.insert(out.fields_read.end(), c.fields.begin(), c.fields.end());
         for (const ValueTest& t : c.tests) out.fields_read.insert(out.fields_read.end(), t.other.begin(), t.other.end());
       }
       any = either(std::move(any), std::move(need));
+      any_fields = union_of(std::move(any_fields), need_fields);
       cs.alternatives.push_back(std::move(all));
     }
     selection_literals.push_back(std::move(any));
+    selection_fields.push_back(std::move(any_fields));
     out.selections.push_back(std::move(cs));
   }
   out.condition = compile_condition(rule.condition, rule.selections);
   out.literals = literals_of(out.condition, selection_literals);
+  out.required_fields = fields_of(out.condition, selection_fields);
+  if (out.required_fields) {
+    std::sort(out.required_fields->begin(), out.required_fields->end());
+    out.required_fields->erase(std::unique(out.required_fields->begin(), out.required_fields->end()),
+                               out.required_fields->end());
+  }
   if (out.literals) {
     std::sort(out.literals->begin(), out.literals->end());
     out.literals->erase(std::unique(out.literals->begin(), out.literals->end()), out.literals->end());

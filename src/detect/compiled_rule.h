@@ -72,6 +72,9 @@ struct CompiledRule {
   // nullopt when the rule can match without any literal (negations, numbers, ...).
   std::optional<std::vector<Literal>> literals;
   std::vector<FieldId> fields_read;  // every field a field match may read (all candidates)
+  // One of these fields is in any event the rule matches (nullopt: none is needed):
+  // a cheap test before evaluating, e.g. a rule on Okta's eventType and a Windows event.
+  std::optional<std::vector<FieldId>> required_fields;
   std::vector<std::string> warnings;  // e.g. an unresolved %placeholder%
 };
 

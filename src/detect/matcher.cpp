@@ -7,6 +7,7 @@ namespace vigil::detect {
 
 Matcher::Matcher(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) {
   seen_.assign(rules_->rules.size(), 0);
+  evaluations_.assign(rules_->rules.size(), 0);
   gate_memo_.assign(rules_->gates.size(), -1);
   for (const RuleSet::Part& p : rules_->parts)
     if (!p.prefilter.reserve(prefilter_scratch_).ok()) ++stats_.prefilter_errors;
@@ -46,11 +47,14 @@ void Matcher::find_open_gates() {
       return false;
     });
   }
+  for (const auto& [field, gates] : set.field_gates)
+    if (view_.has(field))
+      for (uint32_t g : gates) consider(g);
   for (uint32_t g : set.keyless_gates) consider(g);
 }
 
 void Matcher::scan_part(const RuleSet::Part& part) {
-  auto scan = [&](const Prefilter& pre, const std::string& text) {
+  auto scan = [&](const Prefilter& pre, std::string_view text) {
     if (pre.empty()) return;
     hits_.clear();
     if (!pre.scan(text, prefilter_scratch_, hits_).ok()) {
@@ -65,20 +69,8 @@ void Matcher::scan_part(const RuleSet::Part& part) {
       }
     }
   };
-  scan(part.prefilter, text_);
-  if (!part.keyword_prefilter.empty()) {
-    if (!all_text_built_) {
-      all_text_.clear();
-      for (const Field& f : view_.fields()) {
-        all_text_.append(value_text(f.value, value_scratch_));
-        all_text_.push_back('\n');
-      }
-      const Event& ev = view_.event();
-      if (ev.flags & kFlagParseError) all_text_.append(ev.raw);
-      all_text_built_ = true;
-    }
-    scan(part.keyword_prefilter, all_text_);
-  }
+  scan(part.prefilter, std::string_view(text_).substr(0, read_size_));
+  scan(part.keyword_prefilter, text_);
   candidates_.insert(candidates_.end(), part.unfiltered.begin(), part.unfiltered.end());
 }
 
@@ -92,15 +84,25 @@ void Matcher::match(const EventBatch& batch, std::vector<RuleMatch>& out) {
       stamp_ = 1;
     }
     find_open_gates();
-    // The values rules read, in one buffer: one scan per open part finds its rules'
-    // literals. Other values (long messages, bookkeeping) only for keywords.
+    // One buffer, one scan per open part: the values of fields rules read first, then
+    // (only when an open part has keywords) the others.
     text_.clear();
     for (const Field& f : view_.fields()) {
       if (!set.reads(f.id)) continue;
       text_.append(value_text(f.value, value_scratch_));
       text_.push_back('\n');
     }
-    all_text_built_ = false;
+    read_size_ = text_.size();
+    keywords_open_ = std::any_of(open_parts_.begin(), open_parts_.end(),
+                                 [&](uint32_t p) { return !set.parts[p].keyword_prefilter.empty(); });
+    if (keywords_open_) {
+      for (const Field& f : view_.fields()) {
+        if (set.reads(f.id)) continue;
+        text_.append(value_text(f.value, value_scratch_));
+        text_.push_back('\n');
+      }
+      if (batch[e].flags & kFlagParseError) text_.append(batch[e].raw);
+    }
     candidates_.clear();
     for (uint32_t p : open_parts_) scan_part(set.parts[p]);
     std::sort(candidates_.begin(), candidates_.end());
@@ -108,7 +110,11 @@ void Matcher::match(const EventBatch& batch, std::vector<RuleMatch>& out) {
     for (uint32_t r : candidates_) {
       const DetectionRule& rule = set.rules[r];
       if (!gate_open(rule.gate)) continue;  // a prefilter fallback may list any rule
+      if (const auto& need = rule.compiled.required_fields;
+          need && std::none_of(need->begin(), need->end(), [&](FieldId id) { return view_.has(id); }))
+        continue;
       ++stats_.evaluated;
+      ++evaluations_[r];
       if (!evaluate(rule.compiled, view_, scratch_)) continue;
       bool filtered = false;
       for (const CompiledFilter& f : rule.filters) filtered = filtered || evaluate(f.condition, view_, scratch_);

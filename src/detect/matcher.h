@@ -36,6 +36,9 @@ class Matcher {
 
   const RuleSet& rules() const { return *rules_; }
   const MatcherStats& stats() const { return stats_; }
+  // By rule: how often it was evaluated (its prefilter literal or gate let the event
+  // through), which says which rules cost the most.
+  const std::vector<uint64_t>& evaluations() const { return evaluations_; }
 
  private:
   bool gate_open(int gate);
@@ -44,12 +47,15 @@ class Matcher {
 
   std::shared_ptr<const RuleSet> rules_;
   MatcherStats stats_;
+  std::vector<uint64_t> evaluations_;
   EventView view_;
   MatchScratch scratch_;
   Prefilter::Scratch prefilter_scratch_;
-  std::string text_;                 // the values of fields rules read, for the prefilter
-  std::string all_text_;             // every value, for keywords' literals (built when needed)
-  bool all_text_built_ = false;
+  // The event's values for the prefilter: first those of fields rules read (field
+  // literals are looked for there), then the others (keywords' literals look in all).
+  std::string text_;
+  size_t read_size_ = 0;  // bytes of text_ that hold the values of fields rules read
+  bool keywords_open_ = false;  // some open part has keywords' literals: text_ holds every value
   std::string value_scratch_;
   std::vector<uint32_t> hits_;       // prefilter owners, with repeats
   std::vector<uint32_t> seen_;       // by rule: stamp of the event that last listed it

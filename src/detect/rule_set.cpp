@@ -315,6 +315,41 @@ std::shared_ptr<const RuleSet> build_rule_set(const std::vector<RuleSource>& sou
     if (!m.name.empty()) set->correlation_by_ref[m.name] = i;
   }
 
+  // A log source that matches any event (no conditions in logsources.yaml) still only
+  // fits events that have a field its rules need: when every rule of the source needs
+  // one, the source gets a gate "has one of these fields". An Okta rule is then not
+  // even scanned for on a Windows event.
+  {
+    std::map<std::string, std::vector<uint32_t>, std::less<>> any_sources;
+    for (uint32_t i = 0; i < set->rules.size(); ++i)
+      if (set->rules[i].gate == -1) any_sources[gate_key(set->rules[i].meta.logsource)].push_back(i);
+    for (const auto& [key, members] : any_sources) {
+      std::vector<FieldId> fields;
+      bool all_need = true;
+      for (uint32_t i : members) {
+        const auto& need = set->rules[i].compiled.required_fields;
+        if (!need || need->empty()) {
+          all_need = false;
+          break;
+        }
+        fields.insert(fields.end(), need->begin(), need->end());
+      }
+      if (!all_need) continue;
+      std::sort(fields.begin(), fields.end());
+      fields.erase(std::unique(fields.begin(), fields.end()), fields.end());
+      CompiledSelection gate;
+      for (FieldId id : fields) {
+        CompiledFieldMatch has;
+        has.fields = {id};
+        has.presence = CompiledFieldMatch::Presence::MustExist;
+        gate.alternatives.push_back({std::move(has)});
+      }
+      const int g = static_cast<int>(set->gates.size());
+      set->gates.push_back(std::move(gate));
+      for (uint32_t i : members) set->rules[i].gate = g;
+    }
+  }
+
   // Two prefilters per part (see RuleSet::parts): field literals and keyword literals.
   const size_t n_parts = set->gates.size() + 1;
   std::vector<std::vector<std::string>> literals(2 * n_parts);
@@ -365,6 +400,16 @@ std::shared_ptr<const RuleSet> build_rule_set(const std::vector<RuleSource>& sou
         continue;
       }
       const CompiledFieldMatch& key = alternative[0];
+      if (key.presence == CompiledFieldMatch::Presence::MustExist) {
+        auto f = std::find_if(set->field_gates.begin(), set->field_gates.end(),
+                              [&](const auto& x) { return x.first == key.fields[0]; });
+        if (f == set->field_gates.end()) {
+          set->field_gates.push_back({key.fields[0], {}});
+          f = set->field_gates.end() - 1;
+        }
+        if (std::find(f->second.begin(), f->second.end(), g) == f->second.end()) f->second.push_back(g);
+        continue;
+      }
       auto k = std::find_if(set->gate_keys.begin(), set->gate_keys.end(),
                             [&](const RuleSet::GateKey& x) { return x.field == key.fields[0]; });
       if (k == set->gate_keys.end()) {

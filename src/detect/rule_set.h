@@ -110,6 +110,9 @@ struct RuleSet {
   };
   std::vector<GateKey> gate_keys;
   std::vector<uint32_t> keyless_gates;  // a gate with an alternative of no conditions
+  // Gates that open when the event has a field (see build_rule_set: the sources that
+  // match any event get one from the fields their rules need).
+  std::vector<std::pair<FieldId, std::vector<uint32_t>>> field_gates;
 
   size_t literal_count() const;
   size_t unfiltered_count() const;
