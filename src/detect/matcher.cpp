@@ -87,8 +87,13 @@ void Matcher::match(const EventBatch& batch, std::vector<RuleMatch>& out) {
     // One buffer, one scan per open part: the values of fields rules read first, then
     // (only when an open part has keywords) the others.
     text_.clear();
+    auto read = [&](FieldId id) {
+      for (uint32_t p : open_parts_)
+        if (set.parts[p].read(id)) return true;
+      return false;
+    };
     for (const Field& f : view_.fields()) {
-      if (!set.reads(f.id)) continue;
+      if (!read(f.id)) continue;
       text_.append(value_text(f.value, value_scratch_));
       text_.push_back('\n');
     }
@@ -97,7 +102,7 @@ void Matcher::match(const EventBatch& batch, std::vector<RuleMatch>& out) {
                                  [&](uint32_t p) { return !set.parts[p].keyword_prefilter.empty(); });
     if (keywords_open_) {
       for (const Field& f : view_.fields()) {
-        if (set.reads(f.id)) continue;
+        if (read(f.id)) continue;
         text_.append(value_text(f.value, value_scratch_));
         text_.push_back('\n');
       }

@@ -38,6 +38,11 @@ std::optional<CompiledSelection> gate_of(const GateResolver& resolver, const Log
     for (const GateCondition& c : alternative) {
       CompiledFieldMatch fm;
       fm.fields = {field_id(c.field)};
+      if (c.values.size() == 1 && c.values[0] == "*") {  // the field is there, any value
+        fm.presence = CompiledFieldMatch::Presence::MustExist;
+        all.push_back(std::move(fm));
+        continue;
+      }
       for (const std::string& v : c.values) {
         ValueTest t;
         t.pattern = finish_pattern(literal_pattern(v), false, false, false);
@@ -315,38 +320,27 @@ std::shared_ptr<const RuleSet> build_rule_set(const std::vector<RuleSource>& sou
     if (!m.name.empty()) set->correlation_by_ref[m.name] = i;
   }
 
-  // A log source that matches any event (no conditions in logsources.yaml) still only
-  // fits events that have a field its rules need: when every rule of the source needs
-  // one, the source gets a gate "has one of these fields". An Okta rule is then not
-  // even scanned for on a Windows event.
+  // A rule of a log source that matches any event (no conditions in logsources.yaml)
+  // still only fits events that have a field it needs: such a rule gets the gate "has
+  // one of these fields" (shared by rules that need the same ones). An Okta rule is then
+  // not even scanned for on a Windows event.
   {
-    std::map<std::string, std::vector<uint32_t>, std::less<>> any_sources;
-    for (uint32_t i = 0; i < set->rules.size(); ++i)
-      if (set->rules[i].gate == -1) any_sources[gate_key(set->rules[i].meta.logsource)].push_back(i);
-    for (const auto& [key, members] : any_sources) {
-      std::vector<FieldId> fields;
-      bool all_need = true;
-      for (uint32_t i : members) {
-        const auto& need = set->rules[i].compiled.required_fields;
-        if (!need || need->empty()) {
-          all_need = false;
-          break;
+    std::map<std::vector<FieldId>, int> derived;
+    for (DetectionRule& rule : set->rules) {
+      const auto& need = rule.compiled.required_fields;
+      if (rule.gate != -1 || !need || need->empty()) continue;
+      auto [it, added] = derived.try_emplace(*need, static_cast<int>(set->gates.size()));
+      if (added) {
+        CompiledSelection gate;
+        for (FieldId id : *need) {
+          CompiledFieldMatch has;
+          has.fields = {id};
+          has.presence = CompiledFieldMatch::Presence::MustExist;
+          gate.alternatives.push_back({std::move(has)});
         }
-        fields.insert(fields.end(), need->begin(), need->end());
+        set->gates.push_back(std::move(gate));
       }
-      if (!all_need) continue;
-      std::sort(fields.begin(), fields.end());
-      fields.erase(std::unique(fields.begin(), fields.end()), fields.end());
-      CompiledSelection gate;
-      for (FieldId id : fields) {
-        CompiledFieldMatch has;
-        has.fields = {id};
-        has.presence = CompiledFieldMatch::Presence::MustExist;
-        gate.alternatives.push_back({std::move(has)});
-      }
-      const int g = static_cast<int>(set->gates.size());
-      set->gates.push_back(std::move(gate));
-      for (uint32_t i : members) set->rules[i].gate = g;
+      rule.gate = it->second;
     }
   }
 
@@ -359,9 +353,10 @@ std::shared_ptr<const RuleSet> build_rule_set(const std::vector<RuleSource>& sou
     const DetectionRule& rule = set->rules[i];
     const size_t part = static_cast<size_t>(rule.gate + 1);
     auto mark = [&](const std::vector<FieldId>& ids) {
+      auto& reads = set->parts[part].reads;
       for (FieldId id : ids) {
-        if (id >= set->read_fields.size()) set->read_fields.resize(id + 1, false);
-        set->read_fields[id] = true;
+        if (id >= reads.size()) reads.resize(id + 1, false);
+        reads[id] = true;
       }
     };
     mark(rule.compiled.fields_read);

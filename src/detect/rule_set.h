@@ -96,12 +96,12 @@ struct RuleSet {
     Prefilter prefilter;          // literals in the values of read_fields
     Prefilter keyword_prefilter;  // keywords' literals: anywhere in the event
     std::vector<uint32_t> unfiltered;  // rules without a literal: evaluated for every event of the part
+    std::vector<bool> reads;  // by FieldId: a rule of the part reads the field
+    bool read(FieldId id) const { return id < reads.size() && reads[id]; }
   };
   std::vector<Part> parts;
-  // By FieldId: whether any rule reads the field. Only these values are scanned for
-  // field literals (an event's long message or bookkeeping fields are not).
-  std::vector<bool> read_fields;
-  bool reads(FieldId id) const { return id < read_fields.size() && read_fields[id]; }
+  // Only the values of fields that a rule of an open part reads are scanned for field
+  // literals (an event's long message or bookkeeping fields are not): Part::reads.
   // Which gates an event may open, found by one lookup per key field instead of
   // trying every gate: each gate alternative's first condition is its key.
   struct GateKey {

@@ -352,7 +352,7 @@ bool event_is_of(const LogsourceEntry& entry, const EventFieldValues& values) {
       const std::vector<std::string> have = values(c.field);
       bool met = false;
       for (const std::string& h : have) {
-        for (const std::string& want : c.values) met = met || iequals(h, want);
+        for (const std::string& want : c.values) met = met || want == "*" || iequals(h, want);
       }
       if (!met) {
         ok = false;

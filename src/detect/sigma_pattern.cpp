@@ -209,17 +209,31 @@ inline size_t dash_len(std::string_view s, size_t i) {
   return 0;
 }
 
+// ASCII folding by table: the hot loop of `contains` does one load per byte.
+struct FoldTable {
+  uint8_t t[256];
+  constexpr FoldTable() : t() {
+    for (int i = 0; i < 256; ++i) t[i] = static_cast<uint8_t>(i >= 'A' && i <= 'Z' ? i + 32 : i);
+  }
+};
+constexpr FoldTable kFold;
+
 size_t find_folded(std::string_view hay, std::string_view needle, bool cased) {
   if (needle.empty()) return 0;
   if (cased) return hay.find(needle);
   if (hay.size() < needle.size()) return std::string_view::npos;
-  const char first = needle[0];
-  const char first_upper = (first >= 'a' && first <= 'z') ? static_cast<char>(first - 32) : first;
+  const auto* h = reinterpret_cast<const uint8_t*>(hay.data());
+  const auto* n = reinterpret_cast<const uint8_t*>(needle.data());
   const size_t last = hay.size() - needle.size();
+  const uint8_t first = n[0];
+  const uint8_t second = needle.size() > 1 ? n[1] : 0;
   for (size_t i = 0; i <= last; ++i) {
-    const char c = hay[i];
-    if ((c == first || c == first_upper) && eq_bytes(hay.data() + i + 1, needle.data() + 1, needle.size() - 1, false))
-      return i;
+    // Two bytes checked before the rest: most positions fail on one of them.
+    if (kFold.t[h[i]] != first) continue;
+    if (needle.size() > 1 && kFold.t[h[i + 1]] != second) continue;
+    size_t k = 2;
+    while (k < needle.size() && kFold.t[h[i + k]] == n[k]) ++k;
+    if (k >= needle.size()) return i;
   }
   return std::string_view::npos;
 }
