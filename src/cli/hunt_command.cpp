@@ -14,7 +14,6 @@
 #include <string>
 #include <vector>
 
-#include "cli/event_copy.h"
 #include "cli/event_files.h"
 #include "cli/hunt_alerts.h"
 #include "cli/hunt_output.h"

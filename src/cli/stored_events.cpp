@@ -6,7 +6,6 @@
 #include <numeric>
 #include <vector>
 
-#include "cli/event_copy.h"
 
 namespace vigil {
 

@@ -123,4 +123,9 @@ class EventBatch {
   std::vector<Field> fields_;
 };
 
+// Appends a copy of event `e` of `from` to `to`: raw bytes, provenance, time, flags
+// and fields, all owned by `to` (for reordering events, keeping a subset of a batch,
+// or adding alerts to the batch of their events).
+void copy_event(const EventBatch& from, const Event& e, EventBatch& to);
+
 }  // namespace vigil

@@ -222,33 +222,39 @@ Literals better(Literals a, Literals b) {
   return a->size() <= b->size() ? a : b;
 }
 
-Literals either(Literals a, Literals b) {
+// A requirement is an OR of things one of which any matching event has (literals,
+// fields); nullopt: none. Two requirements that must both hold: `pick` keeps one.
+// Alternatives: each must bring one, so theirs are joined; one without any voids it.
+template <typename T>
+std::optional<std::vector<T>> either(std::optional<std::vector<T>> a, const std::optional<std::vector<T>>& b) {
   if (!a || !b) return std::nullopt;
   a->insert(a->end(), b->begin(), b->end());
   return a;
 }
 
-Literals literals_of(const CondNode& c, const std::vector<Literals>& selections) {
+template <typename T, typename Pick>
+std::optional<std::vector<T>> requirement_of(const CondNode& c, const std::vector<std::optional<std::vector<T>>>& selections,
+                                             Pick pick) {
   switch (c.kind) {
     case Condition::Kind::Ref:
       return selections[c.selection];
     case Condition::Kind::Not:
       return std::nullopt;
     case Condition::Kind::And: {
-      Literals out;
-      for (const CondNode& k : c.children) out = better(std::move(out), literals_of(k, selections));
+      std::optional<std::vector<T>> out;
+      for (const CondNode& k : c.children) out = pick(std::move(out), requirement_of(k, selections, pick));
       return out;
     }
     case Condition::Kind::Or: {
-      Literals out = std::vector<Literal>{};
-      for (const CondNode& k : c.children) out = either(std::move(out), literals_of(k, selections));
+      std::optional<std::vector<T>> out = std::vector<T>{};
+      for (const CondNode& k : c.children) out = either(std::move(out), requirement_of(k, selections, pick));
       return out;
     }
   }
   return std::nullopt;
 }
 
-// --- required fields (same combinators as literals: AND takes one side, OR needs all) ---
+// --- required fields ---------------------------------------------------------
 
 using Fields = std::optional<std::vector<FieldId>>;
 
@@ -260,32 +266,6 @@ Fields fields_of(const CompiledFieldMatch& m) {
 }
 
 Fields first_of(Fields a, Fields b) { return a ? a : b; }
-
-Fields union_of(Fields a, const Fields& b) {
-  if (!a || !b) return std::nullopt;
-  a->insert(a->end(), b->begin(), b->end());
-  return a;
-}
-
-Fields fields_of(const CondNode& c, const std::vector<Fields>& selections) {
-  switch (c.kind) {
-    case Condition::Kind::Ref:
-      return selections[c.selection];
-    case Condition::Kind::Not:
-      return std::nullopt;
-    case Condition::Kind::And: {
-      Fields out;
-      for (const CondNode& k : c.children) out = first_of(std::move(out), fields_of(k, selections));
-      return out;
-    }
-    case Condition::Kind::Or: {
-      Fields out = std::vector<FieldId>{};
-      for (const CondNode& k : c.children) out = union_of(std::move(out), fields_of(k, selections));
-      return out;
-    }
-  }
-  return std::nullopt;
-}
 
 CondNode compile_condition(const Condition& c, const std::vector<Selection>& selections) {
   CondNode n;
@@ -491,7 +471,7 @@ CompiledRule compile_rule(const SigmaRule& rule, const CompileOptions& options) 
         for (const ValueTest& t : c.tests) out.fields_read.insert(out.fields_read.end(), t.other.begin(), t.other.end());
       }
       any = either(std::move(any), std::move(need));
-      any_fields = union_of(std::move(any_fields), need_fields);
+      any_fields = either(std::move(any_fields), need_fields);
       cs.alternatives.push_back(std::move(all));
     }
     selection_literals.push_back(std::move(any));
@@ -499,8 +479,8 @@ CompiledRule compile_rule(const SigmaRule& rule, const CompileOptions& options) 
     out.selections.push_back(std::move(cs));
   }
   out.condition = compile_condition(rule.condition, rule.selections);
-  out.literals = literals_of(out.condition, selection_literals);
-  out.required_fields = fields_of(out.condition, selection_fields);
+  out.literals = requirement_of(out.condition, selection_literals, better);
+  out.required_fields = requirement_of(out.condition, selection_fields, first_of);
   if (out.required_fields) {
     std::sort(out.required_fields->begin(), out.required_fields->end());
     out.required_fields->erase(std::unique(out.required_fields->begin(), out.required_fields->end()),

@@ -2,6 +2,7 @@
 #include "detect/sigma_pattern.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace vigil::detect {
 
@@ -225,17 +226,27 @@ size_t find_folded(std::string_view hay, std::string_view needle, bool cased) {
   const auto* h = reinterpret_cast<const uint8_t*>(hay.data());
   const auto* n = reinterpret_cast<const uint8_t*>(needle.data());
   const size_t last = hay.size() - needle.size();
-  const uint8_t first = n[0];
-  const uint8_t second = needle.size() > 1 ? n[1] : 0;
-  for (size_t i = 0; i <= last; ++i) {
-    // Two bytes checked before the rest: most positions fail on one of them.
-    if (kFold.t[h[i]] != first) continue;
-    if (needle.size() > 1 && kFold.t[h[i + 1]] != second) continue;
-    size_t k = 2;
+  // Candidates are found with memchr (vectorized) for each case of the first byte; the
+  // next position of each case is remembered, so no byte is searched twice.
+  const uint8_t lower = n[0];
+  const uint8_t upper = (lower >= 'a' && lower <= 'z') ? static_cast<uint8_t>(lower - 32) : lower;
+  const size_t span = last + 1;
+  auto next = [&](uint8_t c, size_t from) -> size_t {
+    if (from >= span) return SIZE_MAX;
+    const void* f = std::memchr(h + from, c, span - from);
+    return f ? static_cast<size_t>(static_cast<const uint8_t*>(f) - h) : SIZE_MAX;
+  };
+  size_t at_lower = next(lower, 0);
+  size_t at_upper = upper == lower ? SIZE_MAX : next(upper, 0);
+  while (true) {
+    const size_t i = std::min(at_lower, at_upper);
+    if (i == SIZE_MAX) return std::string_view::npos;
+    size_t k = 1;
     while (k < needle.size() && kFold.t[h[i + k]] == n[k]) ++k;
-    if (k >= needle.size()) return i;
+    if (k == needle.size()) return i;
+    if (i == at_lower) at_lower = next(lower, i + 1);
+    else at_upper = next(upper, i + 1);
   }
-  return std::string_view::npos;
 }
 
 // Wildcards with backtracking to the last star: each other token takes a length

@@ -49,15 +49,7 @@ class Reader {
   SigmaRule read(const YAML::Node& root) {
     if (!root.IsMap()) refuse(root, "a rule is a YAML map (title, logsource, detection ...)");
     SigmaRule r;
-    r.file = file_;
-    r.line = line_offset_ + 1;
-    r.title = text(root, "title", true);
-    r.id = text(root, "id", false);
-    r.name = text(root, "name", false);
-    r.status = text(root, "status", false);
-    r.level = text(root, "level", false);
-    r.description = text(root, "description", false);
-    r.tags = texts(root, "tags");
+    read_metadata(root, r);
     r.falsepositives = texts(root, "falsepositives");
     r.fields = texts(root, "fields");
     const YAML::Node ls = root["logsource"];
@@ -87,15 +79,7 @@ class Reader {
 
   SigmaCorrelation read_correlation(const YAML::Node& root) {
     SigmaCorrelation c;
-    c.file = file_;
-    c.line = line_offset_ + 1;
-    c.title = text(root, "title", true);
-    c.id = text(root, "id", false);
-    c.name = text(root, "name", false);
-    c.status = text(root, "status", false);
-    c.level = text(root, "level", false);
-    c.description = text(root, "description", false);
-    c.tags = texts(root, "tags");
+    read_metadata(root, c);
     const YAML::Node body = root["correlation"];
     if (!body.IsMap()) refuse(body, "'correlation' must be a map (type, rules, group-by, timespan, condition)");
     const std::string type = text(body, "type", true);
@@ -159,6 +143,20 @@ class Reader {
   int line_offset_ = 0;
 
  private:
+  // What detection and correlation rules both say of themselves.
+  template <typename R>
+  void read_metadata(const YAML::Node& root, R& r) const {
+    r.file = file_;
+    r.line = line_offset_ + 1;
+    r.title = text(root, "title", true);
+    r.id = text(root, "id", false);
+    r.name = text(root, "name", false);
+    r.status = text(root, "status", false);
+    r.level = text(root, "level", false);
+    r.description = text(root, "description", false);
+    r.tags = texts(root, "tags");
+  }
+
   // Search identifiers and the condition of a detection (or filter) map. Keys in
   // `skip` are not search identifiers.
   void read_detection(const YAML::Node& det, std::vector<Selection>& selections, Condition& out,

@@ -29,17 +29,6 @@ void add_correlator_counts(detect::CorrelatorStats& to, const detect::Correlator
 
 }  // namespace
 
-void append_event_copy(const EventBatch& from, const Event& e, EventBatch& to) {
-  to.begin_event({.receive_time = e.receive_time, .raw = e.raw, .source = e.source, .input = e.input, .tenant = e.tenant});
-  to.set_time(e.time);
-  if (e.flags & kFlagParseError) to.set_parse_error(e.parse_error);
-  to.set_flag(e.flags);
-  for (const Field& f : from.fields(e)) {
-    if (f.value.type == FieldType::String) to.add_string(f.id, f.value.as_string());
-    else to.add(f.id, f.value);
-  }
-  to.end_event();
-}
 
 DetectStage::DetectStage(std::shared_ptr<const detect::RuleSet> rules) : engine_(std::move(rules)) {}
 
@@ -66,7 +55,7 @@ size_t DetectStage::process(EventBatch& batch) {
     ++recent_[meta.title];
   }
   totals_.alerts += alerts.size();
-  for (const Event& e : alerts.events()) append_event_copy(alerts, e, batch);
+  for (const Event& e : alerts.events()) copy_event(alerts, e, batch);
   return alerts.size();
 }
 

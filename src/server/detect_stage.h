@@ -62,7 +62,4 @@ class DetectStage final : public BatchStage {
   std::map<std::string, uint64_t> recent_;
 };
 
-// Copies event `e` of `from`, fields and provenance, to the end of `to`.
-void append_event_copy(const EventBatch& from, const Event& e, EventBatch& to);
-
 }  // namespace vigil

@@ -17,31 +17,14 @@
 #include "cli/stored_events.h"
 #include "normalize/syslog_event.h"
 #include "store/store.h"
+#include "vigil_process.h"
 
 namespace vigil {
 namespace {
 
 namespace fs = std::filesystem;
+using namespace vigil::test;
 namespace json = boost::json;
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int n = 0;
-    path = fs::temp_directory_path() / ("vigil-hunt-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-void write(const fs::path& p, std::string_view text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << text;
-}
 
 // Syslog dates have no year: hunt reads them as of the file's modification time,
 // which the log files here get fixed so that the tests do not depend on today's date.
@@ -49,38 +32,6 @@ void write_log(const fs::path& p, std::string_view text) {
   write(p, text);
   const auto dec5 = std::chrono::sys_seconds(std::chrono::seconds(1'796'428'800));  // 2026-12-05T00:00:00Z
   fs::last_write_time(p, std::chrono::file_clock::from_sys(dec5));
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-struct VigilRun {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-// Runs the vigil binary with `args`; stdout and stderr captured.
-VigilRun vigil(const std::vector<std::string>& args) {
-  TempDir tmp;
-  std::string cmd = quote(VIGIL_BINARY);
-  for (const auto& a : args) cmd += " " + quote(a);
-  cmd += " >" + quote((tmp.path / "out").string()) + " 2>" + quote((tmp.path / "err").string());
-  VigilRun r;
-  const int status = std::system(cmd.c_str());
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(tmp.path / "out");
-  r.err = slurp(tmp.path / "err");
-  return r;
 }
 
 std::vector<std::string> lines_of(const std::string& text) {
