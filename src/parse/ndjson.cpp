@@ -26,6 +26,7 @@
 // - Truncated lines count in both `truncated` and `parse_errors`.
 // - A UTF-8 BOM is skipped at the start of the body only; elsewhere it is bad JSON.
 #include "parse/ndjson.h"
+#include "parse/json_text.h"
 
 #include <simdjson.h>
 
@@ -79,28 +80,7 @@ enum class NameKind { Plain, Ip, Time };
 // Top-level names that may supply the event time, in priority order.
 enum TimeSlot { kSlotTime = 0, kSlotAtTimestamp, kSlotTimestamp, kSlotTs, kSlotCount };
 
-bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-// Where the first JSON object or array of `s` ends (one past its closing bracket), by
-// bracket counting outside strings; npos when it never closes. Error path only.
-size_t container_end(std::string_view s, size_t i) {
-  int depth = 0;
-  bool in_string = false;
-  for (; i < s.size(); ++i) {
-    char c = s[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      ++depth;
-    } else if (c == '}' || c == ']') {
-      if (--depth == 0) return i + 1;
-    }
-  }
-  return std::string_view::npos;
-}
 
 // Unit of an epoch number chosen by its magnitude, in ns per unit; 0 when the number is
 // not a plausible timestamp (negative, or below 1e9: durations, 0 placeholders).
@@ -159,7 +139,7 @@ const char* explain(std::string_view line, error_code e) {
          e == simdjson::N_ATOM_ERROR))
       return "not JSON (a line must be a JSON object)";
     if (e == simdjson::TAPE_ERROR && (c == '{' || c == '[')) {
-      size_t end = container_end(line, i);
+      size_t end = json_container_end(line, i);
       if (end != std::string_view::npos) {
         while (end < line.size() && is_json_space(line[end])) ++end;
         if (end < line.size()) return "unexpected content after the JSON object";

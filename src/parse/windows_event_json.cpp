@@ -19,6 +19,7 @@
 //   Data (windows_event_test.cpp lists what this means for the corpus).
 // - Containers nested deeper than kMaxDepth are not read into fields (the raw keeps them).
 #include "parse/windows_event_json.h"
+#include "parse/json_text.h"
 
 #include <simdjson.h>
 
@@ -33,28 +34,7 @@ namespace dom = simdjson::dom;
 
 constexpr int kMaxDepth = 64;
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-// One past the '}' closing the object that starts at `i`, by bracket counting outside
-// strings; npos when it never closes.
-size_t object_end(std::string_view s, size_t i) {
-  int depth = 0;
-  bool in_string = false;
-  for (; i < s.size(); ++i) {
-    char c = s[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      ++depth;
-    } else if (c == '}' || c == ']') {
-      if (--depth == 0) return i + 1;
-    }
-  }
-  return std::string_view::npos;
-}
 
 // "Name_2" -> "Name" when `obj` also has the key "Name"; else `key` itself.
 std::string_view unsuffixed(std::string_view key, dom::object obj) {
@@ -227,15 +207,15 @@ WindowsReadStats read_windows_event_json(std::string_view text, const Provenance
   size_t pos = 0, n = text.size();
   while (pos < n) {
     char c = text[pos];
-    if (is_space(c) || c == ',' || c == '[' || c == ']') {
+    if (is_json_space(c) || c == ',' || c == '[' || c == ']') {
       ++pos;
       continue;
     }
     if (c == '{') {
-      size_t end = object_end(text, pos);
+      size_t end = json_container_end(text, pos);
       if (end == std::string_view::npos) {
         std::string_view rest = text.substr(pos);
-        while (!rest.empty() && is_space(rest.back())) rest.remove_suffix(1);
+        while (!rest.empty() && is_json_space(rest.back())) rest.remove_suffix(1);
         add(rest, "unterminated JSON object");
         break;
       }
@@ -248,7 +228,7 @@ WindowsReadStats read_windows_event_json(std::string_view text, const Provenance
     size_t nl = text.find('\n', pos);
     if (nl == std::string_view::npos) nl = n;
     std::string_view line = text.substr(pos, nl - pos);
-    while (!line.empty() && is_space(line.back())) line.remove_suffix(1);
+    while (!line.empty() && is_json_space(line.back())) line.remove_suffix(1);
     bool record_line = line.starts_with("Record ") && line.size() > 7 &&
                        line.find_first_not_of("0123456789", 7) == std::string_view::npos;
     if (!record_line) add(line, "not a JSON object");

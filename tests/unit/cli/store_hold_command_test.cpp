@@ -9,25 +9,14 @@
 #include <fstream>
 
 #include "store/retention.h"
+#include "vigil_process.h"
 
 namespace vigil {
 namespace {
 
 namespace fs = std::filesystem;
+using vigil::test::TempDir;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int n = 0;
-    path = fs::temp_directory_path() / ("vigil-cli-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 struct CliRun {
   int exit_code = 0;
