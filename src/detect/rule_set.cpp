@@ -232,9 +232,12 @@ std::shared_ptr<const RuleSet> build_rule_set(const std::vector<RuleSource>& sou
     cc.group_by = c.group_by;
     cc.timespan = c.timespan;
     cc.condition = c.condition;
+    // A count or sum with an upper bound can only be judged on a whole window; a
+    // percentile judges the share of the newest match's value, known when it arrives.
     for (const auto& b : c.condition)
-      if (b.op == SigmaCorrelation::Op::Lt || b.op == SigmaCorrelation::Op::Lte || b.op == SigmaCorrelation::Op::Eq ||
-          b.op == SigmaCorrelation::Op::Neq)
+      if ((b.op == SigmaCorrelation::Op::Lt || b.op == SigmaCorrelation::Op::Lte || b.op == SigmaCorrelation::Op::Eq ||
+           b.op == SigmaCorrelation::Op::Neq) &&
+          c.type != SigmaCorrelation::Type::ValuePercentile)
         cc.decided_at_window_end = true;
     std::vector<std::pair<bool, uint32_t>> inputs;
     for (const std::string& ref : c.rules) {
