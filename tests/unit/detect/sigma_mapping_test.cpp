@@ -188,9 +188,9 @@ TEST(SigmaMapping, LinuxSourcesAreVigilsSyslogEvents) {
 TEST(SigmaMapping, FieldsFollowTheCategory) {
   const SigmaMappings& m = shipped();
   const LogSource pc{"windows", "process_creation", ""}, fe{"windows", "file_event", ""};
-  EXPECT_EQ(m.ocsf_paths(pc, "Image"), Paths{"process.file.path"});
+  EXPECT_EQ(m.ocsf_paths(pc, "Image"), (Paths{"process.file.path", "NewProcessName"}));  // then Security 4688's name
   EXPECT_EQ(m.ocsf_paths(pc, "CommandLine"), Paths{"process.cmd_line"});
-  EXPECT_EQ(m.ocsf_paths(pc, "ParentImage"), Paths{"process.parent_process.file.path"});
+  EXPECT_EQ(m.ocsf_paths(pc, "ParentImage"), (Paths{"process.parent_process.file.path", "ParentProcessName"}));
   EXPECT_EQ(m.ocsf_paths(pc, "User"), Paths{"process.user.name"});
   EXPECT_EQ(m.ocsf_paths(fe, "Image"), Paths{"actor.process.file.path"});
   EXPECT_EQ(m.ocsf_paths(fe, "User"), Paths{"actor.user.name"});

@@ -148,3 +148,40 @@ TEST(SigmaRegression, PublicRulesFireOnTheirRegressionEvents) {
 
 }  // namespace
 }  // namespace vigil::detect
+
+namespace vigil::detect {
+namespace {
+
+// Security 4688 is process_creation with its own names (NewProcessName,
+// ParentProcessName): a rule on Image and ParentImage still reads them, through
+// content/sigma/fields.yaml, and a Sysmon record keeps reading its own Image.
+TEST(SigmaContent, Security4688ReadsAsProcessCreation) {
+  auto options = load_sigma_content(default_content_dir());
+  ASSERT_TRUE(options.ok()) << options.error();
+  auto set = build_rule_set({{"whoami.yml", R"(title: whoami from cmd
+logsource: {product: windows, category: process_creation}
+detection:
+  selection:
+    Image|endswith: '\whoami.exe'
+    ParentImage|endswith: '\cmd.exe'
+  condition: selection
+)"}},
+                            *options);
+  ASSERT_EQ(set->rules.size(), 1u) << (set->report.refusals.empty() ? "" : set->report.refusals[0]);
+  EventBatch b;
+  read_windows_event_json(
+      R"({"Event":{"System":{"EventID":4688,"Channel":"Security","Computer":"ws1"},"EventData":{"NewProcessName":"C:\\Windows\\System32\\whoami.exe","ParentProcessName":"C:\\Windows\\System32\\cmd.exe"}}}
+{"Event":{"System":{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational","Computer":"ws1"},"EventData":{"Image":"C:\\Windows\\System32\\whoami.exe","ParentImage":"C:\\Windows\\System32\\cmd.exe"}}}
+{"Event":{"System":{"EventID":4688,"Channel":"Security","Computer":"ws1"},"EventData":{"NewProcessName":"C:\\Windows\\System32\\hostname.exe","ParentProcessName":"C:\\Windows\\System32\\cmd.exe"}}})",
+      Provenance{.receive_time = 1, .input = "test"}, b);
+  ASSERT_EQ(b.size(), 3u);
+  Matcher m(set);
+  std::vector<RuleMatch> hits;
+  m.match(b, hits);
+  ASSERT_EQ(hits.size(), 2u);
+  EXPECT_EQ(hits[0].event, 0u);
+  EXPECT_EQ(hits[1].event, 1u);
+}
+
+}  // namespace
+}  // namespace vigil::detect
