@@ -38,6 +38,13 @@ void DetectionEngine::finish(std::vector<Detection>& out, EventBatch* alerts) {
   emit_firings(nullptr, out, alerts);
 }
 
+void DetectionEngine::advance(TimeNs watermark, std::vector<Detection>& out, EventBatch* alerts) {
+  if (rules_->correlations.empty()) return;
+  firings_.clear();
+  correlator_.advance(watermark, firings_);
+  emit_firings(nullptr, out, alerts);
+}
+
 void DetectionEngine::emit_firings(const EventBatch* batch, std::vector<Detection>& out, EventBatch* alerts) {
   for (CorrelationFiring& f : firings_) {
     const CompiledCorrelation& c = rules_->correlations[f.correlation];

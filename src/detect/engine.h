@@ -46,6 +46,9 @@ class DetectionEngine {
   void run(const EventBatch& batch, std::vector<Detection>& out, EventBatch* alerts = nullptr);
   // End of the stream: judges every open correlation window.
   void finish(std::vector<Detection>& out, EventBatch* alerts = nullptr);
+  // Moves event time on without events (a stream gone quiet): judges the windows that
+  // end before `watermark`.
+  void advance(TimeNs watermark, std::vector<Detection>& out, EventBatch* alerts = nullptr);
 
   EngineStats stats();
 

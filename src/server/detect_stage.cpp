@@ -38,6 +38,10 @@ size_t DetectStage::process(EventBatch& batch) {
   if (batch.empty() || (set.rules.empty() && set.correlations.empty())) return 0;
   ++totals_.batches;
   totals_.events += batch.size();
+  if (!batch.empty()) {
+    newest_event_ = std::max(newest_event_, batch.max_time());
+    last_batch_at_ = std::chrono::steady_clock::now();
+  }
   detections_.clear();
   EventBatch alerts;
   try {
@@ -57,6 +61,23 @@ size_t DetectStage::process(EventBatch& batch) {
   totals_.alerts += alerts.size();
   for (const Event& e : alerts.events()) copy_event(alerts, e, batch);
   return alerts.size();
+}
+
+EventBatch DetectStage::idle_tick(std::chrono::steady_clock::time_point now, std::chrono::seconds idle_after) {
+  std::lock_guard lock(mu_);
+  EventBatch alerts;
+  const auto idle = now - last_batch_at_;
+  if (newest_event_ == kMinTime || idle < idle_after) return alerts;
+  const TimeNs watermark = newest_event_ + std::chrono::duration_cast<std::chrono::nanoseconds>(idle).count();
+  detections_.clear();
+  engine_.advance(watermark, detections_, &alerts);
+  const detect::RuleSet& set = engine_.rules();
+  for (const detect::Detection& d : detections_) {
+    ++totals_.correlation_alerts;
+    ++recent_[set.correlations[d.index].meta.title];
+  }
+  totals_.alerts += alerts.size();
+  return alerts;
 }
 
 void DetectStage::replace(std::shared_ptr<const detect::RuleSet> rules) {

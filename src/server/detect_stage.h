@@ -9,6 +9,7 @@
 // windows start afresh with it (detect/engine.h).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -48,6 +49,12 @@ class DetectStage final : public BatchStage {
   std::shared_ptr<const detect::RuleSet> rules() const;
   DetectStats stats() const;
 
+  // A stream gone quiet: when no batch came for `idle_after`, event time is moved on by
+  // the time since the last batch, so that windows judged at their end ("fewer than N
+  // in 10 minutes") close at ingest as they would with more events. Returns the alerts
+  // to write (empty most of the time). Called from a timer.
+  EventBatch idle_tick(std::chrono::steady_clock::time_point now, std::chrono::seconds idle_after);
+
   // Alerts per rule title since the last call, most first (for the periodic log line).
   std::vector<std::pair<std::string, uint64_t>> take_recent_alerts();
 
@@ -60,6 +67,8 @@ class DetectStage final : public BatchStage {
   detect::MatcherStats matcher_before_;        // of rule sets replaced
   detect::CorrelatorStats correlator_before_;  // of rule sets replaced
   std::map<std::string, uint64_t> recent_;
+  TimeNs newest_event_ = kMinTime;  // the newest event time seen
+  std::chrono::steady_clock::time_point last_batch_at_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace vigil

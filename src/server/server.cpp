@@ -272,6 +272,19 @@ int run_server(const ServerConfig& config) {
   constexpr int kAlertLogInterval = 60;
   Periodic alert_log(io, std::chrono::seconds(kAlertLogInterval), [&] { log_recent_alerts(detection, kAlertLogInterval); });
   alert_log.start();
+  // A quiet stream still closes the correlation windows judged at their end: after a
+  // minute without batches, event time moves on with the clock (detect_stage.h).
+  Periodic detect_idle(io, std::chrono::seconds(10), [&] {
+    asio::post(workers, [&] {
+      EventBatch alerts = detection.idle_tick(std::chrono::steady_clock::now(), std::chrono::seconds(60));
+      if (alerts.empty()) return;
+      const size_t n = alerts.size();
+      store->append(std::move(alerts), [n](const Status& s) {
+        if (!s.ok()) spdlog::error("detect: {} alerts of a quiet stream could not be stored: {}", n, s.message());
+      });
+    });
+  });
+  detect_idle.start();
 
   for (const auto& [name, hp] : bound) spdlog::info("listening: {} on {}", name, format_host_port(hp));
   StoreStats st = store->stats();

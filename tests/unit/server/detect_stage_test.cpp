@@ -109,6 +109,41 @@ TEST(DetectStage, AppendsFindingsToTheBatchWithTheEventsTenant) {
   EXPECT_EQ(s.rule_sets, 1u);
 }
 
+// "Fewer than 3 failures in a minute" is judged when its window ends; at ingest a
+// quiet stream must still end it, by the clock.
+TEST(DetectStage, AQuietStreamStillClosesWindowsByTheClock) {
+  auto set = detect::build_rule_set({{"r.yml", R"(title: failed login
+name: failed
+logsource: {product: test}
+detection:
+  s:
+    outcome: failure
+  condition: s
+---
+title: few failures
+id: c-few
+level: low
+correlation:
+  type: event_count
+  rules: [failed]
+  group-by: [ip]
+  timespan: 5m
+  condition: {lt: 3}
+)"}});
+  ASSERT_TRUE(set->report.refusals.empty()) << set->report.refusals[0];
+  DetectStage stage(set);
+  EventBatch b = events(R"({"time":"2026-01-01T00:00:00Z","outcome":"failure","ip":"1.2.3.4"})" "\n", "default");
+  EXPECT_EQ(stage.process(b), 0u);  // the window [0 s, 300 s] is still open
+  const auto now = std::chrono::steady_clock::now();
+  EXPECT_TRUE(stage.idle_tick(now + std::chrono::seconds(30), std::chrono::seconds(60)).empty());   // not idle yet
+  EXPECT_TRUE(stage.idle_tick(now + std::chrono::seconds(120), std::chrono::seconds(60)).empty());  // idle, window not over
+  EventBatch alerts = stage.idle_tick(now + std::chrono::seconds(301), std::chrono::seconds(60));   // 301 s on: it is
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(string_field(alerts, alerts[0], "finding_info.analytic.uid"), "c-few");
+  EXPECT_EQ(stage.stats().correlation_alerts, 1u);
+  EXPECT_TRUE(stage.idle_tick(now + std::chrono::seconds(400), std::chrono::seconds(60)).empty());  // once
+}
+
 TEST(DetectStage, NoRulesLeavesBatchesAlone) {
   DetectStage stage(std::make_shared<const detect::RuleSet>());
   EventBatch b = events("{\"outcome\":\"failure\"}\n", "default");
