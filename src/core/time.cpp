@@ -105,28 +105,35 @@ std::optional<TimeNs> parse_rfc3339(std::string_view s) {
   return t;
 }
 
+std::optional<TimeNs> parse_duration(std::string_view s) {
+  int64_t n = 0;
+  size_t p = 0;
+  while (p < s.size() && s[p] >= '0' && s[p] <= '9') {
+    n = n * 10 + (s[p] - '0');
+    if (n > 1'000'000'000) return std::nullopt;
+    ++p;
+  }
+  if (p == 0) return std::nullopt;
+  std::string_view unit = s.substr(p);
+  int64_t mult;
+  if (unit == "s") mult = 1;
+  else if (unit == "m") mult = 60;
+  else if (unit == "h") mult = 3600;
+  else if (unit == "d") mult = 86400;
+  else if (unit == "w") mult = 7 * 86400;
+  else return std::nullopt;
+  TimeNs d;
+  if (__builtin_mul_overflow(n * mult, kNsPerSec, &d)) return std::nullopt;
+  return d;
+}
+
 std::optional<TimeNs> parse_time_arg(std::string_view s, TimeNs now) {
   if (s == "now") return now;
   if (s.size() >= 2 && (s[0] == '-' || s[0] == '+')) {
-    int64_t n = 0;
-    size_t p = 1;
-    while (p < s.size() && s[p] >= '0' && s[p] <= '9') {
-      n = n * 10 + (s[p] - '0');
-      if (n > 1'000'000'000) return std::nullopt;
-      ++p;
-    }
-    if (p == 1) return std::nullopt;
-    std::string_view unit = s.substr(p);
-    int64_t mult;
-    if (unit == "s") mult = 1;
-    else if (unit == "m") mult = 60;
-    else if (unit == "h") mult = 3600;
-    else if (unit == "d") mult = 86400;
-    else if (unit == "w") mult = 7 * 86400;
-    else return std::nullopt;
-    TimeNs delta, t;
-    if (__builtin_mul_overflow(n * mult, kNsPerSec, &delta)) return std::nullopt;
-    if (s[0] == '-' ? __builtin_sub_overflow(now, delta, &t) : __builtin_add_overflow(now, delta, &t))
+    const auto delta = parse_duration(s.substr(1));
+    if (!delta) return std::nullopt;
+    TimeNs t;
+    if (s[0] == '-' ? __builtin_sub_overflow(now, *delta, &t) : __builtin_add_overflow(now, *delta, &t))
       return std::nullopt;
     return t;
   }

@@ -23,6 +23,8 @@ void civil_from_days(int64_t days, int64_t& year, unsigned& month, unsigned& day
 
 // "2026-11-22T06:56:52.123Z", "2026-11-22T06:56:52+01:00", "2026-11-22 06:56:52", "2026-11-22".
 std::optional<TimeNs> parse_rfc3339(std::string_view text);
+// A length of time: a count and a unit, "30s", "15m", "24h", "7d", "2w".
+std::optional<TimeNs> parse_duration(std::string_view text);
 // RFC 3339, or relative to `now`: "now", "-15m", "-24h", "-7d", "-30s", "-2w".
 std::optional<TimeNs> parse_time_arg(std::string_view text, TimeNs now);
 // RFC 3339 in UTC with as many fraction digits as the value needs (3, 6 or 9):

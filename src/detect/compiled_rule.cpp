@@ -280,30 +280,6 @@ CondNode compile_condition(const Condition& c, const std::vector<Selection>& sel
 
 // --- evaluation ---------------------------------------------------------------
 
-std::optional<double> number_of(const Value& v) {
-  switch (v.type) {
-    case FieldType::Int64:
-      return static_cast<double>(v.i64);
-    case FieldType::Float64:
-      return v.f64;
-    case FieldType::String: {
-      std::string_view s = v.as_string();
-      while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-      double d = 0;
-      if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        uint64_t u = 0;
-        auto r = std::from_chars(s.data() + 2, s.data() + s.size(), u, 16);
-        if (r.ec == std::errc() && r.ptr == s.data() + s.size()) return static_cast<double>(u);
-        return std::nullopt;
-      }
-      auto r = std::from_chars(s.data(), s.data() + s.size(), d);
-      if (r.ec == std::errc() && r.ptr == s.data() + s.size()) return d;
-      return std::nullopt;
-    }
-    default:
-      return std::nullopt;
-  }
-}
 
 bool compare(double a, ValueTest::Op op, double b) {
   switch (op) {
@@ -378,7 +354,7 @@ bool test_value(const ValueTest& t, const Value& v, const EventView& e, MatchScr
       return ip && ip->is_v4 == t.network.is_v4 && ip->in_network(t.network, t.prefix_bits);
     }
     case ValueTest::Kind::Compare: {
-      const auto n = number_of(v);
+      const auto n = value_number(v);
       return n && compare(*n, t.op, t.number);
     }
     case ValueTest::Kind::TimePart: {
@@ -389,9 +365,14 @@ bool test_value(const ValueTest& t, const Value& v, const EventView& e, MatchScr
       const FieldId other = first_present(t.other, e);
       if (other == kNoField) return false;
       const std::string_view mine = value_text(v, s.text);
+      // The other value becomes the pattern, in scratch space (no allocation per value).
+      SigmaPattern& p = s.pattern;
+      p.kind = t.pattern.kind;
+      p.cased = t.pattern.cased;
       return e.any_value(other, [&](const Value& o) {
-        SigmaPattern p = t.pattern;
-        p.text = t.pattern.cased ? std::string(value_text(o, s.text2)) : fold(value_text(o, s.text2));
+        p.text.assign(value_text(o, s.text2));
+        if (!p.cased)
+          for (char& c : p.text) c = fold(c);
         return pattern_matches(p, mine);
       });
     }

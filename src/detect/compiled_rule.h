@@ -93,6 +93,7 @@ CompiledRule compile_rule(const SigmaRule& rule, const CompileOptions& options =
 struct MatchScratch {
   std::string text;
   std::string text2;
+  SigmaPattern pattern;  // fieldref: the other field's value as a pattern
   std::vector<int8_t> memo;
 };
 

@@ -2,7 +2,6 @@
 #include "detect/correlator.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <set>
 #include <string_view>
@@ -40,17 +39,6 @@ const Value* first_value(const EventView& e, const std::vector<FieldId>& candida
   return nullptr;
 }
 
-double number_of(const Value& v) {
-  if (v.type == FieldType::Int64) return static_cast<double>(v.i64);
-  if (v.type == FieldType::Float64) return v.f64;
-  if (v.type == FieldType::String) {
-    const std::string_view s = v.as_string();
-    double d = 0;
-    auto r = std::from_chars(s.data(), s.data() + s.size(), d);
-    if (r.ec == std::errc() && r.ptr == s.data() + s.size()) return d;
-  }
-  return std::nan("");
-}
 
 size_t entry_bytes(const std::string& key) { return sizeof(std::pair<const std::string, int>) + key.size() + 96; }
 
@@ -114,7 +102,7 @@ void Correlator::observe(const EventBatch& batch, const std::vector<RuleMatch>& 
           if (!v) continue;
           if (!entry.value.empty()) entry.value.push_back('\x1f');
           entry.value.append(value_text(*v, text));
-          entry.number = number_of(*v);
+          entry.number = value_number(*v).value_or(std::nan(""));
         }
         if ((c.type == Type::ValueCount || c.type == Type::ValuePercentile) && entry.value.empty()) continue;
         add(ci, std::move(entry), batch[m.event].tenant, std::move(key), std::move(key_values), m.event, out);

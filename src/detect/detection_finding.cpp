@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "core/hash.h"
 #include "detect/event_view.h"
 #include "detect/sigma_pattern.h"
 
@@ -90,7 +91,9 @@ void add_common(EventBatch& alerts, const RuleMeta& m, std::string_view kind) {
       std::string technique = tag.substr(7);
       for (char& c : technique) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       alerts.add_string(f.technique, technique);
-    } else if (t.rfind("attack.", 0) == 0 && t.size() > 7 && !(t[7] == 'g' || t[7] == 's') ) {
+    } else if (t.rfind("attack.", 0) == 0 && t.size() > 7 &&
+               !((t[7] == 'g' || t[7] == 's') && t.size() > 8 && t[8] >= '0' && t[8] <= '9')) {
+      // attack.g0032 (a group) and attack.s0002 (software) are not tactics.
       alerts.add_string(f.tactic, tag.substr(7));
     }
   }
@@ -122,15 +125,10 @@ void add_entities(EventBatch& alerts, const EventBatch& batch, uint32_t event) {
 // A stable id: the same rule on the same event gives the same finding uid, so a
 // re-run (hunt after ingest) can be told apart from a new alert.
 std::string finding_uid(std::string_view rule, TimeNs time, std::string_view raw, std::string_view extra) {
-  uint64_t h = 1469598103934665603ull;
-  auto mix = [&](std::string_view s) {
-    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-    h = (h ^ 0xff) * 1099511628211ull;
-  };
-  mix(rule);
-  mix(std::string_view(reinterpret_cast<const char*>(&time), sizeof time));
-  mix(raw);
-  mix(extra);
+  uint64_t h = kFnv1aSeed;
+  // A 0xff after each part: ("ab", "c") and ("a", "bc") differ.
+  for (std::string_view part : {rule, std::string_view(reinterpret_cast<const char*>(&time), sizeof time), raw, extra})
+    h = fnv1a(fnv1a(h, part), "\xff");
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;

@@ -53,4 +53,29 @@ std::string_view value_text(const Value& v, std::string& scratch) {
   return {};
 }
 
+std::optional<double> value_number(const Value& v) {
+  switch (v.type) {
+    case FieldType::Int64:
+      return static_cast<double>(v.i64);
+    case FieldType::Float64:
+      return v.f64;
+    case FieldType::String: {
+      std::string_view s = v.as_string();
+      while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+      double d = 0;
+      if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        uint64_t u = 0;
+        auto r = std::from_chars(s.data() + 2, s.data() + s.size(), u, 16);
+        if (r.ec == std::errc() && r.ptr == s.data() + s.size()) return static_cast<double>(u);
+        return std::nullopt;
+      }
+      auto r = std::from_chars(s.data(), s.data() + s.size(), d);
+      if (r.ec == std::errc() && r.ptr == s.data() + s.size()) return d;
+      return std::nullopt;
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
 }  // namespace vigil::detect

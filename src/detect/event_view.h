@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -46,5 +47,9 @@ class EventView {
 // booleans "true"/"false", times RFC 3339, addresses in their usual form. `scratch`
 // holds the bytes when the value has no text of its own.
 std::string_view value_text(const Value& v, std::string& scratch);
+
+// A value as a number, as gt/gte/lt/lte and value_sum/avg read it: integers and floats,
+// and text holding a decimal or 0x-hex number; nullopt otherwise.
+std::optional<double> value_number(const Value& v);
 
 }  // namespace vigil::detect

@@ -7,7 +7,6 @@ namespace vigil::detect {
 
 Matcher::Matcher(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) {
   seen_.assign(rules_->rules.size(), 0);
-  evaluations_.assign(rules_->rules.size(), 0);
   gate_memo_.assign(rules_->gates.size(), -1);
   for (const RuleSet::Part& p : rules_->parts)
     if (!p.prefilter.reserve(prefilter_scratch_).ok()) ++stats_.prefilter_errors;
@@ -119,7 +118,6 @@ void Matcher::match(const EventBatch& batch, std::vector<RuleMatch>& out) {
           need && std::none_of(need->begin(), need->end(), [&](FieldId id) { return view_.has(id); }))
         continue;
       ++stats_.evaluated;
-      ++evaluations_[r];
       if (!evaluate(rule.compiled, view_, scratch_)) continue;
       bool filtered = false;
       for (const CompiledFilter& f : rule.filters) filtered = filtered || evaluate(f.condition, view_, scratch_);

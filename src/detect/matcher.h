@@ -36,9 +36,6 @@ class Matcher {
 
   const RuleSet& rules() const { return *rules_; }
   const MatcherStats& stats() const { return stats_; }
-  // By rule: how often it was evaluated (its prefilter literal or gate let the event
-  // through), which says which rules cost the most.
-  const std::vector<uint64_t>& evaluations() const { return evaluations_; }
 
  private:
   bool gate_open(int gate);
@@ -47,7 +44,6 @@ class Matcher {
 
   std::shared_ptr<const RuleSet> rules_;
   MatcherStats stats_;
-  std::vector<uint64_t> evaluations_;
   EventView view_;
   MatchScratch scratch_;
   Prefilter::Scratch prefilter_scratch_;

@@ -98,7 +98,7 @@ class Reader {
     c.group_by = texts(body, "group-by");
     const std::string span = text(body, "timespan", true);
     const auto ns = parse_timespan(span);
-    if (!ns) refuse(body["timespan"], "timespan '" + span + "' is not a number followed by s, m, h, d (or w, M, y)");
+    if (!ns) refuse(body["timespan"], "timespan '" + span + "' is not a number followed by s, m, h, d or w");
     c.timespan = *ns;
     if (const YAML::Node g = body["generate"]; g && g.IsScalar()) c.generate = g.as<std::string>() == "true";
     if (const YAML::Node g = root["generate"]; g && g.IsScalar()) c.generate = g.as<std::string>() == "true";
@@ -434,22 +434,9 @@ Result<SigmaDocument> parse_document(std::string_view yaml, std::string_view fil
 }  // namespace
 
 std::optional<TimeNs> parse_timespan(std::string_view s) {
-  if (s.size() < 2) return std::nullopt;
-  int64_t n = 0;
-  auto r = std::from_chars(s.data(), s.data() + s.size() - 1, n);
-  if (r.ec != std::errc() || r.ptr != s.data() + s.size() - 1 || n <= 0 || n > 100000000) return std::nullopt;
-  int64_t unit = 0;
-  switch (s.back()) {
-    case 's': unit = 1; break;
-    case 'm': unit = 60; break;
-    case 'h': unit = 3600; break;
-    case 'd': unit = 86400; break;
-    case 'w': unit = 7 * 86400; break;
-    case 'M': unit = 30 * 86400; break;
-    case 'y': unit = 365 * 86400; break;
-    default: return std::nullopt;
-  }
-  return n * unit * 1'000'000'000;
+  const auto d = parse_duration(s);
+  if (!d || *d == 0) return std::nullopt;
+  return d;
 }
 
 std::vector<Result<SigmaDocument>> parse_sigma_file(std::string_view yaml, std::string_view file) {

@@ -118,7 +118,7 @@ std::vector<Result<SigmaDocument>> parse_sigma_file(std::string_view yaml, std::
 // A file that must hold exactly one detection rule.
 Result<SigmaRule> parse_sigma_rule(std::string_view yaml, std::string_view file);
 
-// "30s", "5m", "1h", "7d" (also "2w"; "M" = 30 days, "y" = 365 days) in ns.
+// "30s", "5m", "1h", "7d" (also "2w") in ns: core's parse_duration, not zero.
 std::optional<TimeNs> parse_timespan(std::string_view text);
 
 }  // namespace vigil::detect

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <tuple>
 
+#include "core/hash.h"
 #include "detect/sigma_content.h"
 
 namespace vigil {
@@ -54,10 +55,6 @@ void collect(const std::string& root, std::vector<FileStamp>& out) {
   if (ec) out.push_back({"unreadable:" + root});
 }
 
-uint64_t fnv1a(uint64_t h, std::string_view bytes) {
-  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
 
 }  // namespace
 
@@ -103,7 +100,7 @@ uint64_t rule_sources_fingerprint(const RuleSources& sources) {
   for (const std::string& p : sources.paths) collect(p, files);
   if (!sources.content_dir.empty()) collect(sources.content_dir + "/sigma", files);
   std::sort(files.begin(), files.end());
-  uint64_t h = 1469598103934665603ull;
+  uint64_t h = kFnv1aSeed;
   for (const FileStamp& f : files) {
     h = fnv1a(h, f.path);
     h = fnv1a(h, std::string_view(reinterpret_cast<const char*>(&f.size), sizeof f.size));
