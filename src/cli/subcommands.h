@@ -15,6 +15,7 @@ void add_verify_command(CLI::App& app, int& exit_code);
 void add_store_command(CLI::App& app, int& exit_code);
 void add_hunt_command(CLI::App& app, int& exit_code);
 void add_rules_command(CLI::App& app, int& exit_code);
+void add_parse_command(CLI::App& app, int& exit_code);
 // Subcommands of the `vigil store` group.
 void add_store_stats_command(CLI::App& store, int& exit_code);
 

@@ -27,8 +27,13 @@ class Listener {
   virtual void stop() = 0;
 };
 
+class PackRegistry;
+
 struct SyslogInputOptions {
   std::string tenant = "default";
+  // Parser packs for normalizing (taken anew for every batch, so reloads apply); null:
+  // only the built-in mappings.
+  const PackRegistry* packs = nullptr;
   size_t max_line_bytes = 64 * 1024;   // longer messages are cut and flagged
   int32_t default_utc_offset_s = 0;    // for RFC 3164 timestamps without a zone
   size_t batch_events = 2048;          // UDP: hand a batch over at this size ...

@@ -6,7 +6,8 @@
 #include <array>
 #include "ingest/asio_listener.h"
 #include "ingest/syslog_framer.h"
-#include "normalize/syslog_event.h"
+#include "normalize/line_normalizer.h"
+#include "normalize/pack_registry.h"
 
 namespace vigil {
 
@@ -18,9 +19,12 @@ namespace {
 class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
  public:
   TcpConnection(tcp::socket socket, Pipeline& pipeline, const SyslogInputOptions& options)
-      : socket_(std::move(socket)), pipeline_(pipeline), options_(options), framer_(options.max_line_bytes) {
-    syslog_options_.max_line_bytes = options.max_line_bytes;
-    syslog_options_.default_utc_offset_s = options.default_utc_offset_s;
+      : socket_(std::move(socket)),
+        pipeline_(pipeline),
+        options_(options),
+        normalizer_(NormalizerOptions{.max_line_bytes = options.max_line_bytes,
+                                      .default_utc_offset_s = options.default_utc_offset_s}),
+        framer_(options.max_line_bytes) {
     boost::system::error_code ec;
     auto peer = socket_.remote_endpoint(ec);
     peer_text_ = ec ? "unknown" : format_host_port({peer.address().to_string(), peer.port()});
@@ -37,9 +41,11 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
     EventBatch batch;
     // Every message of one read arrived together: one clock read per read, not per message.
     const Provenance p{.receive_time = now_ns(), .source = peer_text_, .input = "syslog-tcp", .tenant = options_.tenant};
+    if (options_.packs) normalizer_.set_packs(options_.packs->current());
     auto add = [&](std::string_view frame, bool truncated) {
-      append_syslog_event(frame, p, batch, syslog_options_);
-      if (truncated) batch.current().flags |= kFlagTruncated;
+      const size_t before = batch.size();
+      normalizer_.add_line(frame, p, batch);
+      if (truncated && batch.size() > before) batch.current().flags |= kFlagTruncated;
     };
     bool eof = static_cast<bool>(ec);
     if (!eof) {
@@ -50,6 +56,9 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
       if (ec != asio::error::eof && ec != asio::error::operation_aborted)
         spdlog::warn("syslog TCP {}: {}", peer_text_, ec.message());
     }
+    // Records held for a multi-line event (auditd) end with the read: a batch is what
+    // the sender gets acknowledged for, so nothing may wait beyond it.
+    normalizer_.flush(batch);
     pipeline_.counters().tcp_messages += batch.size();
     if (batch.empty()) {
       if (!eof) read();
@@ -72,7 +81,7 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   tcp::socket socket_;
   Pipeline& pipeline_;
   SyslogInputOptions options_;
-  SyslogEventOptions syslog_options_;
+  LineNormalizer normalizer_;
   SyslogFramer framer_;
   std::array<char, 65536> buf_;
   std::string peer_text_;

@@ -5,7 +5,8 @@
 
 #include <array>
 #include "ingest/asio_listener.h"
-#include "normalize/syslog_event.h"
+#include "normalize/line_normalizer.h"
+#include "normalize/pack_registry.h"
 
 namespace vigil {
 
@@ -17,10 +18,13 @@ namespace {
 class UdpInput : public std::enable_shared_from_this<UdpInput> {
  public:
   UdpInput(asio::io_context& io, Pipeline& pipeline, const SyslogInputOptions& options)
-      : strand_(asio::make_strand(io)), socket_(strand_), timer_(strand_), pipeline_(pipeline), options_(options) {
-    syslog_options_.max_line_bytes = options.max_line_bytes;
-    syslog_options_.default_utc_offset_s = options.default_utc_offset_s;
-  }
+      : strand_(asio::make_strand(io)),
+        socket_(strand_),
+        timer_(strand_),
+        pipeline_(pipeline),
+        options_(options),
+        normalizer_(NormalizerOptions{.max_line_bytes = options.max_line_bytes,
+                                      .default_utc_offset_s = options.default_utc_offset_s}) {}
 
   Status bind(const HostPort& at) {
     if (Status s = bind_to(socket_, at, "syslog UDP", bound_); !s.ok()) return s;
@@ -70,7 +74,8 @@ class UdpInput : public std::enable_shared_from_this<UdpInput> {
       peer_text_ = format_host_port({peer_.address().to_string(), peer_.port()});
     }
     Provenance p{.receive_time = now_ns(), .source = peer_text_, .input = "syslog-udp", .tenant = options_.tenant};
-    append_syslog_event(msg, p, pending_, syslog_options_);
+    if (pending_.empty() && options_.packs) normalizer_.set_packs(options_.packs->current());
+    normalizer_.add_line(msg, p, pending_);
     if (pending_.size() >= options_.batch_events) {
       flush();
     } else if (pending_.size() == 1) {
@@ -82,6 +87,7 @@ class UdpInput : public std::enable_shared_from_this<UdpInput> {
   }
 
   void flush() {
+    normalizer_.flush(pending_);
     if (pending_.empty()) return;
     timer_.cancel();
     pipeline_.submit(std::move(pending_), [](const Status& s) {
@@ -95,7 +101,7 @@ class UdpInput : public std::enable_shared_from_this<UdpInput> {
   asio::steady_timer timer_;
   Pipeline& pipeline_;
   SyslogInputOptions options_;
-  SyslogEventOptions syslog_options_;
+  LineNormalizer normalizer_;
   std::array<char, 65536> buf_;
   udp::endpoint peer_, last_peer_;
   std::string peer_text_;

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "normalize/linux_auth.h"
+#include "normalize/pack_set.h"
 
 namespace vigil {
 namespace {
@@ -117,8 +118,8 @@ void add_base_class(EventBatch& out, int activity_id) {
 
 }  // namespace
 
-void append_syslog_event(std::string_view line, const Provenance& p, EventBatch& out,
-                         const SyslogEventOptions& options) {
+const Pack* append_syslog_event(std::string_view line, const Provenance& p, EventBatch& out,
+                                const SyslogEventOptions& options) {
   const Ids& f = ids();
   bool truncated = line.size() > options.max_line_bytes;
   if (truncated) line = line.substr(0, options.max_line_bytes);
@@ -134,31 +135,60 @@ void append_syslog_event(std::string_view line, const Provenance& p, EventBatch&
   popts.default_utc_offset_s = options.default_utc_offset_s;
   const SyslogMessage m = parse_syslog(raw, popts);
 
-  out.add_string_ref(f.log_name, "syslog");  // a literal: static storage outlives the batch
   if (!m.error.empty()) {
+    // No syslog header: a pack may still know the line as it is (CEF, key=value, JSON).
+    PackOutcome o;
+    if (options.packs) o = options.packs->apply(LineInput{.message = raw, .line = raw, .receive_time = p.receive_time}, out, options.only_pack);
+    if (o.pack) {
+      if (!o.wrote(f.time)) {
+        out.set_flag(kFlagNoTimestamp);
+        out.add_time(f.time, p.receive_time);
+      }
+      if (!o.wrote(f.message) && !raw.empty()) out.add_string_ref(f.message, raw);
+      if (!o.wrote(f.severity_id)) out.add_int(f.severity_id, 1);
+      out.end_event();
+      return o.pack;
+    }
     // Nothing of the header is trusted; the line is kept whole and flagged.
+    out.add_string_ref(f.log_name, "syslog");  // a literal: static storage outlives the batch
     out.set_parse_error(m.error);
     out.set_flag(kFlagNoTimestamp);
     if (!raw.empty()) out.add_string_ref(f.message, raw);
     out.add_int(f.severity_id, 0);
     add_base_class(out, 0);  // activity Unknown
     out.end_event();
-    return;
+    return nullptr;
   }
 
-  if (m.time) {
+  sv host = present(m.hostname);
+  sv app = present(m.app_name);
+  sv procid = present(m.proc_id);
+  sv msgid = present(m.msg_id);
+
+  // The message's own mapping first, so its fields win over the header's.
+  PackOutcome o;
+  int class_uid = 0;
+  if (options.packs) {
+    o = options.packs->apply(LineInput{.message = m.msg, .line = raw, .program = app, .syslog = &m, .receive_time = p.receive_time},
+                             out, options.only_pack);
+    class_uid = o.class_uid;
+  } else {
+    class_uid = map_linux_auth_class(m, out);
+  }
+  const bool mapped = o.pack != nullptr || class_uid != 0;
+
+  if (!o.wrote(f.log_name)) out.add_string_ref(f.log_name, "syslog");
+  if (o.wrote(f.time)) {
+    // the pack read the event's own time
+  } else if (m.time) {
     out.set_time(*m.time);
     out.add_time(f.time, *m.time);
   } else {
     out.set_flag(kFlagNoTimestamp);
     out.add_time(f.time, p.receive_time);
   }
-  sv host = present(m.hostname);
-  sv app = present(m.app_name);
-  sv procid = present(m.proc_id);
-  sv msgid = present(m.msg_id);
-  if (!host.empty()) out.add_string_ref(f.device_hostname, host);
-  if (!m.msg.empty()) out.add_string_ref(f.message, m.msg);
+  if (!host.empty() && !o.wrote(f.device_hostname)) out.add_string_ref(f.device_hostname, host);
+  if (!m.msg.empty() && !o.wrote(f.message)) out.add_string_ref(f.message, m.msg);
   if (m.pri >= 0) {
     out.add_int(f.pri, m.pri);
     out.add_int(f.facility, m.facility);
@@ -177,18 +207,20 @@ void append_syslog_event(std::string_view line, const Provenance& p, EventBatch&
     if (!ok) out.add_string_ref(f.structured_data, m.structured_data);
   }
 
-  int class_uid = map_linux_auth_class(m, out);
-  if (class_uid == 0) {
+  if (!mapped) {
     out.add_int(f.severity_id, ocsf_severity(m.severity));
     add_base_class(out, 99);  // activity Other: parsed, but no class maps it yet
+  } else if (!o.wrote(f.severity_id) && o.pack) {
+    out.add_int(f.severity_id, ocsf_severity(m.severity));
   }
   // In a Process Activity the process is the one launched; the logging program
   // (sudo) is then the actor's process, which the mapper records itself.
-  if (class_uid != 1007) {
+  if (class_uid != 1007 && !o.wrote(f.process_name) && !o.wrote(f.process_pid)) {
     if (!app.empty()) out.add_string_ref(f.process_name, app);
     if (all_digits(procid)) out.add_int(f.process_pid, to_int(procid));
   }
   out.end_event();
+  return o.pack;
 }
 
 }  // namespace vigil

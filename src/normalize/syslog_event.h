@@ -1,5 +1,7 @@
 // Syslog line -> one OCSF event: the parsed header as fields, then the mapping of
-// the message for sources Vigil knows (linux_auth.h), else a Base Event (class 0).
+// the message by the first parser pack that takes it (pack_set.h; the built-in Linux
+// mapping of linux_auth.h when no packs are given), else a Base Event (class 0).
+// Fields a pack sets (time, device.hostname, severity_id, ...) win over the header's.
 //
 // Fields every syslog event gets (when present in the line):
 //   time (timestamp; also Event::time), device.hostname, message, severity_id (OCSF 0-6
@@ -25,13 +27,22 @@
 
 namespace vigil {
 
+class PackSet;
+struct Pack;
+
 struct SyslogEventOptions {
   size_t max_line_bytes = 64 * 1024;  // longer lines are cut and flagged kFlagTruncated
   int32_t default_utc_offset_s = 0;   // for RFC 3164 timestamps without a zone
+  // Parser packs (pack_set.h) tried on the message — and on the whole line when it has
+  // no syslog header (CEF, key=value, JSON, "%ASA-..." lines sent bare). Null: only the
+  // built-in Linux mapping (linux_auth.h) runs.
+  const PackSet* packs = nullptr;
+  std::string_view only_pack;         // with packs: try just this one (vigil parse --pack)
 };
 
 // Appends one event for `line` to `out`. `p.raw` is ignored: the raw is `line`.
-void append_syslog_event(std::string_view line, const Provenance& p, EventBatch& out,
-                         const SyslogEventOptions& options = {});
+// Returns the pack that mapped the line, or null.
+const Pack* append_syslog_event(std::string_view line, const Provenance& p, EventBatch& out,
+                                const SyslogEventOptions& options = {});
 
 }  // namespace vigil

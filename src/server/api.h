@@ -19,12 +19,14 @@ namespace vigil {
 
 class DetectStage;
 class RuleReloader;
+class PackRegistry;
 
 struct ApiContext {
   Pipeline* pipeline = nullptr;
   const ServerConfig* config = nullptr;
   DetectStage* detect = nullptr;  // the detection endpoints answer 503 without these
   RuleReloader* rules = nullptr;
+  PackRegistry* packs = nullptr;  // parser packs: NDJSON ingest, /api/v1/parsers
   // Runs slow work (searches) off the I/O threads.
   std::function<void(std::function<void()>)> run_blocking;
   TimeNs started = 0;

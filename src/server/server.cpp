@@ -19,6 +19,8 @@
 #include "server/detect_stage.h"
 #include "server/http_server.h"
 #include "server/rule_reloader.h"
+#include "normalize/pack_loader.h"
+#include "normalize/pack_registry.h"
 
 namespace vigil {
 
@@ -156,6 +158,12 @@ int run_server(const ServerConfig& config) {
     return 1;
   }
 
+  // Parser packs: <content>/parsers. A refused pack is logged and left out; none at all
+  // still runs (the built-in mappings stay), but says so.
+  PackRegistry parsers(config.content_dir.empty() ? default_parsers_dir() : std::string(config.content_dir) + "/parsers");
+  if (PackReloadReport r = parsers.reload("start"); r.packs == 0)
+    spdlog::warn("parser packs: none loaded from {}: only the built-in mappings will normalize", parsers.dir());
+
   StoreOptions so;
   so.dir = config.data_dir;
   so.max_memory_bytes = static_cast<size_t>(config.store_max_memory_mb) << 20;
@@ -194,6 +202,7 @@ int run_server(const ServerConfig& config) {
   input_options.tenant = config.tenant;
   input_options.max_line_bytes = config.max_line_bytes;
   input_options.default_utc_offset_s = config.default_utc_offset_s;
+  input_options.packs = &parsers;
 
   std::vector<std::unique_ptr<Listener>> listeners;
   std::vector<std::pair<std::string, HostPort>> bound;
@@ -226,6 +235,7 @@ int run_server(const ServerConfig& config) {
               ctx.config = &config;
               ctx.detect = &detection;
               ctx.rules = &rules;
+              ctx.packs = &parsers;
               ctx.started = now_ns();
               ctx.run_blocking = [&workers](std::function<void()> fn) { asio::post(workers, std::move(fn)); };
               return start_http_server(io, hp, make_api_handler(std::move(ctx)),
@@ -251,8 +261,11 @@ int run_server(const ServerConfig& config) {
   std::function<void()> wait_hangup = [&] {
     hangup.async_wait([&](boost::system::error_code ec, int) {
       if (ec) return;
-      spdlog::info("signal SIGHUP: reloading rules");
-      asio::post(workers, [&rules] { rules.reload("SIGHUP"); });
+      spdlog::info("signal SIGHUP: reloading rules and parser packs");
+      asio::post(workers, [&rules, &parsers] {
+        parsers.reload("SIGHUP");
+        rules.reload("SIGHUP");
+      });
       wait_hangup();
     });
   };

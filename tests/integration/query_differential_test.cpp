@@ -225,6 +225,9 @@ Vocabulary vocabulary(const EventBatch& b) {
   for (FieldInfo& f : v.fields)
     if (types[field_id(f.name)].size() == 1 && plain_name(f.name) && f.name != "time") kept.push_back(std::move(f));
   v.fields = std::move(kept);
+  // A bare word that is an operator of the query language ("or" in a loghub line) is not
+  // a search term: it would be read as the operator.
+  for (const char* op : {"or", "and", "not", "OR", "AND", "NOT", "Or", "And", "Not"}) tokens.erase(op);
   v.tokens.assign(tokens.begin(), tokens.end());
   v.phrases.assign(phrases.begin(), phrases.end());
   return v;

@@ -1,0 +1,751 @@
+// Running parser packs: match, extract, choose the event case, map onto OCSF.
+// Per line nothing is allocated once the thread's scratch has grown: extracted text is
+// sliced from the event's raw or written once into the batch arena, and field ids of
+// unmapped.* names are cached per thread.
+#include "normalize/pack_set.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cctype>
+#include <cstring>
+
+#include <simdjson.h>
+
+#include "core/ip_address.h"
+#include "normalize/field_conversion.h"
+#include "normalize/linux_auth.h"
+#include "normalize/record.h"
+#include "parse/cef.h"
+#include "parse/csv_line.h"
+#include "parse/json_text.h"
+#include "parse/kv.h"
+#include "parse/leef.h"
+#include "parse/syslog.h"
+
+namespace vigil {
+namespace {
+
+using sv = std::string_view;
+
+struct Ids {
+  FieldId class_uid = field_id("class_uid");
+  FieldId category_uid = field_id("category_uid");
+  FieldId activity_id = field_id("activity_id");
+  FieldId type_uid = field_id("type_uid");
+  FieldId time = field_id("time");
+  FieldId product_name = field_id("metadata.product.name");
+  FieldId vendor_name = field_id("metadata.product.vendor_name");
+  FieldId log_provider = field_id("metadata.log_provider");
+};
+const Ids& ids() {
+  static const Ids kIds;
+  return kIds;
+}
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+bool iequals(sv a, sv lowered) {
+  if (a.size() != lowered.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (lower(a[i]) != lowered[i]) return false;
+  return true;
+}
+bool istarts(sv a, sv lowered) { return a.size() >= lowered.size() && iequals(a.substr(0, lowered.size()), lowered); }
+bool icontains(sv a, sv lowered) {
+  if (lowered.empty()) return true;
+  for (size_t i = 0; i + lowered.size() <= a.size(); ++i)
+    if (lower(a[i]) == lowered[0] && iequals(a.substr(i, lowered.size()), lowered)) return true;
+  return false;
+}
+
+// Per-thread scratch reused line after line.
+struct Scratch {
+  Record record;
+  std::vector<TextPair> pairs;
+  std::vector<sv> columns;
+  CefRecord cef;
+  LeefRecord leef;
+  Record json;        // the message flattened once per line, shared by every JSON pack
+  bool json_done = false;
+  bool json_ok = false;
+  std::string key;    // building dotted JSON keys
+  simdjson::dom::parser parser;
+};
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
+
+// ---- JSON -----------------------------------------------------------------------
+
+void flatten(simdjson::dom::element el, std::string& key, Record& out, Arena& arena, int depth);
+
+void flatten_value(simdjson::dom::element el, std::string& key, Record& out, Arena& arena, int depth) {
+  using simdjson::dom::element_type;
+  switch (el.type()) {
+    case element_type::OBJECT: flatten(el, key, out, arena, depth + 1); return;
+    case element_type::ARRAY:
+    {
+      simdjson::dom::array items = el.get_array().value_unsafe();  // a named value: the loop must not outlive it
+      for (simdjson::dom::element item : items) flatten_value(item, key, out, arena, depth + 1);
+    }
+      return;
+    case element_type::STRING:
+      out.add(arena.copy(key), arena.copy(el.get_string().value_unsafe()));
+      return;
+    case element_type::INT64:
+    case element_type::UINT64:
+    case element_type::DOUBLE: {
+      char buf[32];
+      std::to_chars_result r;
+      if (el.type() == element_type::INT64) r = std::to_chars(buf, buf + sizeof buf, el.get_int64().value_unsafe());
+      else if (el.type() == element_type::UINT64) r = std::to_chars(buf, buf + sizeof buf, el.get_uint64().value_unsafe());
+      else r = std::to_chars(buf, buf + sizeof buf, el.get_double().value_unsafe());
+      out.add(arena.copy(key), arena.copy(sv(buf, r.ptr - buf)), RecordKind::Number);
+      return;
+    }
+    case element_type::BOOL:
+      out.add(arena.copy(key), el.get_bool().value_unsafe() ? "true" : "false", RecordKind::Bool);
+      return;
+    case element_type::NULL_VALUE: return;
+  }
+}
+
+void flatten(simdjson::dom::element el, std::string& key, Record& out, Arena& arena, int depth) {
+  if (depth > 64) return;  // deeper nesting stays in raw only
+  const size_t base = key.size();
+  simdjson::dom::object obj = el.get_object().value_unsafe();
+  for (auto field : obj) {
+    if (base) key.push_back('.');
+    key.append(field.key);
+    flatten_value(field.value, key, out, arena, depth);
+    key.resize(base);
+  }
+}
+
+// Parses `text` as one JSON object into `out`; false when it is not one.
+bool flatten_json(sv text, Scratch& s, Record& out, Arena& arena) {
+  size_t i = 0;
+  while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+  if (i >= text.size() || text[i] != '{') return false;
+  simdjson::dom::element root;
+  if (s.parser.parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS) {
+    // Bytes after a complete object (a sender's trailer, a second object glued on):
+    // the object is read, and the raw keeps the rest.
+    const size_t end = json_container_end(text, i);
+    if (end == std::string_view::npos || end >= text.size()) return false;
+    if (s.parser.parse(text.data() + i, end - i, true).get(root) != simdjson::SUCCESS) return false;
+  }
+  if (root.type() != simdjson::dom::element_type::OBJECT) return false;
+  s.key.clear();
+  flatten(root, s.key, out, arena, 0);
+  return true;
+}
+
+// ---- matching and extraction ----------------------------------------------------
+
+// The text a condition reads: an extracted field, else "message" (the text the pack
+// reads) or "_line" (the whole line) themselves.
+bool holds(const Condition& c, Record& r, const LineInput& in) {
+  const RecordField* f = r.find(c.key);
+  RecordField text_field;
+  if (!f && (c.key == "message" || c.key == "_line")) {
+    text_field.value = c.key == "_line" && !in.line.empty() ? in.line : in.message;
+    f = &text_field;
+  }
+  bool result;
+  switch (c.op) {
+    case Condition::Op::Present: return f && !f->value.empty();
+    case Condition::Op::Absent: return !f || f->value.empty();
+    case Condition::Op::Regex: return f && RE2::PartialMatch(f->value, *c.regex);
+    case Condition::Op::Prefix:
+      result = f && std::any_of(c.values.begin(), c.values.end(), [&](const std::string& v) { return istarts(f->value, v); });
+      break;
+    case Condition::Op::Contains:
+      result = f && std::any_of(c.values.begin(), c.values.end(), [&](const std::string& v) { return icontains(f->value, v); });
+      break;
+    case Condition::Op::Equals:
+    default: {
+      sv value = f ? f->value : sv{};
+      result = std::any_of(c.values.begin(), c.values.end(), [&](const std::string& v) { return iequals(value, v); });
+      if (c.negate) return !result;
+      return result;
+    }
+  }
+  return c.negate ? !result : result;
+}
+
+std::string describe(const Condition& c) {
+  std::string s = c.key;
+  switch (c.op) {
+    case Condition::Op::Present: return s + " present";
+    case Condition::Op::Absent: return s + " absent";
+    case Condition::Op::Regex: return s + " =~ /" + c.regex->pattern() + "/";
+    case Condition::Op::Prefix: s += " starts with"; break;
+    case Condition::Op::Contains: s += " contains"; break;
+    default: s += c.negate ? " not in" : " in"; break;
+  }
+  s += " [";
+  for (size_t i = 0; i < c.values.size(); ++i) s += (i ? ", " : "") + c.values[i];
+  return s + "]";
+}
+
+sv step_name(ExtractKind k) {
+  switch (k) {
+    case ExtractKind::Regex: return "regex";
+    case ExtractKind::Kv: return "kv";
+    case ExtractKind::Csv: return "csv";
+    case ExtractKind::Json: return "json";
+    case ExtractKind::Cef: return "cef";
+    case ExtractKind::Leef: return "leef";
+    case ExtractKind::Addresses: return "addresses";
+    case ExtractKind::Builtin: return "builtin";
+  }
+  return "?";
+}
+
+// Key with the step's prefix, in the arena when there is one.
+sv prefixed(const ExtractStep& st, sv key, Arena& arena) {
+  if (st.prefix.empty()) return key;
+  char* p = arena.allocate(st.prefix.size() + key.size());
+  std::memcpy(p, st.prefix.data(), st.prefix.size());
+  std::memcpy(p + st.prefix.size(), key.data(), key.size());
+  return sv(p, st.prefix.size() + key.size());
+}
+
+bool run_step(const ExtractStep& st, const LineInput& in_, Scratch& s, Arena& arena, bool whole_line) {
+  LineInput in = in_;
+  if (whole_line && !in.line.empty()) in.message = in.line;
+  Record& r = s.record;
+  sv text = in.message;
+  if (st.input == "_line") {
+    text = in.line.empty() ? in.message : in.line;
+  } else if (!st.input.empty()) {
+    const RecordField* f = r.find(st.input);
+    if (!f) return false;
+    text = f->value;
+  }
+  switch (st.kind) {
+    case ExtractKind::Regex: {
+      for (size_t k = 0; k < st.regexes.size(); ++k) {
+        const RE2& re = *st.regexes[k];
+        const int n = re.NumberOfCapturingGroups();
+        re2::StringPiece groups[64];
+        if (n >= 64) continue;
+        if (!re.Match(re2::StringPiece(text.data(), text.size()), 0, text.size(), RE2::UNANCHORED, groups, n + 1)) continue;
+        for (int g = 1; g <= n; ++g) {
+          const std::string& name = st.group_names[k][g];
+          if (!name.empty() && groups[g].data()) r.add(prefixed(st, name, arena), sv(groups[g].data(), groups[g].size()));
+        }
+        return true;
+      }
+      return false;
+    }
+    case ExtractKind::Kv: {
+      s.pairs.clear();
+      bool ok = split_kv(text, st.kv, arena, s.pairs);
+      for (const TextPair& p : s.pairs) r.add(prefixed(st, p.key, arena), p.value);
+      return ok || !s.pairs.empty();
+    }
+    case ExtractKind::Csv: {
+      s.columns.clear();
+      if (!split_csv(text, st.csv_delimiter, arena, s.columns)) return false;
+      for (size_t c = 0; c < s.columns.size(); ++c) {
+        if (c < st.columns.size()) {
+          if (!st.columns[c].empty()) r.add(prefixed(st, st.columns[c], arena), s.columns[c]);
+        } else {
+          char buf[16];
+          auto res = std::to_chars(buf, buf + sizeof buf, c + 1);
+          std::string name = "col" + std::string(buf, res.ptr - buf);
+          r.add(prefixed(st, arena.copy(name), arena), s.columns[c]);
+        }
+      }
+      return s.columns.size() >= std::min<size_t>(st.columns.size(), 2);
+    }
+    case ExtractKind::Json: {
+      if (st.input.empty()) {
+        if (!s.json_done) {
+          s.json_done = true;
+          s.json.clear();
+          s.json_ok = flatten_json(in.message, s, s.json, arena);
+        }
+        if (!s.json_ok) return false;
+        for (const RecordField& f : s.json.fields) r.add(prefixed(st, f.key, arena), f.value, f.kind);
+        return true;
+      }
+      Record nested;
+      if (!flatten_json(text, s, nested, arena)) return false;
+      s.json_done = false;  // the parser's state now belongs to the nested text
+      for (const RecordField& f : nested.fields) r.add(prefixed(st, f.key, arena), f.value, f.kind);
+      return true;
+    }
+    case ExtractKind::Cef: {
+      size_t at = text.find("CEF:");
+      if (at == sv::npos) return false;
+      if (!parse_cef(text.substr(at), arena, s.cef).empty()) return false;
+      char ver[4] = {static_cast<char>('0' + (s.cef.version % 10)), 0};
+      r.add(prefixed(st, "version", arena), arena.copy(sv(ver, 1)));
+      r.add(prefixed(st, "device_vendor", arena), s.cef.device_vendor);
+      r.add(prefixed(st, "device_product", arena), s.cef.device_product);
+      r.add(prefixed(st, "device_version", arena), s.cef.device_version);
+      r.add(prefixed(st, "signature_id", arena), s.cef.signature_id);
+      r.add(prefixed(st, "name", arena), s.cef.name);
+      r.add(prefixed(st, "severity", arena), s.cef.severity);
+      for (const TextPair& p : s.cef.extension) r.add(prefixed(st, p.key, arena), p.value);
+      return true;
+    }
+    case ExtractKind::Leef: {
+      size_t at = text.find("LEEF:");
+      if (at == sv::npos) return false;
+      if (!parse_leef(text.substr(at), arena, s.leef).empty()) return false;
+      r.add(prefixed(st, "vendor", arena), s.leef.vendor);
+      r.add(prefixed(st, "product", arena), s.leef.product);
+      r.add(prefixed(st, "version", arena), s.leef.version);
+      r.add(prefixed(st, "event_id", arena), s.leef.event_id);
+      for (const TextPair& p : s.leef.attributes) r.add(prefixed(st, p.key, arena), p.value);
+      return true;
+    }
+    case ExtractKind::Addresses: {
+      // Candidates start at a digit (IPv4) or a hex digit before ':' (IPv6); the parser decides.
+      bool found = false;
+      size_t i = 0;
+      while (i < text.size()) {
+        const char c = text[i];
+        const bool hex = (c >= '0' && c <= '9') || (lower(c) >= 'a' && lower(c) <= 'f') || c == ':';
+        // An IPv4 address may follow a name ("outside:10.0.0.1", "server_10.0.0.1"); IPv6 needs a clean start.
+        const bool boundary = i == 0 || !(std::isxdigit(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '.' ||
+                                          (text[i - 1] == ':' && (c < '0' || c > '9')));
+        if (!hex || !boundary) {
+          ++i;
+          continue;
+        }
+        size_t j = i;
+        while (j < text.size() && (std::isxdigit(static_cast<unsigned char>(text[j])) || text[j] == '.' || text[j] == ':')) ++j;
+        sv token = text.substr(i, j - i);
+        while (!token.empty() && (token.back() == '.' || token.back() == ':')) token.remove_suffix(1);
+        if (token.size() >= 7 && (token.find('.') != sv::npos || token.find(':') != sv::npos) && IpAddress::parse(token)) {
+          found = true;
+          // An address another step already named (src_ip ...) is not repeated.
+          bool named = std::any_of(r.fields.begin(), r.fields.end(), [&](const RecordField& f) { return f.value == token; });
+          if (!named) r.add(prefixed(st, "address", arena), token);
+        }
+        i = j;
+      }
+      return found;
+    }
+    case ExtractKind::Builtin: return true;  // runs when the event is written
+  }
+  return false;
+}
+
+bool text_matches(const Pack& p, const LineInput& in, std::string* why) {
+  const PackMatcher& m = p.match;
+  if (m.syslog && !in.syslog) {
+    if (why) *why = "the line has no syslog header";
+    return false;
+  }
+  if (!m.programs.empty()) {
+    bool ok = std::any_of(m.programs.begin(), m.programs.end(), [&](const std::string& x) { return iequals(in.program, x); });
+    if (!ok) {
+      if (why) *why = "program '" + std::string(in.program) + "' is not one the pack reads";
+      return false;
+    }
+  }
+  const sv msg = m.whole_line && !in.line.empty() ? in.line : in.message;
+  if (!m.prefixes.empty() &&
+      std::none_of(m.prefixes.begin(), m.prefixes.end(), [&](const std::string& x) { return msg.substr(0, x.size()) == x; })) {
+    if (why) *why = "message does not start with " + m.prefixes.front() + (m.prefixes.size() > 1 ? " (or the others)" : "");
+    return false;
+  }
+  if (!m.contains.empty() &&
+      std::none_of(m.contains.begin(), m.contains.end(), [&](const std::string& x) { return msg.find(x) != sv::npos; })) {
+    if (why) *why = "message contains none of '" + m.contains.front() + "'" + (m.contains.size() > 1 ? " ..." : "");
+    return false;
+  }
+  for (const std::string& x : m.contains_all)
+    if (msg.find(x) == sv::npos) {
+      if (why) *why = "message does not contain '" + x + "'";
+      return false;
+    }
+  if (m.regex && !RE2::PartialMatch(msg, *m.regex)) {
+    if (why) *why = "message does not match /" + m.regex->pattern() + "/";
+    return false;
+  }
+  if (m.json) {
+    size_t i = 0;
+    while (i < msg.size() && msg[i] == ' ') ++i;
+    if (i >= msg.size() || msg[i] != '{') {
+      if (why) *why = "message is not a JSON object";
+      return false;
+    }
+  }
+  return true;
+}
+
+// Extraction and conditions: true when the pack takes the line; `chosen` is its case.
+bool extract_and_choose(const Pack& p, const LineInput& in, Scratch& s, Arena& arena, const EventCase*& chosen,
+                        std::string* why) {
+  s.record.clear();
+  if (p.match.json) {
+    if (!s.json_done) {
+      s.json_done = true;
+      s.json.clear();
+      s.json_ok = flatten_json(in.message, s, s.json, arena);
+    }
+    if (!s.json_ok) {
+      if (why) *why = "message is not valid JSON";
+      return false;
+    }
+    s.record.fields = s.json.fields;
+    for (const std::string& root : p.match.json_roots)
+      for (RecordField& f : s.record.fields)
+        if (f.key.size() > root.size() && f.key[root.size()] == '.' && f.key.starts_with(root))
+          f.key.remove_prefix(root.size() + 1);
+    for (const std::string& k : p.match.json_has)
+      if (!s.record.has(k)) {
+        if (why) *why = "JSON has no '" + k + "'";
+        return false;
+      }
+  }
+  for (const ExtractStep& st : p.extract) {
+    if (!run_step(st, in, s, arena, p.match.whole_line) && !st.optional) {
+      if (why) *why = std::string(step_name(st.kind)) + " step (line " + std::to_string(st.line) + ") found nothing";
+      return false;
+    }
+  }
+  for (const Condition& c : p.match.require)
+    if (!holds(c, s.record, in)) {
+      if (why) *why = "require: " + describe(c) + " does not hold";
+      return false;
+    }
+  chosen = nullptr;
+  for (const EventCase& c : p.cases) {
+    if (std::all_of(c.when.begin(), c.when.end(), [&](const Condition& x) { return holds(x, s.record, in); })) {
+      chosen = &c;
+      break;
+    }
+  }
+  if (chosen)
+    for (const ExtractStep& st : chosen->extract) run_step(st, in, s, arena, p.match.whole_line);
+  return true;
+}
+
+// ---- writing the event ----------------------------------------------------------
+
+struct Writer {
+  const Pack& pack;
+  const LineInput& in;
+  Scratch& s;
+  EventBatch& out;
+  PackOutcome& outcome;
+  int64_t activity = -1;
+
+  void write(FieldId id, const Value& v) {
+    out.add(id, v);
+    outcome.written.push_back(id);
+  }
+
+  bool is_null(sv v) const {
+    if (v.empty()) return true;
+    for (const std::string& n : pack.null_values)
+      if (v == n) return true;
+    return false;
+  }
+
+  // The texts a mapping may read, best first: the joined fields, each `from` field
+  // present, the constant, the default. The first that converts is written.
+  void candidates(const FieldMapping& m, std::vector<std::pair<sv, RecordField*>>& out, std::string& joined) {
+    if (!m.join.empty()) {
+      joined.clear();
+      for (const std::string& k : m.join)
+        if (RecordField* f = s.record.find(k); f && !is_null(f->value)) {
+          if (!joined.empty()) joined += m.join_with;
+          joined.append(f->value);
+        }
+      if (!joined.empty()) out.push_back({out_copy(joined), &joined_marker});
+    }
+    for (const std::string& k : m.from)
+      if (RecordField* f = s.record.find(k); f && !is_null(f->value)) out.push_back({f->value, f});
+    if (m.has_constant) out.push_back({m.constant, nullptr});
+  }
+  sv out_copy(sv t) { return out.arena().copy(t); }
+  RecordField joined_marker;  // marks the joined text: it is in the batch arena
+
+  void apply(const FieldMapping& m) {
+    if (outcome.wrote(m.target_id)) return;  // the case's mapping of a target wins over the pack's
+    thread_local std::vector<std::pair<sv, RecordField*>> texts;
+    thread_local std::string joined;
+    texts.clear();
+    candidates(m, texts, joined);
+    if (texts.empty() && m.has_default) texts.push_back({m.default_value, nullptr});
+    for (auto [text, field] : texts) {
+      bool ours = field != nullptr;  // in the raw or the batch arena; else held by the pack
+      if (!m.lookup.empty()) {
+        auto table = pack.lookups.find(m.lookup);
+        std::string low(text.substr(0, 128));
+        for (char& c : low) c = lower(c);
+        auto hit = table->second.find(low);
+        if (hit != table->second.end()) text = hit->second, ours = false;
+        else if (m.has_default) text = m.default_value, ours = false;
+      }
+      if (convert_and_write(m, text, ours)) {
+        if (field && field != &joined_marker) field->used = true;
+        if (!m.join.empty())
+          for (const std::string& k : m.join)
+            if (RecordField* f = s.record.find(k)) f->used = true;
+        return;
+      }
+    }
+  }
+
+  // Writes `text` as the target's type; false when it does not convert.
+  bool convert_and_write(const FieldMapping& m, sv text, bool ours) {
+    Conversion type = m.type == Conversion::Auto ? conversion_for_target(m.target) : m.type;
+    const FieldId id = m.target_id;
+    switch (type) {
+      case Conversion::String:
+      case Conversion::Auto:
+        // Text of the pack (constants, lookups) is copied: the pack may be reloaded away.
+        write(id, Value::string(ours ? text : out.arena().copy(text)));
+        return true;
+      case Conversion::Int: {
+        int64_t v = 0;
+        sv t = text;
+        int base = 10;
+        if (t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) t.remove_prefix(2), base = 16;
+        auto r = std::from_chars(t.data(), t.data() + t.size(), v, base);
+        if (r.ec != std::errc() || r.ptr != t.data() + t.size()) return false;  // stays under unmapped.*
+        write(id, Value::int64(v));
+        if (id == ids().activity_id) activity = v;
+        return true;
+      }
+      case Conversion::Float: {
+        double v = 0;
+        auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (r.ec != std::errc() || r.ptr != text.data() + text.size()) return false;
+        write(id, Value::float64(v));
+        return true;
+      }
+      case Conversion::Bool: {
+        bool v;
+        if (iequals(text, "true") || text == "1" || iequals(text, "yes")) v = true;
+        else if (iequals(text, "false") || text == "0" || iequals(text, "no")) v = false;
+        else return false;
+        write(id, Value::boolean(v));
+        return true;
+      }
+      case Conversion::Ip: {
+        auto ip = IpAddress::parse(text);
+        if (!ip) return false;
+        write(id, Value::ip_address(*ip));
+        return true;
+      }
+      case Conversion::Time: {
+        int32_t offset = 0;
+        if (!m.timezone.empty())
+          if (auto o = parse_utc_offset(m.timezone)) offset = *o;
+        if (!m.timezone_from.empty())
+          if (RecordField* z = s.record.find(m.timezone_from))
+            if (auto o = parse_utc_offset(z->value)) offset = *o, z->used = true;
+        auto t = parse_time_text(text, m.time_format, offset, in.receive_time);
+        if (!t) return false;
+        write(id, Value::timestamp(*t));
+        if (id == ids().time) out.set_time(*t);
+        return true;
+      }
+    }
+    return false;
+  }
+
+
+  void add_unmapped() {
+    thread_local std::unordered_map<std::string, FieldId> cache;
+    char buf[FieldDictionary::kMaxNameBytes];
+    constexpr sv kPrefix = "unmapped.";
+    for (RecordField& f : s.record.fields) {
+      if (f.used || is_null(f.value)) continue;
+      size_t n = 0;
+      if (pack.keep_names) {
+        if (f.key.size() > sizeof buf) continue;
+        std::memcpy(buf, f.key.data(), f.key.size());
+        n = f.key.size();
+      } else {
+        n = kPrefix.size() + pack.name.size() + 1 + f.key.size();
+        if (n > sizeof buf) continue;  // too long a name for the dictionary: raw keeps it
+        std::memcpy(buf, kPrefix.data(), kPrefix.size());
+        std::memcpy(buf + kPrefix.size(), pack.name.data(), pack.name.size());
+        buf[kPrefix.size() + pack.name.size()] = '.';
+        std::memcpy(buf + kPrefix.size() + pack.name.size() + 1, f.key.data(), f.key.size());
+      }
+      std::string name(buf, n);
+      FieldId id;
+      if (auto it = cache.find(name); it != cache.end()) {
+        id = it->second;
+      } else {
+        id = field_dictionary().find(name);
+        if (id == kNoField) {
+          if (field_dictionary().size() >= 100'000) continue;  // a sender inventing keys: raw keeps them
+          id = field_dictionary().intern(name);
+        }
+        if (cache.size() < 200'000) cache.emplace(std::move(name), id);
+      }
+      if (f.kind == RecordKind::Number) {
+        int64_t v;
+        auto r = std::from_chars(f.value.data(), f.value.data() + f.value.size(), v);
+        if (r.ec == std::errc() && r.ptr == f.value.data() + f.value.size()) {
+          out.add_int(id, v);
+          continue;
+        }
+        double d;
+        auto rd = std::from_chars(f.value.data(), f.value.data() + f.value.size(), d);
+        if (rd.ec == std::errc() && rd.ptr == f.value.data() + f.value.size()) {
+          out.add_float(id, d);
+          continue;
+        }
+      } else if (f.kind == RecordKind::Bool) {
+        out.add_bool(id, f.value == "true");
+        continue;
+      }
+      // An address keeps its type even unmapped, so address searches and CIDR filters find it.
+      if (f.value.size() >= 7 && f.value.size() <= 39 && ((f.value[0] >= '0' && f.value[0] <= '9') || f.value.find(':') != sv::npos))
+        if (auto ip = IpAddress::parse(f.value)) {
+          out.add_ip(id, *ip);
+          continue;
+        }
+      out.add_string_ref(id, f.value);
+    }
+  }
+
+  void finish(int class_uid) {
+    const Ids& f = ids();
+    outcome.class_uid = class_uid;
+    if (!outcome.wrote(f.class_uid)) write(f.class_uid, Value::int64(class_uid));
+    if (!outcome.wrote(f.category_uid)) write(f.category_uid, Value::int64(class_uid / 1000));
+    if (activity < 0) {
+      activity = 99;  // Other: the pack knows the event but names no activity
+      write(f.activity_id, Value::int64(activity));
+    }
+    if (!outcome.wrote(f.type_uid)) write(f.type_uid, Value::int64(int64_t{class_uid} * 100 + activity));
+    if (!pack.product.empty() && !outcome.wrote(f.product_name)) write(f.product_name, Value::string(out.arena().copy(pack.product)));
+    if (!pack.vendor.empty() && !outcome.wrote(f.vendor_name)) write(f.vendor_name, Value::string(out.arena().copy(pack.vendor)));
+    if (!outcome.wrote(f.log_provider)) write(f.log_provider, Value::string(out.arena().copy(pack.name)));
+    if (pack.keep_unmapped) add_unmapped();
+  }
+};
+
+bool uses_builtin(const Pack& p) {
+  return std::any_of(p.extract.begin(), p.extract.end(), [](const ExtractStep& s) { return s.kind == ExtractKind::Builtin; });
+}
+
+// Runs a builtin pack (C++ mapper) straight into the event.
+bool run_builtin(const Pack& p, const LineInput& in, EventBatch& out, PackOutcome& outcome) {
+  if (!in.syslog) return false;
+  int class_uid = map_linux_auth_class(*in.syslog, out);
+  if (class_uid == 0) return false;
+  outcome.pack = &p;
+  outcome.class_uid = class_uid;
+  const Ids& f = ids();
+  outcome.written = {f.class_uid, f.category_uid, f.activity_id, f.type_uid, field_id("severity_id")};
+  if (!p.product.empty()) out.add_string(f.product_name, p.product);
+  if (!p.vendor.empty()) out.add_string(f.vendor_name, p.vendor);
+  out.add_string(f.log_provider, p.name);
+  return true;
+}
+
+}  // namespace
+
+PackSet::PackSet(std::vector<std::shared_ptr<const Pack>> packs) : packs_(std::move(packs)) {
+  std::stable_sort(packs_.begin(), packs_.end(), [](const auto& a, const auto& b) {
+    return a->priority != b->priority ? a->priority < b->priority : a->name < b->name;
+  });
+  for (const auto& p : packs_)
+    if (p->match.programs.empty()) any_program_.push_back(p.get());
+  for (const auto& p : packs_)
+    for (const std::string& prog : p->match.programs) by_program_[prog];
+  // Each program's list: its own packs and the program-free ones, in priority order.
+  for (auto& [prog, list] : by_program_)
+    for (const auto& p : packs_)
+      if (p->match.programs.empty() || std::find(p->match.programs.begin(), p->match.programs.end(), prog) != p->match.programs.end())
+        list.push_back(p.get());
+}
+
+const Pack* PackSet::find(std::string_view name) const {
+  for (const auto& p : packs_)
+    if (p->name == name) return p.get();
+  return nullptr;
+}
+
+const std::vector<const Pack*>& PackSet::candidates(std::string_view program) const {
+  if (!program.empty() && !by_program_.empty() && program.size() <= 64) {
+    char low[64];
+    for (size_t i = 0; i < program.size(); ++i) low[i] = lower(program[i]);
+    if (auto it = by_program_.find(std::string(low, program.size())); it != by_program_.end()) return it->second;
+  }
+  return any_program_;
+}
+
+PackOutcome PackSet::apply(const LineInput& in, EventBatch& out, std::string_view only) const {
+  PackOutcome outcome;
+  Scratch& s = scratch();
+  s.json_done = false;
+  const Pack* single = only.empty() ? nullptr : find(only);
+  if (!only.empty() && !single) return outcome;
+  std::vector<const Pack*> one;
+  if (single) one.push_back(single);
+  const std::vector<const Pack*>& list = single ? one : candidates(in.program);
+  for (const Pack* p : list) {
+    if (!text_matches(*p, in, nullptr)) continue;
+    if (uses_builtin(*p)) {
+      if (run_builtin(*p, in, out, outcome)) return outcome;
+      continue;
+    }
+    const EventCase* chosen = nullptr;
+    if (!extract_and_choose(*p, in, s, out.arena(), chosen, nullptr)) continue;
+    outcome.pack = p;
+    Writer w{*p, in, s, out, outcome};
+    if (chosen)
+      for (const FieldMapping& m : chosen->fields) w.apply(m);
+    for (const FieldMapping& m : p->fields) w.apply(m);
+    w.finish(chosen ? chosen->class_uid : 0);
+    return outcome;
+  }
+  return outcome;
+}
+
+std::vector<PackVerdict> PackSet::explain(const LineInput& in, EventBatch& scratch_batch) const {
+  std::vector<PackVerdict> verdicts;
+  Scratch& s = scratch();
+  s.json_done = false;
+  bool taken = false;
+  for (const auto& sp : packs_) {
+    const Pack* p = sp.get();
+    PackVerdict v{p->name, p->file, false, {}};
+    if (!text_matches(*p, in, &v.reason)) {
+      verdicts.push_back(std::move(v));
+      continue;
+    }
+    if (uses_builtin(*p)) {
+      scratch_batch.begin_event(Provenance{.receive_time = in.receive_time});
+      PackOutcome o;
+      v.matched = run_builtin(*p, in, scratch_batch, o);
+      scratch_batch.end_event();
+      v.reason = v.matched ? "builtin mapper took it (class " + std::to_string(o.class_uid) + ")"
+                           : "builtin mapper does not know this message";
+    } else {
+      const EventCase* chosen = nullptr;
+      v.matched = extract_and_choose(*p, in, s, scratch_batch.arena(), chosen, &v.reason);
+      if (v.matched) {
+        v.reason = chosen ? "case '" + (chosen->name.empty() ? "#" + std::to_string(chosen->line) : chosen->name) +
+                                "' (line " + std::to_string(chosen->line) + "), class " + std::to_string(chosen->class_uid)
+                          : "no case holds: Base Event (class 0)";
+        v.reason += "; " + std::to_string(s.record.fields.size()) + " fields extracted";
+      }
+    }
+    if (v.matched && taken) v.reason = "would match, but an earlier pack took the line; " + v.reason;
+    if (v.matched) taken = true;
+    verdicts.push_back(std::move(v));
+  }
+  return verdicts;
+}
+
+}  // namespace vigil

@@ -1,0 +1,163 @@
+// Conformance over Wazuh's ruleset test lines (../shared/corpus/wazuh-ruleset-tests):
+// for every product Vigil claims, each line must be taken by the right parser (pack
+// or built-in reader) and yield its key fields. The oracle is the line itself: every
+// IPv4 address in it must come out as a typed IP field, a line that carries a time
+// must have its event time read from it, and nothing may be flagged a parse error.
+// Prints the share per product; asserts the floor each product has reached.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "normalize/line_normalizer.h"
+#include "normalize/pack_loader.h"
+
+namespace vigil {
+namespace {
+
+const std::string kDir = std::string(VIGIL_CORPUS_DIR) + "/wazuh-ruleset-tests";
+
+struct Product {
+  const char* name;
+  std::vector<const char*> files;
+  std::vector<const char*> parsers;  // metadata.log_provider or metadata.product.name of a right parser
+  double floor;                      // share of lines that must pass (what has been reached)
+};
+
+const std::vector<Product>& products() {
+  static const std::vector<Product> kProducts = {
+      {"sshd", {"sshd.ini"}, {"linux-auth", "sshd"}, 0.0},
+      {"sudo", {"sudo.ini"}, {"linux-auth"}, 0.0},
+      {"su", {"su.ini"}, {"linux-auth"}, 0.0},
+      {"pam", {"pam.ini"}, {"linux-auth", "pam"}, 0.0},
+      {"systemd", {"systemd.ini"}, {"systemd"}, 0.0},
+      {"iptables", {"iptables.ini"}, {"netfilter"}, 0.0},
+      {"auditd", {"auditd.ini", "audit_scp.ini"}, {"auditd"}, 0.0},
+      {"fortigate", {"fortigate.ini"}, {"fortigate"}, 0.0},
+      {"sophos-xg", {"sophos_fw.ini"}, {"sophos-xg"}, 0.0},
+      {"cisco-asa", {"cisco_asa.ini", "pix.ini"}, {"cisco-asa"}, 0.0},
+      {"cisco-ftd", {"cisco_ftd.ini"}, {"cisco-asa"}, 0.0},
+      {"paloalto", {"paloalto.ini"}, {"paloalto"}, 0.0},
+      {"pfsense", {"pfsense.ini"}, {"pfsense"}, 0.0},
+      {"nginx", {"nginx.ini"}, {"nginx", "web-access"}, 0.0},
+      {"apache", {"apache.ini"}, {"apache", "web-access"}, 0.0},
+      {"web-access", {"web_rules.ini"}, {"web-access", "iis"}, 0.0},
+      {"gcp", {"gcp.ini"}, {"gcp-audit"}, 0.0},
+      {"aws-security-lake", {"amazon_sec_lake.ini"}, {"ocsf"}, 0.0},
+      {"windows-security", {"win_security.ini"}, {"Microsoft Windows"}, 0.0},
+      {"sysmon", {"sysmon.ini", "sysmon_eid_1.ini", "sysmon_eid_3.ini", "sysmon_eid_7.ini", "sysmon_eid_8.ini",
+                  "sysmon_eid_10.ini", "sysmon_eid_11.ini", "sysmon_eid_13.ini", "sysmon_eid_20.ini"},
+       {"Sysmon", "Microsoft Windows"}, 0.0},
+      {"macos", {"macos.ini"}, {"macos-unified"}, 0.0},
+  };
+  return kProducts;
+}
+
+std::vector<std::string> read_lines(const std::string& file) {
+  std::ifstream in(file);
+  std::vector<std::string> out;
+  std::string line;
+  static const std::regex kLog(R"(^log \d+ (pass|fail) = (.*)$)");
+  std::smatch m;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (std::regex_match(line, m, kLog)) out.push_back(m[2]);
+  }
+  return out;
+}
+
+bool has_time_text(const std::string& line) {
+  static const std::regex kTime(
+      R"re(\d{4}-\d\d-\d\d[T ]\d\d:\d\d|[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d|\d{4}/\d\d/\d\d \d\d:\d\d|\d\d/[A-Z][a-z]{2}/\d{4}:\d\d|audit\(\d{9,}|"(time|timestamp|systemTime|eventTime)"\s*:)re");
+  return std::regex_search(line, kTime);
+}
+
+// The IPv4 addresses of endpoints in the line. Networks are not endpoints: an address
+// written as a CIDR prefix ("10.0.0.0/8" in a JSON string) or as one end of a range
+// ("172.16.0.0-172.31.255.255") is left out.
+std::vector<std::string> ipv4s(const std::string& line) {
+  static const std::regex kIp(R"((^|[^0-9.])((25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3})(?![0-9.]))");
+  static const std::regex kCidrAfter(R"(^/\d{1,2}(\D|$))");
+  static const std::regex kRangeAfter(R"(^-\d{1,3}\.\d)");
+  static const std::regex kRangeBefore(R"(\d\.\d{1,3}-$)");
+  std::vector<std::string> out;
+  for (auto it = std::sregex_iterator(line.begin(), line.end(), kIp); it != std::sregex_iterator(); ++it) {
+    const size_t end = static_cast<size_t>(it->position(2) + it->length(2));
+    const std::string after = line.substr(end, 8);
+    const std::string before = line.substr(it->position(2) >= 8 ? it->position(2) - 8 : 0,
+                                           std::min<size_t>(8, static_cast<size_t>(it->position(2))));
+    const bool json_cidr = std::regex_search(after, kCidrAfter) && line.find('"') != std::string::npos && line[0] == '{';
+    if (json_cidr || std::regex_search(after, kRangeAfter) || std::regex_search(before, kRangeBefore)) continue;
+    out.push_back((*it)[2]);
+  }
+  return out;
+}
+
+std::string string_field(const EventBatch& b, const Event& e, std::string_view name) {
+  FieldId id = field_dictionary().find(name);
+  if (id == kNoField) return {};
+  const Value* v = b.find(e, id);
+  return v && v->type == FieldType::String ? std::string(v->as_string()) : std::string();
+}
+
+// Why a line fails, or empty when it passes.
+std::string judge(const std::string& line, const Product& product, const PackSet& packs) {
+  LineNormalizer normalizer(NormalizerOptions{.packs = std::shared_ptr<const PackSet>(&packs, [](const PackSet*) {})});
+  EventBatch batch;
+  const TimeNs receive = 1'796'000'000LL * kNsPerSec;
+  normalizer.add_line(line, Provenance{.receive_time = receive, .input = "test"}, batch);
+  normalizer.flush(batch);
+  if (batch.size() != 1) return "gave " + std::to_string(batch.size()) + " events";
+  const Event& e = batch[0];
+  if (e.flags & kFlagParseError) return "parse error: " + std::string(e.parse_error);
+  const std::string provider = string_field(batch, e, "metadata.log_provider");
+  const std::string product_name = string_field(batch, e, "metadata.product.name");
+  bool right = false;
+  for (const char* p : product.parsers) right |= provider == p || product_name == p;
+  if (!right) return "taken by '" + provider + "' / '" + product_name + "'";
+  if (has_time_text(line) && (e.flags & kFlagNoTimestamp)) return "time not read";
+  std::set<std::string> ips;
+  for (const Field& f : batch.fields(e))
+    if (f.value.type == FieldType::Ip) {
+      IpAddress ip;
+      std::memcpy(ip.bytes.data(), f.value.ip, 16);
+      ip.is_v4 = f.value.ip_v4;
+      ips.insert(ip.to_string());
+    }
+  for (const std::string& ip : ipv4s(line))
+    if (!ips.count(ip)) return "address " + ip + " not a typed IP field";
+  return {};
+}
+
+TEST(WazuhCorpus, EveryProductLineIsRecognizedWithItsKeyFields) {
+  if (!std::ifstream(kDir + "/sshd.ini")) GTEST_SKIP() << "no corpus at " << kDir << " (../shared/corpus is not part of a user's clone)";
+  PackLoad load = load_pack_dir(default_parsers_dir());
+  for (const std::string& r : load.refusals) ADD_FAILURE() << "pack refused: " << r;
+  PackSet packs(std::move(load.packs));
+  std::printf("%-20s %6s %6s %7s\n", "product", "lines", "pass", "share");
+  for (const Product& product : products()) {
+    size_t lines = 0, pass = 0;
+    std::vector<std::string> failures;
+    for (const char* file : product.files) {
+      for (const std::string& line : read_lines(kDir + "/" + file)) {
+        ++lines;
+        std::string why = judge(line, product, packs);
+        if (why.empty()) ++pass;
+        else if (failures.size() < 3) failures.push_back(why + ": " + line.substr(0, 160));
+      }
+    }
+    const double share = lines ? static_cast<double>(pass) / lines : 0;
+    std::printf("%-20s %6zu %6zu %6.1f%%\n", product.name, lines, pass, 100 * share);
+    for (const std::string& f : failures) std::printf("    %s\n", f.c_str());
+    EXPECT_GE(share, product.floor) << product.name;
+  }
+}
+
+}  // namespace
+}  // namespace vigil
