@@ -8,9 +8,11 @@
 #include <memory>
 
 #include "normalize/syslog_event.h"
+#include "normalize/windows_ocsf.h"
 #include "parse/evtx.h"
 #include "parse/ndjson.h"
 #include "parse/windows_event_json.h"
+#include "parse/windows_event_wazuh.h"
 
 namespace vigil {
 
@@ -83,6 +85,9 @@ std::optional<uint64_t> record_id(const EventBatch& b, const Event& e) {
 
 // One batch of Windows events (EVTX or JSON) handed over whole, with record numbers.
 void emit_windows(EventChunk& chunk, const WindowsReadStats& ws, const EachChunk& each, EventReadStats& stats) {
+  EventBatch mapped;  // with OCSF fields beside the Windows names
+  windows_to_ocsf(chunk.events, mapped);
+  chunk.events = std::move(mapped);
   chunk.kind = PositionKind::Record;
   chunk.positions.clear();
   for (size_t i = 0; i < chunk.events.size(); ++i) {
@@ -109,7 +114,14 @@ class LineBatcher {
     if (is_blank(text)) return;
     const size_t before = chunk_.events.size();
     if (format_ == EventFormat::Ndjson) {
-      read_ndjson(text, base_, chunk_.events);
+      if (looks_like_wazuh_windows(text)) {
+        read_windows_event_wazuh(text, base_, chunk_.events);
+      } else {
+        read_ndjson(text, base_, chunk_.events);
+      }
+      // Windows records (OTRF's flat JSON, Wazuh's) get OCSF fields; others are unchanged.
+      if (chunk_.events.size() > before && !(chunk_.events[chunk_.events.size() - 1].flags & kFlagParseError))
+        add_windows_ocsf(chunk_.events);
     } else {
       append_syslog_event(text, base_, chunk_.events);
     }
@@ -123,6 +135,7 @@ class LineBatcher {
         std::string_view why = e.parse_error;
         // read_ndjson numbers the lines of what it was given: one line here.
         if (why.starts_with("line 1: ")) why.remove_prefix(8);
+        if (why.starts_with("record 1: ")) why.remove_prefix(10);  // the Wazuh reader's
         stats_.first_error = std::string(why);
         stats_.first_error_line = line_no;
       }

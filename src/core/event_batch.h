@@ -86,6 +86,13 @@ class EventBatch {
 
   // The open event (between begin_event and end_event).
   Event& current() { return events_.back(); }
+  // Opens the last event again so a normalizer can add to what a parser ended (its
+  // fields are the last ones); end_event() closes it again.
+  void reopen_last_event() { events_.back().field_count = 0; }
+  // The fields of the last event so far, open or ended. Invalidated by the next add.
+  std::span<const Field> last_event_fields() const {
+    return {fields_.data() + events_.back().first_field, fields_.size() - events_.back().first_field};
+  }
   void set_time(TimeNs t) { events_.back().time = t; }
   void set_flag(uint32_t flag) { events_.back().flags |= flag; }
   void set_parse_error(std::string_view why) {

@@ -3,7 +3,9 @@
 // parser packs, then the generic JSON reader, and last the line kept raw and flagged.
 #include "normalize/line_normalizer.h"
 
+#include "normalize/windows_ocsf.h"
 #include "parse/ndjson.h"
+#include "parse/windows_event_wazuh.h"
 
 namespace vigil {
 namespace {
@@ -34,6 +36,11 @@ void LineNormalizer::add_line(std::string_view line, const Provenance& p, EventB
   so.packs = options_.packs.get();
   so.only_pack = options_.only_pack;
 
+  if (is_json_object(line) && looks_like_wazuh_windows(line) && options_.only_pack.empty()) {
+    read_windows_event_wazuh(line, p, out);
+    add_windows_ocsf(out);
+    return;
+  }
   if (is_json_object(line) && options_.packs) {
     // A JSON pack (CloudTrail, Okta, GCP ...) first; other JSON keeps its own names.
     EventBatch probe;
@@ -47,8 +54,10 @@ void LineNormalizer::add_line(std::string_view line, const Provenance& p, EventB
     }
   }
   if (is_json_object(line) && options_.only_pack.empty()) {
-    Provenance base = p;
-    read_ndjson(line, base, out, NdjsonOptions{.max_line_bytes = options_.max_line_bytes});
+    // Other JSON keeps its own names; a Windows record (OTRF's flat JSON) also gets OCSF fields.
+    const size_t before = out.size();
+    read_ndjson(line, p, out, NdjsonOptions{.max_line_bytes = options_.max_line_bytes});
+    if (out.size() > before) add_windows_ocsf(out);
     return;
   }
   last_pack_ = append_syslog_event(line, p, out, so);

@@ -222,7 +222,9 @@ void user_qualifier(sv& s, Outcome& o) {
   if (eat(s, "invalid user ") || eat(s, "illegal user ")) {
     o.status_detail = "invalid user";
   } else if (!eat(s, "authenticating user ")) {
-    eat(s, "user ");
+    // "user " qualifies the name that follows, unless the account is itself named
+    // "user": "Failed password for user from 10.0.0.1".
+    if (s.starts_with("user ") && !s.substr(5).starts_with("from ")) s.remove_prefix(5);
   }
 }
 

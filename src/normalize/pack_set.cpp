@@ -315,7 +315,8 @@ bool run_step(const ExtractStep& st, const LineInput& in_, Scratch& s, Arena& ar
         // An IPv4 address may follow a name ("outside:10.0.0.1", "server_10.0.0.1"); IPv6 needs a clean start.
         const bool boundary = i == 0 || !(std::isxdigit(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '.' ||
                                           (text[i - 1] == ':' && (c < '0' || c > '9')));
-        if (!hex || !boundary) {
+        // A ':' starts only "::" (IPv6 from its compressed zeros); "Internet:1.2.3.4" starts at the digit.
+        if (!hex || !boundary || (c == ':' && (i + 1 >= text.size() || text[i + 1] != ':'))) {
           ++i;
           continue;
         }
@@ -328,8 +329,12 @@ bool run_step(const ExtractStep& st, const LineInput& in_, Scratch& s, Arena& ar
           // An address another step already named (src_ip ...) is not repeated.
           bool named = std::any_of(r.fields.begin(), r.fields.end(), [&](const RecordField& f) { return f.value == token; });
           if (!named) r.add(prefixed(st, "address", arena), token);
+          i = j;
+        } else {
+          // "de:10.0.0.1" (the end of "outside:") is not an address, but holds one.
+          const size_t colon = token.find(':');
+          i = colon == sv::npos ? j : i + colon + 1;
         }
-        i = j;
       }
       return found;
     }

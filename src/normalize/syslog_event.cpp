@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "core/ip_address.h"
 #include "normalize/linux_auth.h"
 #include "normalize/pack_set.h"
 
@@ -19,6 +20,7 @@ using sv = std::string_view;
 struct Ids {
   FieldId time = field_id("time");
   FieldId device_hostname = field_id("device.hostname");
+  FieldId device_ip = field_id("device.ip");
   FieldId message = field_id("message");
   FieldId severity_id = field_id("severity_id");
   FieldId process_name = field_id("process.name");
@@ -188,6 +190,9 @@ const Pack* append_syslog_event(std::string_view line, const Provenance& p, Even
     out.add_time(f.time, p.receive_time);
   }
   if (!host.empty() && !o.wrote(f.device_hostname)) out.add_string_ref(f.device_hostname, host);
+  // A sender that names itself by address: the address is also the device's IP.
+  if (!host.empty() && host[0] >= '0' && host[0] <= '9' && !o.wrote(f.device_ip))
+    if (auto ip = IpAddress::parse(host)) out.add_ip(f.device_ip, *ip);
   if (!m.msg.empty() && !o.wrote(f.message)) out.add_string_ref(f.message, m.msg);
   if (m.pri >= 0) {
     out.add_int(f.pri, m.pri);

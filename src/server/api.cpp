@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "ingest/decompress.h"
+#include "normalize/windows_ocsf.h"
 #include "parse/ndjson.h"
 #include "query/search.h"
 #include "server/detect_api.h"
@@ -43,6 +44,14 @@ void handle_ingest(const ApiContext& ctx, HttpRequest&& req, HttpRespond respond
   EventBatch batch;
   Provenance base{.receive_time = now_ns(), .source = req.peer, .input = "http", .tenant = ctx.config->tenant};
   NdjsonStats stats = read_ndjson(body, base, batch, NdjsonOptions{.max_line_bytes = ctx.config->max_line_bytes});
+  // Windows records sent as flat JSON (OTRF, NXLog) get their OCSF fields.
+  for (const Event& e : batch.events()) {
+    if (!is_windows_record(batch, e)) continue;
+    EventBatch mapped;
+    windows_to_ocsf(batch, mapped);
+    batch = std::move(mapped);
+    break;
+  }
   counters.http_events += stats.events;
   json::object reply{{"accepted", stats.events},
                      {"parse_errors", stats.parse_errors},

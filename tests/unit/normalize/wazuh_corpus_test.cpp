@@ -6,7 +6,9 @@
 // Prints the share per product; asserts the floor each product has reached.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -48,7 +50,7 @@ const std::vector<Product>& products() {
       {"nginx", {"nginx.ini"}, {"nginx", "web-access"}, 0.0},
       {"apache", {"apache.ini"}, {"apache", "web-access"}, 0.0},
       {"web-access", {"web_rules.ini"}, {"web-access", "iis"}, 0.0},
-      {"gcp", {"gcp.ini"}, {"gcp-audit"}, 0.0},
+      {"gcp", {"gcp.ini"}, {"gcp-audit", "gcp-storage"}, 0.0},
       {"aws-security-lake", {"amazon_sec_lake.ini"}, {"ocsf"}, 0.0},
       {"windows-security", {"win_security.ini"}, {"Microsoft Windows"}, 0.0},
       {"sysmon", {"sysmon.ini", "sysmon_eid_1.ini", "sysmon_eid_3.ini", "sysmon_eid_7.ini", "sysmon_eid_8.ini",
@@ -72,7 +74,11 @@ std::vector<std::string> read_lines(const std::string& file) {
   return out;
 }
 
+// A time the line carries (an impossible date such as "May 00" or "2020/00/00", as
+// anonymized samples have, is no time).
 bool has_time_text(const std::string& line) {
+  static const std::regex kImpossible(R"([A-Z][a-z]{2} 00 |\d{4}/00/|/\d\d/00 |-00-|-\d\d-00[T ])");
+  if (std::regex_search(line, kImpossible)) return false;
   static const std::regex kTime(
       R"re(\d{4}-\d\d-\d\d[T ]\d\d:\d\d|[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d|\d{4}/\d\d/\d\d \d\d:\d\d|\d\d/[A-Z][a-z]{2}/\d{4}:\d\d|audit\(\d{9,}|"(time|timestamp|systemTime|eventTime)"\s*:)re");
   return std::regex_search(line, kTime);
@@ -82,7 +88,7 @@ bool has_time_text(const std::string& line) {
 // written as a CIDR prefix ("10.0.0.0/8" in a JSON string) or as one end of a range
 // ("172.16.0.0-172.31.255.255") is left out.
 std::vector<std::string> ipv4s(const std::string& line) {
-  static const std::regex kIp(R"((^|[^0-9.])((25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3})(?![0-9.]))");
+  static const std::regex kIp(R"((^|[^0-9.])((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})(?![0-9.]))");
   static const std::regex kCidrAfter(R"(^/\d{1,2}(\D|$))");
   static const std::regex kRangeAfter(R"(^-\d{1,3}\.\d)");
   static const std::regex kRangeBefore(R"(\d\.\d{1,3}-$)");
@@ -93,6 +99,11 @@ std::vector<std::string> ipv4s(const std::string& line) {
     const std::string before = line.substr(it->position(2) >= 8 ? it->position(2) - 8 : 0,
                                            std::min<size_t>(8, static_cast<size_t>(it->position(2))));
     const bool json_cidr = std::regex_search(after, kCidrAfter) && line.find('"') != std::string::npos && line[0] == '{';
+    // A version or an OID written like an address ("fileVersion": "4.0.0.0", "attributeSyntaxOID": "2.5.5.12").
+    static const std::regex kVersionKey(R"re("[A-Za-z]*(?:[Vv]ersion|OID|Oid)"\s*:\s*"$)re");
+    const std::string key_before = line.substr(it->position(2) >= 48 ? it->position(2) - 48 : 0,
+                                               std::min<size_t>(48, static_cast<size_t>(it->position(2))));
+    if (std::regex_search(key_before, kVersionKey)) continue;
     if (json_cidr || std::regex_search(after, kRangeAfter) || std::regex_search(before, kRangeBefore)) continue;
     out.push_back((*it)[2]);
   }
@@ -129,6 +140,10 @@ std::string judge(const std::string& line, const Product& product, const PackSet
       std::memcpy(ip.bytes.data(), f.value.ip, 16);
       ip.is_v4 = f.value.ip_v4;
       ips.insert(ip.to_string());
+      if (!ip.is_v4 && ip.bytes[10] == 0xff && ip.bytes[11] == 0xff &&
+          std::all_of(ip.bytes.begin(), ip.bytes.begin() + 10, [](uint8_t b) { return b == 0; }))
+        ips.insert(std::to_string(ip.bytes[12]) + "." + std::to_string(ip.bytes[13]) + "." + std::to_string(ip.bytes[14]) +
+                   "." + std::to_string(ip.bytes[15]));  // ::ffff:a.b.c.d is a.b.c.d
     }
   for (const std::string& ip : ipv4s(line))
     if (!ips.count(ip)) return "address " + ip + " not a typed IP field";
@@ -149,7 +164,7 @@ TEST(WazuhCorpus, EveryProductLineIsRecognizedWithItsKeyFields) {
         ++lines;
         std::string why = judge(line, product, packs);
         if (why.empty()) ++pass;
-        else if (failures.size() < 3) failures.push_back(why + ": " + line.substr(0, 160));
+        else if (failures.size() < (std::getenv("VIGIL_WAZUH_ALL") ? 200u : 3u)) failures.push_back(why + ": " + line.substr(0, 160));
       }
     }
     const double share = lines ? static_cast<double>(pass) / lines : 0;
