@@ -67,6 +67,12 @@ class EventBatch {
   Event& begin_event(const Provenance& p);
   // Ends the event started last. Fields added after this belong to no event.
   void end_event();
+  // Drops the open event and its fields (its bytes stay in the arena until the batch
+  // goes): for a reader that finds, part-way, that the line is another reader's.
+  void abandon_event() {
+    fields_.resize(events_.back().first_field);
+    events_.pop_back();
+  }
 
   // Adders for the open event. add_string copies; add_string_ref expects bytes
   // that already live in this batch's arena (e.g. a slice of the event's raw).

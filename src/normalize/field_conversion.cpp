@@ -1,6 +1,8 @@
 // Target types by OCSF name, and a small strptime for the time forms of log sources.
 #include "normalize/field_conversion.h"
 
+#include <cerrno>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 
@@ -38,16 +40,20 @@ std::optional<TimeNs> parse_epoch(sv text) {
   buf[text.size()] = '\0';
   char* end = nullptr;
   if (text.find('.') == sv::npos) {
+    errno = 0;
     long long v = std::strtoll(buf, &end, 10);
-    if (*end != '\0') return std::nullopt;
+    if (*end != '\0' || errno == ERANGE || v == LLONG_MIN) return std::nullopt;
     long long mag = v < 0 ? -v : v;
-    if (mag < 100'000'000'000LL) return static_cast<TimeNs>(v) * kNsPerSec;   // seconds (to year 5138)
-    if (mag < 100'000'000'000'000LL) return static_cast<TimeNs>(v) * 1'000'000;  // milliseconds
-    if (mag < 100'000'000'000'000'000LL) return static_cast<TimeNs>(v) * 1'000;  // microseconds
-    return static_cast<TimeNs>(v);                                               // nanoseconds
+    TimeNs scale = 1;                                           // nanoseconds
+    if (mag < 100'000'000'000LL) scale = kNsPerSec;              // seconds
+    else if (mag < 100'000'000'000'000LL) scale = 1'000'000;     // milliseconds
+    else if (mag < 100'000'000'000'000'000LL) scale = 1'000;     // microseconds
+    TimeNs ns;
+    if (__builtin_mul_overflow(static_cast<TimeNs>(v), scale, &ns)) return std::nullopt;  // past 2262: no time
+    return ns;
   }
   double d = std::strtod(buf, &end);
-  if (*end != '\0' || !(d > -1e11 && d < 1e11)) return std::nullopt;
+  if (*end != '\0' || !(d > -9e9 && d < 9e9)) return std::nullopt;  // TimeNs ends in 2262
   return static_cast<TimeNs>(d * 1e9);
 }
 
@@ -131,8 +137,12 @@ std::optional<TimeNs> parse_pattern(sv text, sv format, int32_t utc_offset_s, Ti
   }
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
   if (year < 1678 || year > 2261) return std::nullopt;
-  int64_t secs = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 + hour * 3600 +
-                 minute * 60 + second - offset;
+  const int64_t days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  int64_t cy;
+  unsigned cm, cd;
+  civil_from_days(days, cy, cm, cd);
+  if (cd != day) return std::nullopt;  // February 30th is no day (not March 2nd)
+  int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset;
   return secs * kNsPerSec + nanos;
 }
 

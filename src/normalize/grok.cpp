@@ -66,7 +66,9 @@ const PatternTable& builtin_patterns() {
       {"DATA", R"(.*?)"},
       {"GREEDYDATA", R"(.*)"},
       {"IPV4", R"((?:\d{1,3}\.){3}\d{1,3})"},
-      {"IPV6", R"([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:%\w+)?|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){1,5}:(?:\d{1,3}\.){3}\d{1,3})"},
+      // Eight groups, or fewer around "::" (so a clock time or a MAC is not one); the forms
+      // ending in IPv4 come first so that "::ffff:10.0.0.1" is taken whole.
+      {"IPV6", R"((?:(?:[0-9A-Fa-f]{1,4}:){6}|(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,4})?::(?:[0-9A-Fa-f]{1,4}:){0,5})(?:\d{1,3}\.){3}\d{1,3}|(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}(?:%\w+)?|(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?(?:%\w+)?)"},
       {"IP", R"(%{IPV6}|%{IPV4})"},
       {"HOSTNAME", R"([0-9A-Za-z][0-9A-Za-z_.-]*)"},
       {"IPORHOST", R"(%{IP}|%{HOSTNAME})"},

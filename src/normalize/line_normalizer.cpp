@@ -3,7 +3,11 @@
 // parser packs, then the generic JSON reader, and last the line kept raw and flagged.
 #include "normalize/line_normalizer.h"
 
+#include "normalize/audit_event.h"
+#include "normalize/suricata_event.h"
 #include "normalize/windows_ocsf.h"
+#include "normalize/zeek_event.h"
+#include "parse/audit_record.h"
 #include "parse/ndjson.h"
 #include "parse/windows_event_wazuh.h"
 
@@ -18,7 +22,12 @@ bool is_json_object(std::string_view line) {
 
 }  // namespace
 
-struct LineNormalizer::State {};
+struct LineNormalizer::State {
+  AuditAssembler audit;
+  ZeekLineReader zeek;
+  ZeekReadStats zeek_stats;
+  size_t line_no = 0;
+};
 
 LineNormalizer::LineNormalizer(NormalizerOptions options) : options_(std::move(options)), state_(std::make_unique<State>()) {}
 LineNormalizer::~LineNormalizer() = default;
@@ -29,6 +38,28 @@ void LineNormalizer::add_line(std::string_view line, const Provenance& p, EventB
   last_pack_ = nullptr;
   while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
   if (line.find_first_not_of(" \t") == std::string_view::npos) return;
+  State& st = *state_;
+  ++st.line_no;
+
+  // Formats recognized by their shape, whose meaning may span lines.
+  if (options_.only_pack.empty()) {
+    if (line.starts_with("#separator") || (line[0] == '#' && st.zeek.in_tsv()) || (st.zeek.in_tsv() && line[0] != '{')) {
+      st.zeek.add_line(line, st.line_no, p, out, st.zeek_stats);  // Zeek TSV: headers, then records
+      return;
+    }
+    if (looks_like_audit_record(line)) {
+      st.audit.add(line, p, out);  // auditd: records of one event are joined
+      return;
+    }
+    if (line[0] == '{' && looks_like_zeek(line)) {
+      st.zeek.add_line(line, st.line_no, p, out, st.zeek_stats);
+      return;
+    }
+    if (line[0] == '{' && looks_like_suricata_eve(line)) {
+      read_suricata_eve(line, p, out);
+      return;
+    }
+  }
 
   SyslogEventOptions so;
   so.max_line_bytes = options_.max_line_bytes;
@@ -41,21 +72,20 @@ void LineNormalizer::add_line(std::string_view line, const Provenance& p, EventB
     add_windows_ocsf(out);
     return;
   }
-  if (is_json_object(line) && options_.packs) {
-    // A JSON pack (CloudTrail, Okta, GCP ...) first; other JSON keeps its own names.
-    EventBatch probe;
-    probe.begin_event(Provenance{.receive_time = p.receive_time, .raw = line});
-    PackOutcome o = options_.packs->apply(LineInput{.message = probe.current().raw, .receive_time = p.receive_time}, probe,
-                                          options_.only_pack);
-    probe.end_event();
-    if (o.pack) {
+  if (is_json_object(line)) {
+    // A JSON pack (CloudTrail, Okta, GCP ...) first; other JSON keeps its own names,
+    // and a Windows record (OTRF's flat JSON) also gets OCSF fields.
+    const size_t before = out.size();
+    if (options_.packs) {
+      so.keep_unparsed = false;
       last_pack_ = append_syslog_event(line, p, out, so);
+      if (out.size() > before) return;
+    }
+    if (!options_.only_pack.empty()) {  // vigil parse --pack: the line is that pack's or an error
+      so.keep_unparsed = true;
+      append_syslog_event(line, p, out, so);
       return;
     }
-  }
-  if (is_json_object(line) && options_.only_pack.empty()) {
-    // Other JSON keeps its own names; a Windows record (OTRF's flat JSON) also gets OCSF fields.
-    const size_t before = out.size();
     read_ndjson(line, p, out, NdjsonOptions{.max_line_bytes = options_.max_line_bytes});
     if (out.size() > before) add_windows_ocsf(out);
     return;
@@ -63,6 +93,6 @@ void LineNormalizer::add_line(std::string_view line, const Provenance& p, EventB
   last_pack_ = append_syslog_event(line, p, out, so);
 }
 
-void LineNormalizer::flush(EventBatch&) {}
+void LineNormalizer::flush(EventBatch& out) { state_->audit.flush(out); }
 
 }  // namespace vigil

@@ -34,6 +34,7 @@ struct ExtractStep {
   std::string input;            // extracted field to read; empty: the message; "_line": the whole line
   std::string prefix;           // prepended to every key it adds ("cef." ...)
   bool optional = false;        // a step that finds nothing does not fail the pack
+  std::string if_contains;      // run only when the text holds this literal (a cheap gate for a regex)
   int line = 0;                 // in the pack file, for --explain
   // Regex: the first that matches wins; named groups become fields.
   std::vector<std::shared_ptr<RE2>> regexes;
@@ -54,10 +55,14 @@ enum class Conversion : uint8_t { Auto, String, Int, Float, Bool, Ip, Time };
 struct FieldMapping {
   std::string target;
   FieldId target_id = kNoField;
-  Conversion type = Conversion::Auto;  // Auto: by the target's name (see field_conversion.h)
+  Conversion type = Conversion::Auto;  // the loader resolves Auto by the target's name (field_conversion.h)
   std::vector<std::string> from;       // the first present of these fields
   std::vector<std::string> join;       // all present, joined by join_with
   std::string join_with = " ";
+  // `from` names may end in [N]: the Nth value (from 0) of a repeated key, a JSON array
+  // of scalars ("audit_token[5]"); -1: the last value, as Record::find. Parallel to `from`.
+  std::vector<int> from_index;
+  std::string join_all;                // every value of this one repeated key, joined by join_with
   bool has_constant = false;
   std::string constant;
   std::string lookup;                  // table name in Pack::lookups
@@ -103,7 +108,7 @@ struct Pack {
   std::vector<ExtractStep> extract;
   std::vector<EventCase> cases;
   std::vector<FieldMapping> fields;
-  std::map<std::string, std::map<std::string, std::string>, std::less<>> lookups;  // keys lower-cased
+  std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>> lookups;  // keys lower-cased
   std::vector<std::string> null_values;  // values that mean "absent" ("N/A", "-"): never mapped
   bool keep_unmapped = true;  // extracted fields no mapping read go to unmapped.<name>.<key>
   bool keep_names = false;    // ... or keep their own names (the source is OCSF already)

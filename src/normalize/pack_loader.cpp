@@ -11,6 +11,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "normalize/field_conversion.h"
 #include "normalize/grok.h"
 
 namespace vigil {
@@ -111,13 +112,14 @@ class Loader {
   }
 
   ExtractStep step(const YAML::Node& n) {
-    only_keys(n, {"regex", "kv", "csv", "json", "cef", "leef", "addresses", "builtin", "input", "prefix", "optional"}, "an extract step");
+    only_keys(n, {"regex", "kv", "csv", "json", "cef", "leef", "addresses", "builtin", "input", "prefix", "optional", "if_contains"}, "an extract step");
     ExtractStep s;
     s.line = line_of(n);
     int kinds = 0;
     if (n["input"]) s.input = scalar(n["input"], "input");
     if (n["prefix"]) s.prefix = scalar(n["prefix"], "prefix");
     if (n["optional"]) s.optional = boolean(n["optional"], "optional");
+    if (n["if_contains"]) s.if_contains = scalar(n["if_contains"], "if_contains"), s.optional = true;
     if (const auto& r = n["regex"]) {
       ++kinds;
       s.kind = ExtractKind::Regex;
@@ -187,11 +189,13 @@ class Loader {
     if (n.IsScalar() || n.IsSequence()) {
       m.from = scalars(n, target);
     } else if (n.IsMap()) {
-      only_keys(n, {"from", "join", "join_with", "value", "lookup", "default", "type", "format", "timezone_from", "timezone"},
+      only_keys(n, {"from", "join", "join_with", "join_all", "value", "lookup", "default", "type", "format", "timezone_from", "timezone"},
                 "field '" + target + "'");
       if (n["from"]) m.from = scalars(n["from"], "from");
       if (n["join"]) m.join = scalars(n["join"], "join");
       if (n["join_with"]) m.join_with = n["join_with"].Scalar();
+      if (n["join_all"]) m.join_all = scalar(n["join_all"], "join_all");
+      if (!m.join.empty() && !m.join_all.empty()) refuse(n, "field '" + target + "' takes join or join_all, not both");
       if (n["value"]) m.has_constant = true, m.constant = scalar(n["value"], "value");
       if (n["lookup"]) {
         m.lookup = scalar(n["lookup"], "lookup");
@@ -202,14 +206,31 @@ class Loader {
       if (n["format"]) m.time_format = scalar(n["format"], "format");
       if (n["timezone_from"]) m.timezone_from = scalar(n["timezone_from"], "timezone_from");
       if (n["timezone"]) m.timezone = scalar(n["timezone"], "timezone");
-      if (m.from.empty() && m.join.empty() && !m.has_constant && !m.has_default)
-        refuse(n, "field '" + target + "' needs from, join or value");
+      if (m.from.empty() && m.join.empty() && m.join_all.empty() && !m.has_constant && !m.has_default)
+        refuse(n, "field '" + target + "' needs from, join, join_all or value");
     } else {
       refuse(n, "field '" + target + "' has no value");
     }
+    index_suffixes(m, n);
     m.target_id = field_id(target);
     if (m.target_id == kNoField) refuse(n, "field name '" + target + "' is refused by the field dictionary");
+    if (m.type == Conversion::Auto) m.type = conversion_for_target(target);
     return m;
+  }
+
+  // "process.audit_token[5]" in `from`: the key and the index of the value it reads.
+  void index_suffixes(FieldMapping& m, const YAML::Node& n) const {
+    m.from_index.assign(m.from.size(), -1);
+    for (size_t i = 0; i < m.from.size(); ++i) {
+      std::string& k = m.from[i];
+      const size_t open = k.rfind('[');
+      if (k.empty() || k.back() != ']' || open == std::string::npos) continue;
+      const std::string digits = k.substr(open + 1, k.size() - open - 2);
+      if (digits.empty() || digits.size() > 4 || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) || open == 0)
+        refuse(n, "'" + k + "': an index is [0] to [9999] after a key");
+      m.from_index[i] = std::stoi(digits);
+      k.resize(open);
+    }
   }
 
   Conversion conversion(const YAML::Node& n) const {
@@ -237,6 +258,7 @@ class Loader {
         m.has_constant = true;
         m.constant = scalar(kv.second, m.target);
         m.target_id = field_id(m.target);
+        m.type = conversion_for_target(m.target);
         out.push_back(std::move(m));
       }
     }
@@ -325,7 +347,7 @@ class Loader {
  private:
   std::string file_;
   PatternTable patterns_;
-  const std::map<std::string, std::map<std::string, std::string>, std::less<>>* lookups_ = nullptr;
+  const std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>>* lookups_ = nullptr;
 };
 
 }  // namespace

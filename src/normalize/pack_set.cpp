@@ -58,6 +58,12 @@ bool icontains(sv a, sv lowered) {
   return false;
 }
 
+// Heterogeneous lookup: a name built in a stack buffer finds its cached id without a std::string.
+struct NameHash {
+  using is_transparent = void;
+  size_t operator()(sv s) const { return std::hash<sv>{}(s); }
+};
+
 // Per-thread scratch reused line after line.
 struct Scratch {
   Record record;
@@ -225,6 +231,7 @@ bool run_step(const ExtractStep& st, const LineInput& in_, Scratch& s, Arena& ar
     if (!f) return false;
     text = f->value;
   }
+  if (!st.if_contains.empty() && text.find(st.if_contains) == sv::npos) return false;
   switch (st.kind) {
     case ExtractKind::Regex: {
       for (size_t k = 0; k < st.regexes.size(); ++k) {
@@ -333,6 +340,15 @@ bool run_step(const ExtractStep& st, const LineInput& in_, Scratch& s, Arena& ar
         } else {
           // "de:10.0.0.1" (the end of "outside:") is not an address, but holds one.
           const size_t colon = token.find(':');
+          // "10.0.0.1:443" is one with its port.
+          const sv v4 = token.substr(0, colon == sv::npos ? 0 : colon);
+          if (v4.size() >= 7 && v4.find('.') != sv::npos && IpAddress::parse(v4)) {
+            found = true;
+            if (std::none_of(r.fields.begin(), r.fields.end(), [&](const RecordField& f) { return f.value == v4; }))
+              r.add(prefixed(st, "address", arena), v4);
+            i = j;
+            continue;
+          }
           i = colon == sv::npos ? j : i + colon + 1;
         }
       }
@@ -444,10 +460,33 @@ struct Writer {
   EventBatch& out;
   PackOutcome& outcome;
   int64_t activity = -1;
+  int64_t klass = -1;  // class_uid a mapping wrote (a source that names its own OCSF class)
 
+  // Which targets are written, in O(1): a stamp per field id, this line's generation.
+  // (outcome.written, for the caller, is searched linearly; it is asked a handful of times.)
+  static std::vector<uint32_t>& stamps() {
+    thread_local std::vector<uint32_t> s;
+    return s;
+  }
+  uint32_t generation = next_generation();
+  static uint32_t next_generation() {
+    thread_local uint32_t g = 0;
+    if (++g == 0) {  // wrapped: old stamps could collide
+      stamps().assign(stamps().size(), 0);
+      g = 1;
+    }
+    return g;
+  }
+  bool wrote(FieldId id) const {
+    const auto& st = stamps();
+    return id < st.size() && st[id] == generation;
+  }
   void write(FieldId id, const Value& v) {
     out.add(id, v);
     outcome.written.push_back(id);
+    auto& st = stamps();
+    if (id >= st.size()) st.resize(std::max<size_t>(id + 1, st.size() * 2), 0);
+    st[id] = generation;
   }
 
   bool is_null(sv v) const {
@@ -469,15 +508,33 @@ struct Writer {
         }
       if (!joined.empty()) out.push_back({out_copy(joined), &joined_marker});
     }
-    for (const std::string& k : m.from)
-      if (RecordField* f = s.record.find(k); f && !is_null(f->value)) out.push_back({f->value, f});
+    if (!m.join_all.empty()) {
+      joined.clear();
+      for (const RecordField& f : s.record.fields)
+        if (f.key == m.join_all && !is_null(f.value)) {
+          if (!joined.empty()) joined += m.join_with;
+          joined.append(f.value);
+        }
+      if (!joined.empty()) out.push_back({out_copy(joined), &joined_marker});
+    }
+    for (size_t i = 0; i < m.from.size(); ++i) {
+      const int index = i < m.from_index.size() ? m.from_index[i] : -1;
+      RecordField* f = index < 0 ? s.record.find(m.from[i]) : nth_value(m.from[i], index);
+      if (f && !is_null(f->value)) out.push_back({f->value, f});
+    }
     if (m.has_constant) out.push_back({m.constant, nullptr});
   }
   sv out_copy(sv t) { return out.arena().copy(t); }
+  // The index-th value (from 0) of a key a JSON array repeated, or nullptr.
+  RecordField* nth_value(sv key, int index) {
+    for (RecordField& f : s.record.fields)
+      if (f.key == key && index-- == 0) return &f;
+    return nullptr;
+  }
   RecordField joined_marker;  // marks the joined text: it is in the batch arena
 
   void apply(const FieldMapping& m) {
-    if (outcome.wrote(m.target_id)) return;  // the case's mapping of a target wins over the pack's
+    if (wrote(m.target_id)) return;  // the case's mapping of a target wins over the pack's
     thread_local std::vector<std::pair<sv, RecordField*>> texts;
     thread_local std::string joined;
     texts.clear();
@@ -487,9 +544,10 @@ struct Writer {
       bool ours = field != nullptr;  // in the raw or the batch arena; else held by the pack
       if (!m.lookup.empty()) {
         auto table = pack.lookups.find(m.lookup);
-        std::string low(text.substr(0, 128));
-        for (char& c : low) c = lower(c);
-        auto hit = table->second.find(low);
+        char low[128];
+        const size_t n = std::min(text.size(), sizeof low);
+        for (size_t i = 0; i < n; ++i) low[i] = lower(text[i]);
+        auto hit = table->second.find(sv(low, n));
         if (hit != table->second.end()) text = hit->second, ours = false;
         else if (m.has_default) text = m.default_value, ours = false;
       }
@@ -498,6 +556,9 @@ struct Writer {
         if (!m.join.empty())
           for (const std::string& k : m.join)
             if (RecordField* f = s.record.find(k)) f->used = true;
+        if (!m.join_all.empty() && field == &joined_marker)
+          for (RecordField& f : s.record.fields)
+            if (f.key == m.join_all) f.used = true;
         return;
       }
     }
@@ -505,7 +566,7 @@ struct Writer {
 
   // Writes `text` as the target's type; false when it does not convert.
   bool convert_and_write(const FieldMapping& m, sv text, bool ours) {
-    Conversion type = m.type == Conversion::Auto ? conversion_for_target(m.target) : m.type;
+    const Conversion type = m.type;  // resolved by the loader
     const FieldId id = m.target_id;
     switch (type) {
       case Conversion::String:
@@ -522,6 +583,7 @@ struct Writer {
         if (r.ec != std::errc() || r.ptr != t.data() + t.size()) return false;  // stays under unmapped.*
         write(id, Value::int64(v));
         if (id == ids().activity_id) activity = v;
+        if (id == ids().class_uid) klass = v;
         return true;
       }
       case Conversion::Float: {
@@ -564,7 +626,7 @@ struct Writer {
 
 
   void add_unmapped() {
-    thread_local std::unordered_map<std::string, FieldId> cache;
+    thread_local std::unordered_map<std::string, FieldId, NameHash, std::equal_to<>> cache;
     char buf[FieldDictionary::kMaxNameBytes];
     constexpr sv kPrefix = "unmapped.";
     for (RecordField& f : s.record.fields) {
@@ -582,9 +644,9 @@ struct Writer {
         buf[kPrefix.size() + pack.name.size()] = '.';
         std::memcpy(buf + kPrefix.size() + pack.name.size() + 1, f.key.data(), f.key.size());
       }
-      std::string name(buf, n);
+      const sv name(buf, n);
       FieldId id;
-      if (auto it = cache.find(name); it != cache.end()) {
+      if (auto it = cache.find(name); it != cache.end()) {  // the common case: no allocation
         id = it->second;
       } else {
         id = field_dictionary().find(name);
@@ -592,7 +654,7 @@ struct Writer {
           if (field_dictionary().size() >= 100'000) continue;  // a sender inventing keys: raw keeps them
           id = field_dictionary().intern(name);
         }
-        if (cache.size() < 200'000) cache.emplace(std::move(name), id);
+        if (cache.size() < 200'000) cache.emplace(std::string(name), id);
       }
       if (f.kind == RecordKind::Number) {
         int64_t v;
@@ -623,17 +685,19 @@ struct Writer {
 
   void finish(int class_uid) {
     const Ids& f = ids();
+    if (klass >= 0 && klass <= 999'999) class_uid = static_cast<int>(klass);
     outcome.class_uid = class_uid;
-    if (!outcome.wrote(f.class_uid)) write(f.class_uid, Value::int64(class_uid));
-    if (!outcome.wrote(f.category_uid)) write(f.category_uid, Value::int64(class_uid / 1000));
-    if (activity < 0) {
+    if (!wrote(f.class_uid)) write(f.class_uid, Value::int64(class_uid));
+    if (!wrote(f.category_uid)) write(f.category_uid, Value::int64(class_uid / 1000));
+    if (!wrote(f.activity_id)) {
       activity = 99;  // Other: the pack knows the event but names no activity
       write(f.activity_id, Value::int64(activity));
     }
-    if (!outcome.wrote(f.type_uid)) write(f.type_uid, Value::int64(int64_t{class_uid} * 100 + activity));
-    if (!pack.product.empty() && !outcome.wrote(f.product_name)) write(f.product_name, Value::string(out.arena().copy(pack.product)));
-    if (!pack.vendor.empty() && !outcome.wrote(f.vendor_name)) write(f.vendor_name, Value::string(out.arena().copy(pack.vendor)));
-    if (!outcome.wrote(f.log_provider)) write(f.log_provider, Value::string(out.arena().copy(pack.name)));
+    // OCSF activities are 0-99; a source's out-of-range one must not overflow type_uid.
+    if (!wrote(f.type_uid)) write(f.type_uid, Value::int64(int64_t{class_uid} * 100 + (activity >= 0 && activity <= 99 ? activity : 99)));
+    if (!pack.product.empty() && !wrote(f.product_name)) write(f.product_name, Value::string(out.arena().copy(pack.product)));
+    if (!pack.vendor.empty() && !wrote(f.vendor_name)) write(f.vendor_name, Value::string(out.arena().copy(pack.vendor)));
+    if (!wrote(f.log_provider)) write(f.log_provider, Value::string(out.arena().copy(pack.name)));
     if (pack.keep_unmapped) add_unmapped();
   }
 };
@@ -707,6 +771,7 @@ PackOutcome PackSet::apply(const LineInput& in, EventBatch& out, std::string_vie
     const EventCase* chosen = nullptr;
     if (!extract_and_choose(*p, in, s, out.arena(), chosen, nullptr)) continue;
     outcome.pack = p;
+    s.record.build_index();  // mappings look up dozens of keys: hash them once
     Writer w{*p, in, s, out, outcome};
     if (chosen)
       for (const FieldMapping& m : chosen->fields) w.apply(m);

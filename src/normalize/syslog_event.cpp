@@ -151,6 +151,10 @@ const Pack* append_syslog_event(std::string_view line, const Provenance& p, Even
       out.end_event();
       return o.pack;
     }
+    if (!options.keep_unparsed) {
+      out.abandon_event();
+      return nullptr;
+    }
     // Nothing of the header is trusted; the line is kept whole and flagged.
     out.add_string_ref(f.log_name, "syslog");  // a literal: static storage outlives the batch
     out.set_parse_error(m.error);

@@ -38,10 +38,14 @@ struct SyslogEventOptions {
   // built-in Linux mapping (linux_auth.h) runs.
   const PackSet* packs = nullptr;
   std::string_view only_pack;         // with packs: try just this one (vigil parse --pack)
+  // A line without a syslog header that no pack takes is kept raw and flagged; with
+  // false it is not appended at all (the caller has another reader for it).
+  bool keep_unparsed = true;
 };
 
 // Appends one event for `line` to `out`. `p.raw` is ignored: the raw is `line`.
-// Returns the pack that mapped the line, or null.
+// Returns the pack that mapped the line, or null (and with keep_unparsed false, a
+// headerless line no pack took adds no event).
 const Pack* append_syslog_event(std::string_view line, const Provenance& p, EventBatch& out,
                                 const SyslogEventOptions& options = {});
 

@@ -145,8 +145,16 @@ std::string judge(const std::string& line, const Product& product, const PackSet
         ips.insert(std::to_string(ip.bytes[12]) + "." + std::to_string(ip.bytes[13]) + "." + std::to_string(ip.bytes[14]) +
                    "." + std::to_string(ip.bytes[15]));  // ::ffff:a.b.c.d is a.b.c.d
     }
+  // An address inside a command line is an argument of the process, not an endpoint
+  // of the event ("psexec.py domain/admin@192.168.0.57").
+  std::string command_lines;
+  for (const Field& f : batch.fields(e)) {
+    const std::string_view name = field_name(f.id);
+    if (f.value.type == FieldType::String && (name.ends_with("cmd_line") || name.ends_with("CommandLine")))
+      command_lines.append(f.value.as_string()).push_back('\n');
+  }
   for (const std::string& ip : ipv4s(line))
-    if (!ips.count(ip)) return "address " + ip + " not a typed IP field";
+    if (!ips.count(ip) && command_lines.find(ip) == std::string::npos) return "address " + ip + " not a typed IP field";
   return {};
 }
 
