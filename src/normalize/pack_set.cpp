@@ -373,6 +373,14 @@ bool text_matches(const Pack& p, const LineInput& in, std::string* why) {
     }
   }
   const sv msg = m.whole_line && !in.line.empty() ? in.line : in.message;
+  if (m.json) {  // first: one byte decides it for every other line
+    size_t i = 0;
+    while (i < msg.size() && msg[i] == ' ') ++i;
+    if (i >= msg.size() || msg[i] != '{') {
+      if (why) *why = "message is not a JSON object";
+      return false;
+    }
+  }
   if (!m.prefixes.empty() &&
       std::none_of(m.prefixes.begin(), m.prefixes.end(), [&](const std::string& x) { return msg.substr(0, x.size()) == x; })) {
     if (why) *why = "message does not start with " + m.prefixes.front() + (m.prefixes.size() > 1 ? " (or the others)" : "");
@@ -391,14 +399,6 @@ bool text_matches(const Pack& p, const LineInput& in, std::string* why) {
   if (m.regex && !RE2::PartialMatch(msg, *m.regex)) {
     if (why) *why = "message does not match /" + m.regex->pattern() + "/";
     return false;
-  }
-  if (m.json) {
-    size_t i = 0;
-    while (i < msg.size() && msg[i] == ' ') ++i;
-    if (i >= msg.size() || msg[i] != '{') {
-      if (why) *why = "message is not a JSON object";
-      return false;
-    }
   }
   return true;
 }

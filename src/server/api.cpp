@@ -1,5 +1,7 @@
 // The HTTP API's routes and handlers; see api.h and docs/api.md.
 #include "server/api.h"
+#include "normalize/line_normalizer.h"
+#include "normalize/pack_registry.h"
 
 #include <boost/json.hpp>
 
@@ -44,13 +46,32 @@ void handle_ingest(const ApiContext& ctx, HttpRequest&& req, HttpRespond respond
   EventBatch batch;
   Provenance base{.receive_time = now_ns(), .source = req.peer, .input = "http", .tenant = ctx.config->tenant};
   NdjsonStats stats = read_ndjson(body, base, batch, NdjsonOptions{.max_line_bytes = ctx.config->max_line_bytes});
-  // Windows records sent as flat JSON (OTRF, NXLog) get their OCSF fields.
-  for (const Event& e : batch.events()) {
-    if (!is_windows_record(batch, e)) continue;
-    EventBatch mapped;
-    windows_to_ocsf(batch, mapped);
-    batch = std::move(mapped);
-    break;
+  if (ctx.packs) {
+    // Each good record again through the parser packs (CloudTrail, Okta, GCP, Zeek JSON ...):
+    // what a pack knows becomes OCSF, other JSON keeps its names, Windows records get OCSF
+    // fields. Records the reader flagged stay as they are.
+    LineNormalizer normalizer(NormalizerOptions{.packs = ctx.packs->current(), .max_line_bytes = ctx.config->max_line_bytes});
+    EventBatch normalized;
+    normalized.reserve(batch.size(), batch.size() * 16);
+    for (const Event& e : batch.events()) {
+      if (e.flags & (kFlagParseError | kFlagTruncated)) {
+        copy_event(batch, e, normalized);
+        continue;
+      }
+      normalizer.add_line(e.raw, Provenance{.receive_time = e.receive_time, .source = e.source, .input = e.input, .tenant = e.tenant},
+                          normalized);
+    }
+    normalizer.flush(normalized);
+    batch = std::move(normalized);
+  } else {
+    // Windows records sent as flat JSON (OTRF, NXLog) get their OCSF fields.
+    for (const Event& e : batch.events()) {
+      if (!is_windows_record(batch, e)) continue;
+      EventBatch mapped;
+      windows_to_ocsf(batch, mapped);
+      batch = std::move(mapped);
+      break;
+    }
   }
   counters.http_events += stats.events;
   json::object reply{{"accepted", stats.events},
@@ -90,6 +111,40 @@ void handle_reload(const ApiContext& ctx, HttpRequest&& req, HttpRespond respond
   ctx.run_blocking([rules = ctx.rules, peer = std::move(req.peer), respond] {
     ReloadReport r = rules->reload("POST /api/v1/rules/reload from " + peer);
     respond(HttpResponse{r.ok ? 200 : 500, "application/json", reload_to_json(r)});
+  });
+}
+
+// GET /api/v1/parsers: the packs ingest uses now; POST /api/v1/parsers/reload reloads them.
+json::object packs_to_json(const PackRegistry& registry, const PackReloadReport* report) {
+  json::array packs;
+  if (auto set = registry.current())
+    for (const auto& p : set->packs())
+      packs.push_back(json::object{{"name", p->name},
+                                   {"file", p->file},
+                                   {"description", p->description},
+                                   {"vendor", p->vendor},
+                                   {"product", p->product},
+                                   {"priority", p->priority}});
+  json::object out{{"dir", registry.dir()}, {"packs", std::move(packs)}};
+  if (report) {
+    json::array refused;
+    for (const std::string& r : report->refusals) refused.push_back(json::string(r));
+    out["loaded"] = report->packs;
+    out["refused"] = std::move(refused);
+  }
+  return out;
+}
+
+void handle_parsers(const ApiContext& ctx, HttpRequest&& req, HttpRespond respond) {
+  if (req.path == "/api/v1/parsers") {
+    if (req.method != "GET") return respond(error_response(405, "use GET for /api/v1/parsers"));
+    return respond(json_response(200, packs_to_json(*ctx.packs, nullptr)));
+  }
+  if (req.method != "POST") return respond(error_response(405, "use POST for /api/v1/parsers/reload"));
+  ctx.run_blocking([packs = ctx.packs, peer = std::move(req.peer), respond] {
+    PackReloadReport r = packs->reload(("POST /api/v1/parsers/reload from " + peer).c_str());
+    // Refused packs are reported; the others are in use. 200 unless nothing could load.
+    respond(json_response(r.ok ? 200 : 500, packs_to_json(*packs, &r)));
   });
 }
 
@@ -195,10 +250,15 @@ HttpHandler make_api_handler(ApiContext ctx) {
       if (req.method != "POST") return respond(error_response(405, "use POST for /api/v1/rules/reload"));
       return handle_reload(ctx, std::move(req), std::move(respond));
     }
+    if (p == "/api/v1/parsers" || p == "/api/v1/parsers/reload") {
+      if (!ctx.packs) return respond(error_response(503, "parser packs are not loaded in this server"));
+      return handle_parsers(ctx, std::move(req), std::move(respond));
+    }
     if (p == "/api/v1/stats") return respond(handle_stats(ctx));
     if (p == "/api/v1/health") return respond(json_response(200, json::object{{"status", "ok"}}));
     respond(error_response(404, "no such endpoint: " + req.method + " " + p +
                                     " (see /api/v1/ingest, /api/v1/search, /api/v1/alerts, /api/v1/rules, /api/v1/rules/reload, "
+                                    "/api/v1/parsers, /api/v1/parsers/reload, "
                                     "/api/v1/stats, /api/v1/health)"));
   };
 }

@@ -347,4 +347,46 @@ TEST(ServerIntegration, DemoDataAnswersTheSearchWePrint) {
   server.terminate();
 }
 
+// Parser packs at ingest: a FortiGate line over syslog TCP and a CloudTrail record over
+// HTTP are stored as OCSF by their packs; the packs are listed and reload over the API.
+TEST(ServerIntegration, ParserPacksNormalizeAtIngest) {
+  TempDir dir;
+  ServerProcess server(dir.path / "data");
+  server.start();
+  const std::string fortigate =
+      "<189>date=2026-11-22 time=06:58:00 devname=fw-01 devid=FG100E0000000001 logid=0000000013 type=traffic "
+      "subtype=forward level=notice vd=root srcip=198.51.100.23 srcport=51234 srcintf=\"wan1\" dstip=10.0.0.5 "
+      "dstport=22 dstintf=\"lan\" action=deny policyid=7 proto=6 service=\"SSH\"\n";
+  send_tcp(server.address("syslog_tcp"), fortigate);
+  const std::string cloudtrail =
+      R"({"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::123456789012:user/alice",)"
+      R"("accountId":"123456789012","userName":"alice"},"eventTime":"2026-11-22T06:58:01Z","eventSource":"signin.amazonaws.com",)"
+      R"("eventName":"ConsoleLogin","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","userAgent":"Mozilla/5.0",)"
+      R"("responseElements":{"ConsoleLogin":"Failure"},"eventID":"0c5b2c4e-0000-4000-8000-000000000001"})"
+      "\n";
+  auto r = http_call("POST", server.http_url() + "/api/v1/ingest", cloudtrail);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->status, 200) << r->body;
+  ASSERT_TRUE(eventually([&] { return ingest_counter(server, "tcp_messages") == 1; }));
+
+  auto denied = search_cli({"--server", server.http_url(),
+                            "metadata.log_provider:fortigate class_uid:4001 action_id:2 src_endpoint.ip:198.51.100.23 dst_endpoint.port:22"});
+  EXPECT_EQ(denied.events_matched, 1u);
+  auto login = search_cli({"--server", server.http_url(),
+                           "metadata.log_provider:aws-cloudtrail class_uid:3002 status_id:2 actor.user.name:alice src_endpoint.ip:203.0.113.9"});
+  EXPECT_EQ(login.events_matched, 1u);
+
+  auto list = http_call("GET", server.http_url() + "/api/v1/parsers");
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->status, 200) << list->body;
+  EXPECT_NE(list->body.find("\"fortigate\""), std::string::npos);
+  auto reload = http_call("POST", server.http_url() + "/api/v1/parsers/reload", "");
+  ASSERT_TRUE(reload.ok());
+  ASSERT_EQ(reload->status, 200) << reload->body;
+  auto reply = json::parse(reload->body).as_object();
+  EXPECT_GE(reply.at("loaded").to_number<int>(), 20);
+  EXPECT_TRUE(reply.at("refused").as_array().empty()) << reload->body;
+  server.terminate();
+}
+
 }  // namespace vigil::testing
