@@ -219,10 +219,14 @@ class Loader {
   }
 
   // "process.audit_token[5]" in `from`: the key and the index of the value it reads.
+  // A "*" (any one key segment, "event.*.instigator.pid") must be a whole segment.
   void index_suffixes(FieldMapping& m, const YAML::Node& n) const {
     m.from_index.assign(m.from.size(), -1);
     for (size_t i = 0; i < m.from.size(); ++i) {
       std::string& k = m.from[i];
+      for (size_t at = k.find('*'); at != std::string::npos; at = k.find('*', at + 1))
+        if ((at > 0 && k[at - 1] != '.') || (at + 1 < k.size() && k[at + 1] != '.' && k[at + 1] != '['))
+          refuse(n, "'" + k + "': a * stands for a whole key segment (a.*.b)");
       const size_t open = k.rfind('[');
       if (k.empty() || k.back() != ']' || open == std::string::npos) continue;
       const std::string digits = k.substr(open + 1, k.size() - open - 2);

@@ -219,6 +219,36 @@ sv prefixed(const ExtractStep& st, sv key, Arena& arena) {
   return sv(p, st.prefix.size() + key.size());
 }
 
+// A "*" segment of `pattern` stands for any one segment of `key` ("event.*.instigator.pid").
+bool segments_match(sv pattern, sv key) {
+  size_t j = 0;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '*') {
+      const size_t start = j;
+      while (j < key.size() && key[j] != '.') ++j;
+      if (j == start) return false;
+    } else if (j >= key.size() || pattern[i] != key[j++]) {
+      return false;
+    }
+  }
+  return j == key.size();
+}
+
+// A source of a mapping or a step: the last value of `key`, or its index-th (from 0) when
+// a JSON array repeated it; `key` may hold "*" segments.
+RecordField* find_source(Record& r, sv key, int index = -1) {
+  const bool wildcard = key.find('*') != sv::npos;
+  if (index < 0 && !wildcard) return r.find(key);
+  int seen = 0;
+  RecordField* last = nullptr;
+  for (RecordField& f : r.fields)
+    if (wildcard ? segments_match(key, f.key) : f.key == key) {
+      if (seen++ == index) return &f;
+      last = &f;
+    }
+  return index < 0 ? last : nullptr;
+}
+
 bool run_step(const ExtractStep& st, const LineInput& in_, Scratch& s, Arena& arena, bool whole_line) {
   LineInput in = in_;
   if (whole_line && !in.line.empty()) in.message = in.line;
@@ -227,7 +257,7 @@ bool run_step(const ExtractStep& st, const LineInput& in_, Scratch& s, Arena& ar
   if (st.input == "_line") {
     text = in.line.empty() ? in.message : in.line;
   } else if (!st.input.empty()) {
-    const RecordField* f = r.find(st.input);
+    const RecordField* f = find_source(r, st.input);
     if (!f) return false;
     text = f->value;
   }
@@ -380,6 +410,21 @@ bool text_matches(const Pack& p, const LineInput& in, std::string* why) {
       if (why) *why = "message is not a JSON object";
       return false;
     }
+    // Every key the pack needs is written in the text as "name": a substring test spares
+    // the JSON parse for the many lines that are other sources' JSON.
+    for (const std::string& k : m.json_has) {
+      const sv first = sv(k).substr(0, sv(k).find('.'));
+      if (first.empty() || first.find('*') != sv::npos) continue;
+      char quoted[130];
+      if (first.size() + 2 > sizeof quoted) continue;
+      quoted[0] = '"';
+      std::memcpy(quoted + 1, first.data(), first.size());
+      quoted[first.size() + 1] = '"';
+      if (msg.find(sv(quoted, first.size() + 2)) == sv::npos) {
+        if (why) *why = "JSON has no '" + k + "'";
+        return false;
+      }
+    }
   }
   if (!m.prefixes.empty() &&
       std::none_of(m.prefixes.begin(), m.prefixes.end(), [&](const std::string& x) { return msg.substr(0, x.size()) == x; })) {
@@ -519,18 +564,12 @@ struct Writer {
     }
     for (size_t i = 0; i < m.from.size(); ++i) {
       const int index = i < m.from_index.size() ? m.from_index[i] : -1;
-      RecordField* f = index < 0 ? s.record.find(m.from[i]) : nth_value(m.from[i], index);
+      RecordField* f = find_source(s.record, m.from[i], index);
       if (f && !is_null(f->value)) out.push_back({f->value, f});
     }
     if (m.has_constant) out.push_back({m.constant, nullptr});
   }
   sv out_copy(sv t) { return out.arena().copy(t); }
-  // The index-th value (from 0) of a key a JSON array repeated, or nullptr.
-  RecordField* nth_value(sv key, int index) {
-    for (RecordField& f : s.record.fields)
-      if (f.key == key && index-- == 0) return &f;
-    return nullptr;
-  }
   RecordField joined_marker;  // marks the joined text: it is in the batch arena
 
   void apply(const FieldMapping& m) {

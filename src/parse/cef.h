@@ -18,8 +18,10 @@ struct CefRecord {
   std::vector<TextPair> extension;  // cleared by parse_cef
 };
 
-// `text` starts at "CEF:". Empty on success, else a static reason; the record then
-// holds what was read.
+// `text` starts at "CEF:" (the caller skips any syslog header). Empty on success,
+// else a static reason ("missing CEF: prefix", "CEF header has 3 of 7 fields", ...);
+// the record then holds what was read. Views point into `text` or, for unescaped
+// fields, into `scratch`.
 std::string_view parse_cef(std::string_view text, Arena& scratch, CefRecord& out);
 
 }  // namespace vigil

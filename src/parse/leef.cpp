@@ -21,7 +21,7 @@ bool read_delimiter(sv s, char& out) {
   }
   if (s.size() == 1) {
     out = s[0];
-    return true;
+    return out != '\0';
   }
   if (s.starts_with("\\x") || s.starts_with("0x") || s.starts_with("0X")) s.remove_prefix(2);
   else if (s[0] == 'x' || s[0] == 'X') s.remove_prefix(1);
@@ -40,7 +40,10 @@ bool read_delimiter(sv s, char& out) {
 }  // namespace
 
 std::string_view parse_leef(std::string_view text, Arena&, LeefRecord& out) {
-  out = LeefRecord{};
+  out.major = out.minor = 0;
+  out.vendor = out.product = out.version = out.event_id = {};
+  out.delimiter = '\t';
+  out.attributes.clear();  // keeps its capacity: the caller reuses the record per line
   if (!text.starts_with("LEEF:")) return "missing LEEF: prefix";
   sv rest = text.substr(5);
   sv header[6];
