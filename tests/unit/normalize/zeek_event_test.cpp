@@ -5,14 +5,15 @@
 
 #include <gtest/gtest.h>
 
+#include "batch_fields.h"
+
 #include <string>
 #include <vector>
 
 namespace vigil {
 namespace {
 
-struct Events {
-  EventBatch batch;
+struct Events : testing::BatchFields {
   ZeekReadStats stats;
 
   explicit Events(std::string_view body) {
@@ -21,29 +22,6 @@ struct Events {
     p.input = "file";
     p.source = "test.log";
     stats = read_zeek_log(body, p, batch);
-  }
-  std::vector<Value> all(size_t i, std::string_view name) const {
-    std::vector<Value> out;
-    FieldId id = field_dictionary().find(name);
-    for (const Field& f : batch.fields(batch[i]))
-      if (f.id == id) out.push_back(f.value);
-    return out;
-  }
-  const Value* get(size_t i, std::string_view name) const {
-    FieldId id = field_dictionary().find(name);
-    return id == kNoField ? nullptr : batch.find(batch[i], id);
-  }
-  std::string s(size_t i, std::string_view name) const {
-    const Value* v = get(i, name);
-    return v && v->type == FieldType::String ? std::string(v->as_string()) : "<missing>";
-  }
-  int64_t n(size_t i, std::string_view name) const {
-    const Value* v = get(i, name);
-    return v && v->type == FieldType::Int64 ? v->i64 : -12345;
-  }
-  std::string ip(size_t i, std::string_view name) const {
-    const Value* v = get(i, name);
-    return v && v->type == FieldType::Ip ? v->as_ip().to_string() : "<missing>";
   }
 };
 
