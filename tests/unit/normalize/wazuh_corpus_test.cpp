@@ -52,10 +52,10 @@ const std::vector<Product>& products() {
       {"web-access", {"web_rules.ini"}, {"web-access", "iis"}, 1.0},
       {"gcp", {"gcp.ini"}, {"gcp-audit", "gcp-storage"}, 1.0},
       {"aws-security-lake", {"amazon_sec_lake.ini"}, {"ocsf"}, 1.0},
-      {"windows-security", {"win_security.ini"}, {"Microsoft Windows"}, 0.88},
+      {"windows-security", {"win_security.ini"}, {"Microsoft Windows"}, 1.0},
       {"sysmon", {"sysmon.ini", "sysmon_eid_1.ini", "sysmon_eid_3.ini", "sysmon_eid_7.ini", "sysmon_eid_8.ini",
                   "sysmon_eid_10.ini", "sysmon_eid_11.ini", "sysmon_eid_13.ini", "sysmon_eid_20.ini"},
-       {"Sysmon", "Microsoft Windows"}, 0.96},
+       {"Sysmon", "Microsoft Windows"}, 0.98},
       {"macos", {"macos.ini"}, {"macos-unified"}, 1.0},
   };
   return kProducts;
@@ -102,7 +102,9 @@ std::vector<std::string> ipv4s(const std::string& line) {
     // A version or an OID written like an address ("fileVersion": "4.0.0.0", "attributeSyntaxOID": "2.5.5.12").
     static const std::regex kVersionKey(R"re("[A-Za-z]*(?:[Vv]ersion|OID|Oid)"\s*:\s*"$)re");
     const std::string key_before = line.substr(at >= 48 ? at - 48 : 0, std::min<size_t>(48, at));
-    if (std::regex_search(key_before, kVersionKey)) continue;
+    // ... also in a rendered message: "Syntax (OID):\t2.5.5.12".
+    static const std::regex kVersionLabel(R"re((?:OID|[Vv]ersion)\)?:\s*(?:\\t)?$)re");
+    if (std::regex_search(key_before, kVersionKey) || std::regex_search(key_before, kVersionLabel)) continue;
     if (json_cidr || std::regex_search(after, kRangeAfter) || std::regex_search(before, kRangeBefore)) continue;
     out.push_back((*it)[2]);
   }
