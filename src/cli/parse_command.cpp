@@ -204,7 +204,7 @@ int run_parse(const ParseFlags& f) {
         scratch.end_event();
         std::printf("line %llu: %s\n", static_cast<unsigned long long>(line_no),
                     m.error.empty() ? ("syslog header read; program '" + std::string(m.app_name) + "'").c_str()
-                                    : ("no syslog header (" + std::string(m.error) + "): packs read the whole line").c_str());
+                                    : (std::string(m.error) + " — packs read the whole line").c_str());
         for (const PackVerdict& v : packs->explain(input, scratch))
           std::printf("  %-18s %s  %s\n", v.pack.c_str(), v.matched ? "MATCH" : "no   ", v.reason.c_str());
         continue;

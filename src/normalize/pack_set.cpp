@@ -398,7 +398,8 @@ bool text_matches(const Pack& p, const LineInput& in, std::string* why) {
   if (!m.programs.empty()) {
     bool ok = std::any_of(m.programs.begin(), m.programs.end(), [&](const std::string& x) { return iequals(in.program, x); });
     if (!ok) {
-      if (why) *why = "program '" + std::string(in.program) + "' is not one the pack reads";
+      if (why) *why = in.program.empty() ? std::string("the line names no program (the pack reads some)")
+                                         : "program '" + std::string(in.program) + "' is not one the pack reads";
       return false;
     }
   }
