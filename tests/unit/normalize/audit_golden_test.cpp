@@ -265,7 +265,9 @@ TEST(AuditGolden, WazuhAuditdLines) {
         EXPECT_EQ(*cls, "1007") << line;
         EXPECT_TRUE(value_text(b, {"process.file.path"})) << line;
         EXPECT_TRUE(value_text(b, {"process.pid"})) << line;
-        if (line.find("type=EXECVE") != std::string::npos) EXPECT_TRUE(value_text(b, {"process.cmd_line"})) << line;
+        if (line.find("type=EXECVE") != std::string::npos) {
+          EXPECT_TRUE(value_text(b, {"process.cmd_line"})) << line;
+        }
       } else if (r.type == "SYSCALL" && audit_field(r, "syscall") == "2" && line.find("type=PATH") != std::string::npos) {
         EXPECT_EQ(*cls, "1001") << line;
         EXPECT_TRUE(value_text(b, {"file.path"})) << line;

@@ -172,7 +172,9 @@ TEST(WindowsOcsfCorpus, WazuhEventchannelLines) {
       const bool sysmon = get(b, e, "metadata.product.name")->as_string() == "Sysmon";
       const bool security = has(b, e, "Channel") && get(b, e, "Channel")->as_string() == "Security";
       const int64_t want = expected_class(sysmon, security, int_of(b, e, "EventID"));
-      if (want >= 0) EXPECT_EQ(c, want) << where;
+      if (want >= 0) {
+        EXPECT_EQ(c, want) << where;
+      }
       // Who, where the record names someone.
       if ((has(b, e, "User") && get(b, e, "User")->as_string() != "-") ||
           (has(b, e, "SubjectUserName") && get(b, e, "SubjectUserName")->as_string() != "-")) {
