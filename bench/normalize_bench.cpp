@@ -12,12 +12,12 @@
 #include <fstream>
 #include <map>
 #include <memory>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include "normalize/line_normalizer.h"
 #include "normalize/pack_loader.h"
+#include "wazuh_test_lines.h"
 
 namespace vigil {
 namespace {
@@ -33,15 +33,8 @@ const std::string kCorpus = VIGIL_CORPUS_DIR;
 // "log N pass = <line>" lines of Wazuh's ruleset tests.
 std::vector<std::string> wazuh(const std::vector<const char*>& files) {
   std::vector<std::string> out;
-  static const std::regex kLog(R"(^log \d+ (pass|fail) = (.*)$)");
-  for (const char* f : files) {
-    std::ifstream in(kCorpus + "/wazuh-ruleset-tests/" + f);
-    std::smatch m;
-    for (std::string line; std::getline(in, line);) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (std::regex_match(line, m, kLog)) out.push_back(m[2]);
-    }
-  }
+  for (const char* f : files)
+    for (std::string& line : test_support::wazuh_lines(kCorpus + "/wazuh-ruleset-tests/" + f)) out.push_back(std::move(line));
   return out;
 }
 

@@ -11,7 +11,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -19,6 +18,8 @@
 
 #include "normalize/line_normalizer.h"
 #include "normalize/pack_loader.h"
+#include "re2/re2.h"
+#include "wazuh_test_lines.h"
 
 namespace vigil {
 namespace {
@@ -61,52 +62,50 @@ const std::vector<Product>& products() {
   return kProducts;
 }
 
-std::vector<std::string> read_lines(const std::string& file) {
-  std::ifstream in(file);
-  std::vector<std::string> out;
-  std::string line;
-  static const std::regex kLog(R"(^log \d+ (pass|fail) = (.*)$)");
-  std::smatch m;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (std::regex_match(line, m, kLog)) out.push_back(m[2]);
-  }
-  return out;
-}
+std::vector<std::string> read_lines(const std::string& file) { return test_support::wazuh_lines(file); }
 
 // A time the line carries (an impossible date such as "May 00" or "2020/00/00", as
 // anonymized samples have, is no time).
 bool has_time_text(const std::string& line) {
-  static const std::regex kImpossible(R"([A-Z][a-z]{2} 00 |\d{4}/00/|/\d\d/00 |-00-|-\d\d-00[T ])");
-  if (std::regex_search(line, kImpossible)) return false;
-  static const std::regex kTime(
+  static const RE2 kImpossible(R"([A-Z][a-z]{2} 00 |\d{4}/00/|/\d\d/00 |-00-|-\d\d-00[T ])");
+  if (RE2::PartialMatch(line, kImpossible)) return false;
+  static const RE2 kTime(
       R"re(\d{4}-\d\d-\d\d[T ]\d\d:\d\d|[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d|\d{4}/\d\d/\d\d \d\d:\d\d|\d\d/[A-Z][a-z]{2}/\d{4}:\d\d|audit\(\d{9,}|"(time|timestamp|systemTime|eventTime)"\s*:)re");
-  return std::regex_search(line, kTime);
+  return RE2::PartialMatch(line, kTime);
 }
 
 // The IPv4 addresses of endpoints in the line. Networks are not endpoints: an address
 // written as a CIDR prefix ("10.0.0.0/8" in a JSON string) or as one end of a range
 // ("172.16.0.0-172.31.255.255") is left out.
 std::vector<std::string> ipv4s(const std::string& line) {
-  static const std::regex kIp(R"((^|[^0-9.])((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})(?![0-9.]))");
-  static const std::regex kCidrAfter(R"(^/\d{1,2}(\D|$))");
-  static const std::regex kRangeAfter(R"(^-\d{1,3}\.\d)");
-  static const std::regex kRangeBefore(R"(\d\.\d{1,3}-$)");
+  // RE2 has no look-around: the character before is consumed, the one after checked by hand.
+  static const RE2 kIp(R"((?:^|[^0-9.])((?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))");
+  static const RE2 kCidrAfter(R"(^/\d{1,2}(\D|$))");
+  static const RE2 kRangeAfter(R"(^-\d{1,3}\.\d)");
+  static const RE2 kRangeBefore(R"(\d\.\d{1,3}-$)");
+  // A version or an OID written like an address ("fileVersion": "4.0.0.0", "attributeSyntaxOID": "2.5.5.12").
+  static const RE2 kVersionKey(R"re("[A-Za-z]*(?:[Vv]ersion|OID|Oid)"\s*:\s*"$)re");
+  // ... also in a rendered message: "Syntax (OID):\t2.5.5.12".
+  static const RE2 kVersionLabel(R"re((?:OID|[Vv]ersion)\)?:\s*(?:\\t)?$)re");
   std::vector<std::string> out;
-  for (auto it = std::sregex_iterator(line.begin(), line.end(), kIp); it != std::sregex_iterator(); ++it) {
-    const size_t at = static_cast<size_t>((*it)[2].first - line.begin());
-    const size_t end = at + static_cast<size_t>(it->length(2));
+  re2::StringPiece rest(line);
+  re2::StringPiece ip;
+  while (RE2::FindAndConsume(&rest, kIp, &ip)) {
+    const size_t at = static_cast<size_t>(ip.data() - line.data());
+    const size_t end = at + ip.size();
+    // The greedy octets stop where an address ends; a following digit or dot means the
+    // text was longer than an address (a version such as 1.2.3.4.5), which is no endpoint.
+    if (end < line.size() && (line[end] == '.' || (line[end] >= '0' && line[end] <= '9'))) {
+      while (!rest.empty() && (rest[0] == '.' || (rest[0] >= '0' && rest[0] <= '9'))) rest.remove_prefix(1);
+      continue;
+    }
     const std::string after = line.substr(end, 8);
     const std::string before = line.substr(at >= 8 ? at - 8 : 0, std::min<size_t>(8, at));
-    const bool json_cidr = std::regex_search(after, kCidrAfter) && line.find('"') != std::string::npos && line[0] == '{';
-    // A version or an OID written like an address ("fileVersion": "4.0.0.0", "attributeSyntaxOID": "2.5.5.12").
-    static const std::regex kVersionKey(R"re("[A-Za-z]*(?:[Vv]ersion|OID|Oid)"\s*:\s*"$)re");
+    const bool json_cidr = RE2::PartialMatch(after, kCidrAfter) && line.find('"') != std::string::npos && line[0] == '{';
     const std::string key_before = line.substr(at >= 48 ? at - 48 : 0, std::min<size_t>(48, at));
-    // ... also in a rendered message: "Syntax (OID):\t2.5.5.12".
-    static const std::regex kVersionLabel(R"re((?:OID|[Vv]ersion)\)?:\s*(?:\\t)?$)re");
-    if (std::regex_search(key_before, kVersionKey) || std::regex_search(key_before, kVersionLabel)) continue;
-    if (json_cidr || std::regex_search(after, kRangeAfter) || std::regex_search(before, kRangeBefore)) continue;
-    out.push_back((*it)[2]);
+    if (RE2::PartialMatch(key_before, kVersionKey) || RE2::PartialMatch(key_before, kVersionLabel)) continue;
+    if (json_cidr || RE2::PartialMatch(after, kRangeAfter) || RE2::PartialMatch(before, kRangeBefore)) continue;
+    out.emplace_back(ip.data(), ip.size());
   }
   return out;
 }

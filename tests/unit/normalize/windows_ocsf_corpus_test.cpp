@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <sstream>
 
 #include "normalize/windows_ocsf.h"
@@ -16,6 +15,7 @@
 #include "parse/ndjson.h"
 #include "parse/windows_event_json.h"
 #include "parse/windows_event_wazuh.h"
+#include "wazuh_test_lines.h"
 
 namespace vigil {
 namespace {
@@ -141,7 +141,6 @@ int64_t expected_class(bool sysmon, bool security, int64_t id) {
 TEST(WindowsOcsfCorpus, WazuhEventchannelLines) {
   const fs::path root = kCorpus / "wazuh-ruleset-tests";
   if (!fs::exists(root)) GTEST_SKIP() << "no Wazuh corpus at " << root;
-  const std::regex log_line(R"(^log \d+ (pass|fail) = (.*)$)");
   size_t json = 0, text = 0, users = 0, processes = 0, ips = 0;
   for (auto& entry : fs::directory_iterator(root)) {
     const std::string name = entry.path().filename().string();
@@ -150,10 +149,10 @@ TEST(WindowsOcsfCorpus, WazuhEventchannelLines) {
       continue;
     std::ifstream in(entry.path());
     std::string line;
-    std::smatch m;
+    std::string record;
     while (std::getline(in, line)) {
-      if (!std::regex_match(line, m, log_line)) continue;
-      const std::string record = m[2];
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (!test_support::wazuh_log_line(line, record)) continue;
       if (!looks_like_wazuh_windows(record)) {
         ++text;  // Wazuh's older "WinEvtLog:" syslog text, not eventchannel JSON
         continue;
