@@ -33,6 +33,8 @@ int run_cli(int argc, char** argv) {
   add_hunt_command(app, exit_code);
   add_rules_command(app, exit_code);
   add_parse_command(app, exit_code);
+  add_agent_command(app, exit_code);
+  add_agents_command(app, exit_code);
 
   app.parse_complete_callback([&] {
     auto logger = spdlog::stderr_color_mt("vigil");
