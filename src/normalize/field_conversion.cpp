@@ -200,4 +200,30 @@ std::optional<TimeNs> parse_time_text(std::string_view text, std::string_view fo
   return parse_pattern(text, format, utc_offset_s, receive_time);
 }
 
+std::optional<IpAddress> parse_ip(std::string_view text) {
+  // Only digits and dots: IPv4 or nothing (inet_pton's rules: four parts of 0-255, no
+  // leading zeros). Anything else goes to the full parser (IPv6, brackets).
+  for (char c : text)
+    if (!((c >= '0' && c <= '9') || c == '.')) return IpAddress::parse(text);
+  uint8_t part[4] = {};
+  int parts = 0;
+  int digits = 0;
+  unsigned value = 0;
+  for (char c : text) {
+    if (c >= '0' && c <= '9') {
+      if (digits == 1 && value == 0) return std::nullopt;  // "01"
+      value = value * 10 + static_cast<unsigned>(c - '0');
+      if (value > 255) return std::nullopt;
+      ++digits;
+    } else {  // '.'
+      if (digits == 0 || parts == 3) return std::nullopt;
+      part[parts++] = static_cast<uint8_t>(value);
+      value = 0;
+      digits = 0;
+    }
+  }
+  if (parts != 3 || digits == 0) return std::nullopt;
+  return IpAddress::v4(part[0], part[1], part[2], static_cast<uint8_t>(value));
+}
+
 }  // namespace vigil

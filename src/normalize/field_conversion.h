@@ -5,6 +5,7 @@
 #include <optional>
 #include <string_view>
 
+#include "core/ip_address.h"
 #include "core/time.h"
 #include "normalize/pack.h"
 
@@ -13,6 +14,10 @@ namespace vigil {
 // The type of an OCSF target by its name: *.ip -> Ip, time / *_time -> Time,
 // is_* -> Bool, *_id, *_uid, *.port, *.pid, *count, *.code, bytes/packets -> Int, else String.
 Conversion conversion_for_target(std::string_view target);
+
+// An address as IpAddress::parse reads it, dotted IPv4 without the libc call (most
+// addresses of firewall lines are those): "10.0.0.1", "::1", "[::1]".
+std::optional<IpAddress> parse_ip(std::string_view text);
 
 // A UTC offset: "+08", "+0800", "+08:00", "-0530", "Z", "UTC", "GMT".
 std::optional<int32_t> parse_utc_offset(std::string_view text);

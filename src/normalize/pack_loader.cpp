@@ -1,6 +1,7 @@
 // YAML -> Pack. Every mistake is refused with its file and line, and unknown keys are
 // mistakes: a typo in a pack must not silently turn into a pack that matches nothing.
 #include "normalize/pack_loader.h"
+#include "normalize/record.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -354,6 +355,32 @@ class Loader {
   const std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>>* lookups_ = nullptr;
 };
 
+// The hashes of the keys mappings and conditions read, once at load (pack.h).
+void hash_source_keys(std::vector<FieldMapping>& mappings) {
+  for (FieldMapping& m : mappings) {
+    m.from_hash.clear();
+    m.from_wildcard.clear();
+    for (const std::string& k : m.from) {
+      m.from_hash.push_back(Record::key_hash(k));
+      m.from_wildcard.push_back(k.find('*') != std::string::npos);
+    }
+  }
+}
+void hash_source_keys(std::vector<Condition>& conditions) {
+  for (Condition& c : conditions) {
+    c.key_hash = Record::key_hash(c.key);
+    c.key_hashed = true;
+  }
+}
+void hash_source_keys(Pack& p) {
+  hash_source_keys(p.fields);
+  hash_source_keys(p.match.require);
+  for (EventCase& c : p.cases) {
+    hash_source_keys(c.fields);
+    hash_source_keys(c.when);
+  }
+}
+
 }  // namespace
 
 void load_pack_text(std::string_view yaml, const std::string& file, PackLoad& into) {
@@ -361,6 +388,7 @@ void load_pack_text(std::string_view yaml, const std::string& file, PackLoad& in
     YAML::Node root = YAML::Load(std::string(yaml));
     Loader loader(file);
     Pack p = loader.load(root);
+    hash_source_keys(p);
     for (const auto& other : into.packs)
       if (other->name == p.name) throw Refused{file + ": pack name '" + p.name + "' is already used by " + other->file};
     into.packs.push_back(std::make_shared<const Pack>(std::move(p)));

@@ -5,11 +5,15 @@
 #include "normalize/pack_set.h"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cctype>
 #include <cstring>
 
 #include <simdjson.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "core/ip_address.h"
 #include "normalize/field_conversion.h"
@@ -36,6 +40,7 @@ struct Ids {
   FieldId product_name = field_id("metadata.product.name");
   FieldId vendor_name = field_id("metadata.product.vendor_name");
   FieldId log_provider = field_id("metadata.log_provider");
+  FieldId severity_id = field_id("severity_id");
 };
 const Ids& ids() {
   static const Ids kIds;
@@ -43,6 +48,8 @@ const Ids& ids() {
 }
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+bool is_hex(char c) { return (c >= '0' && c <= '9') || (lower(c) >= 'a' && lower(c) <= 'f'); }
 
 bool iequals(sv a, sv lowered) {
   if (a.size() != lowered.size()) return false;
@@ -58,10 +65,88 @@ bool icontains(sv a, sv lowered) {
   return false;
 }
 
-// Heterogeneous lookup: a name built in a stack buffer finds its cached id without a std::string.
-struct NameHash {
-  using is_transparent = void;
-  size_t operator()(sv s) const { return std::hash<sv>{}(s); }
+// Substring test by memmem: std::string_view::find stops at every occurrence of the
+// needle's first byte (a space, a 'd'), and gates run on every line of every pack.
+// Candidates are the 16-byte blocks' positions where the needle's first, middle and last
+// bytes sit at the right distances (SSE2, part of x86-64); only those are compared. Three
+// bytes, not two: gates like " type=" would otherwise stop at every short key.
+bool has_text(sv haystack, sv needle) {
+  const size_t n = needle.size();
+  if (n == 0) return true;
+  if (n > haystack.size()) return false;
+  const char* h = haystack.data();
+  const size_t last_start = haystack.size() - n;  // the last position a match may start at
+  size_t i = 0;
+#if defined(__SSE2__)
+  const size_t mid = n / 2;
+  const __m128i first = _mm_set1_epi8(needle[0]);
+  const __m128i middle = _mm_set1_epi8(needle[mid]);
+  const __m128i last = _mm_set1_epi8(needle[n - 1]);
+  for (; i + 16 <= last_start + 1; i += 16) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h + i));
+    const __m128i m = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h + i + mid));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h + i + n - 1));
+    const __m128i hits = _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(m, middle)), _mm_cmpeq_epi8(b, last));
+    unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hits));
+    while (mask) {
+      const int bit = std::countr_zero(mask);
+      if (std::memcmp(h + i + bit + 1, needle.data() + 1, n - 1) == 0) return true;
+      mask &= mask - 1;
+    }
+  }
+#endif
+  for (; i <= last_start; ++i)
+    if (h[i] == needle[0] && std::memcmp(h + i + 1, needle.data() + 1, n - 1) == 0) return true;
+  return false;
+}
+
+// Field ids of unmapped.<pack>.<key> names, per thread, found by the record's own key
+// hash (build_index computed it) and the pack: no name is built or hashed per field.
+// Entries hold copies of the pack name and key, so a reloaded pack never meets a stale one.
+class UnmappedIds {
+ public:
+  static constexpr size_t kMaxEntries = 200'000;  // a sender inventing keys: the dictionary decides
+  // The cached id of `key` for `pack` (keep_names: the key itself), or kNoField when unknown.
+  // The part of an entry's hash that depends on the pack alone: computed once per line.
+  static uint32_t pack_hash(sv pack, bool keep_names) {
+    return (Record::key_hash(pack) * 0x9E3779B1u) ^ (keep_names ? 0x5bd1e995u : 0u);
+  }
+  FieldId find(sv pack, bool keep_names, uint32_t pack_hash, sv key, uint32_t key_hash) const {
+    if (slots_.empty()) return kNoField;
+    const uint32_t h = key_hash ^ pack_hash;
+    for (size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      const Entry& e = slots_[i];
+      if (e.id == kNoField) return kNoField;
+      if (e.hash == h && e.keep_names == keep_names && e.key == key && e.pack == pack) return e.id;
+    }
+  }
+  void insert(sv pack, bool keep_names, uint32_t pack_hash, sv key, uint32_t key_hash, FieldId id) {
+    if (count_ >= kMaxEntries) return;
+    if ((count_ + 1) * 2 > slots_.size()) grow();
+    place(Entry{key_hash ^ pack_hash, keep_names, std::string(pack), std::string(key), id});
+    ++count_;
+  }
+
+ private:
+  struct Entry {
+    uint32_t hash = 0;
+    bool keep_names = false;
+    std::string pack, key;
+    FieldId id = kNoField;
+  };
+  void place(Entry e) {
+    size_t i = e.hash & (slots_.size() - 1);
+    while (slots_[i].id != kNoField) i = (i + 1) & (slots_.size() - 1);
+    slots_[i] = std::move(e);
+  }
+  void grow() {
+    std::vector<Entry> old(std::max<size_t>(slots_.size() * 2, 1024));
+    old.swap(slots_);
+    for (Entry& e : old)
+      if (e.id != kNoField) place(std::move(e));
+  }
+  std::vector<Entry> slots_;
+  size_t count_ = 0;
 };
 
 // Per-thread scratch reused line after line.
@@ -153,7 +238,7 @@ bool flatten_json(sv text, Scratch& s, Record& out, Arena& arena) {
 // The text a condition reads: an extracted field, else "message" (the text the pack
 // reads) or "_line" (the whole line) themselves.
 bool holds(const Condition& c, Record& r, const LineInput& in) {
-  const RecordField* f = r.find(c.key);
+  const RecordField* f = c.key_hashed ? r.find(c.key, c.key_hash) : r.find(c.key);
   RecordField text_field;
   if (!f && (c.key == "message" || c.key == "_line")) {
     text_field.value = c.key == "_line" && !in.line.empty() ? in.line : in.message;
@@ -236,9 +321,8 @@ bool segments_match(sv pattern, sv key) {
 
 // A source of a mapping or a step: the last value of `key`, or its index-th (from 0) when
 // a JSON array repeated it; `key` may hold "*" segments.
-RecordField* find_source(Record& r, sv key, int index = -1) {
-  const bool wildcard = key.find('*') != sv::npos;
-  if (index < 0 && !wildcard) return r.find(key);
+RecordField* find_source(Record& r, sv key, int index, bool wildcard, uint32_t hash) {
+  if (index < 0 && !wildcard) return r.find(key, hash);
   int seen = 0;
   RecordField* last = nullptr;
   for (RecordField& f : r.fields)
@@ -247,6 +331,16 @@ RecordField* find_source(Record& r, sv key, int index = -1) {
       last = &f;
     }
   return index < 0 ? last : nullptr;
+}
+RecordField* find_source(Record& r, sv key, int index = -1) {
+  return find_source(r, key, index, key.find('*') != sv::npos, Record::key_hash(key));
+}
+// A mapping's i-th `from` source, by the hash the loader worked out.
+RecordField* find_source(Record& r, const FieldMapping& m, size_t i) {
+  const int index = i < m.from_index.size() ? m.from_index[i] : -1;
+  if (i < m.from_hash.size() && i < m.from_wildcard.size())
+    return find_source(r, m.from[i], index, m.from_wildcard[i], m.from_hash[i]);
+  return find_source(r, m.from[i], index);
 }
 
 bool run_step(const ExtractStep& st, const LineInput& in_, Scratch& s, Arena& arena, bool whole_line) {
@@ -261,7 +355,7 @@ bool run_step(const ExtractStep& st, const LineInput& in_, Scratch& s, Arena& ar
     if (!f) return false;
     text = f->value;
   }
-  if (!st.if_contains.empty() && text.find(st.if_contains) == sv::npos) return false;
+  if (!st.if_contains.empty() && !has_text(text, st.if_contains)) return false;
   switch (st.kind) {
     case ExtractKind::Regex: {
       for (size_t k = 0; k < st.regexes.size(); ++k) {
@@ -350,7 +444,7 @@ bool run_step(const ExtractStep& st, const LineInput& in_, Scratch& s, Arena& ar
         const char c = text[i];
         const bool hex = (c >= '0' && c <= '9') || (lower(c) >= 'a' && lower(c) <= 'f') || c == ':';
         // An IPv4 address may follow a name ("outside:10.0.0.1", "server_10.0.0.1"); IPv6 needs a clean start.
-        const bool boundary = i == 0 || !(std::isxdigit(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '.' ||
+        const bool boundary = i == 0 || !(is_hex(text[i - 1]) || text[i - 1] == '.' ||
                                           (text[i - 1] == ':' && (c < '0' || c > '9')));
         // A ':' starts only "::" (IPv6 from its compressed zeros); "Internet:1.2.3.4" starts at the digit.
         if (!hex || !boundary || (c == ':' && (i + 1 >= text.size() || text[i + 1] != ':'))) {
@@ -358,10 +452,10 @@ bool run_step(const ExtractStep& st, const LineInput& in_, Scratch& s, Arena& ar
           continue;
         }
         size_t j = i;
-        while (j < text.size() && (std::isxdigit(static_cast<unsigned char>(text[j])) || text[j] == '.' || text[j] == ':')) ++j;
+        while (j < text.size() && (is_hex(text[j]) || text[j] == '.' || text[j] == ':')) ++j;
         sv token = text.substr(i, j - i);
         while (!token.empty() && (token.back() == '.' || token.back() == ':')) token.remove_suffix(1);
-        if (token.size() >= 7 && (token.find('.') != sv::npos || token.find(':') != sv::npos) && IpAddress::parse(token)) {
+        if (token.size() >= 7 && (token.find('.') != sv::npos || token.find(':') != sv::npos) && parse_ip(token)) {
           found = true;
           // An address another step already named (src_ip ...) is not repeated.
           bool named = std::any_of(r.fields.begin(), r.fields.end(), [&](const RecordField& f) { return f.value == token; });
@@ -372,7 +466,7 @@ bool run_step(const ExtractStep& st, const LineInput& in_, Scratch& s, Arena& ar
           const size_t colon = token.find(':');
           // "10.0.0.1:443" is one with its port.
           const sv v4 = token.substr(0, colon == sv::npos ? 0 : colon);
-          if (v4.size() >= 7 && v4.find('.') != sv::npos && IpAddress::parse(v4)) {
+          if (v4.size() >= 7 && v4.find('.') != sv::npos && parse_ip(v4)) {
             found = true;
             if (std::none_of(r.fields.begin(), r.fields.end(), [&](const RecordField& f) { return f.value == v4; }))
               r.add(prefixed(st, "address", arena), v4);
@@ -421,7 +515,7 @@ bool text_matches(const Pack& p, const LineInput& in, std::string* why) {
       quoted[0] = '"';
       std::memcpy(quoted + 1, first.data(), first.size());
       quoted[first.size() + 1] = '"';
-      if (msg.find(sv(quoted, first.size() + 2)) == sv::npos) {
+      if (!has_text(msg, sv(quoted, first.size() + 2))) {
         if (why) *why = "JSON has no '" + k + "'";
         return false;
       }
@@ -433,12 +527,12 @@ bool text_matches(const Pack& p, const LineInput& in, std::string* why) {
     return false;
   }
   if (!m.contains.empty() &&
-      std::none_of(m.contains.begin(), m.contains.end(), [&](const std::string& x) { return msg.find(x) != sv::npos; })) {
+      std::none_of(m.contains.begin(), m.contains.end(), [&](const std::string& x) { return has_text(msg, x); })) {
     if (why) *why = "message contains none of '" + m.contains.front() + "'" + (m.contains.size() > 1 ? " ..." : "");
     return false;
   }
   for (const std::string& x : m.contains_all)
-    if (msg.find(x) == sv::npos) {
+    if (!has_text(msg, x)) {
       if (why) *why = "message does not contain '" + x + "'";
       return false;
     }
@@ -468,6 +562,7 @@ bool extract_and_choose(const Pack& p, const LineInput& in, Scratch& s, Arena& a
       for (RecordField& f : s.record.fields)
         if (f.key.size() > root.size() && f.key[root.size()] == '.' && f.key.starts_with(root))
           f.key.remove_prefix(root.size() + 1);
+    s.record.forget_index();
     for (const std::string& k : p.match.json_has)
       if (!s.record.has(k)) {
         if (why) *why = "JSON has no '" + k + "'";
@@ -508,8 +603,8 @@ struct Writer {
   int64_t activity = -1;
   int64_t klass = -1;  // class_uid a mapping wrote (a source that names its own OCSF class)
 
-  // Which targets are written, in O(1): a stamp per field id, this line's generation.
-  // (outcome.written, for the caller, is searched linearly; it is asked a handful of times.)
+  // Which targets are written, in O(1): a stamp per field id, this line's generation
+  // (the outcome points at the same stamps for the caller).
   static std::vector<uint32_t>& stamps() {
     thread_local std::vector<uint32_t> s;
     return s;
@@ -529,7 +624,6 @@ struct Writer {
   }
   void write(FieldId id, const Value& v) {
     out.add(id, v);
-    outcome.written.push_back(id);
     auto& st = stamps();
     if (id >= st.size()) st.resize(std::max<size_t>(id + 1, st.size() * 2), 0);
     st[id] = generation;
@@ -564,8 +658,7 @@ struct Writer {
       if (!joined.empty()) out.push_back({out_copy(joined), &joined_marker});
     }
     for (size_t i = 0; i < m.from.size(); ++i) {
-      const int index = i < m.from_index.size() ? m.from_index[i] : -1;
-      RecordField* f = find_source(s.record, m.from[i], index);
+      RecordField* f = find_source(s.record, m, i);
       if (f && !is_null(f->value)) out.push_back({f->value, f});
     }
     if (m.has_constant) out.push_back({m.constant, nullptr});
@@ -575,33 +668,53 @@ struct Writer {
 
   void apply(const FieldMapping& m) {
     if (wrote(m.target_id)) return;  // the case's mapping of a target wins over the pack's
+    if (m.join.empty() && m.join_all.empty()) {
+      // The common mapping: its sources in order, each looked up only when the ones
+      // before it were absent or did not convert (what candidates() would list).
+      bool any = false;
+      for (size_t i = 0; i < m.from.size(); ++i) {
+        RecordField* f = find_source(s.record, m, i);
+        if (!f || is_null(f->value)) continue;
+        any = true;
+        if (try_text(m, f->value, f)) return;
+      }
+      if (m.has_constant) {
+        any = true;
+        if (try_text(m, m.constant, nullptr)) return;
+      }
+      if (!any && m.has_default) try_text(m, m.default_value, nullptr);
+      return;
+    }
     thread_local std::vector<std::pair<sv, RecordField*>> texts;
     thread_local std::string joined;
     texts.clear();
     candidates(m, texts, joined);
     if (texts.empty() && m.has_default) texts.push_back({m.default_value, nullptr});
-    for (auto [text, field] : texts) {
-      bool ours = field != nullptr;  // in the raw or the batch arena; else held by the pack
-      if (!m.lookup.empty()) {
-        auto table = pack.lookups.find(m.lookup);
-        char low[128];
-        const size_t n = std::min(text.size(), sizeof low);
-        for (size_t i = 0; i < n; ++i) low[i] = lower(text[i]);
-        auto hit = table->second.find(sv(low, n));
-        if (hit != table->second.end()) text = hit->second, ours = false;
-        else if (m.has_default) text = m.default_value, ours = false;
-      }
-      if (convert_and_write(m, text, ours)) {
-        if (field && field != &joined_marker) field->used = true;
-        if (!m.join.empty())
-          for (const std::string& k : m.join)
-            if (RecordField* f = s.record.find(k)) f->used = true;
-        if (!m.join_all.empty() && field == &joined_marker)
-          for (RecordField& f : s.record.fields)
-            if (f.key == m.join_all) f.used = true;
-        return;
-      }
+    for (auto [text, field] : texts)
+      if (try_text(m, text, field)) return;
+  }
+
+  // One candidate text of a mapping through its lookup and conversion; true when written.
+  bool try_text(const FieldMapping& m, sv text, RecordField* field) {
+    bool ours = field != nullptr;  // in the raw or the batch arena; else held by the pack
+    if (!m.lookup.empty()) {
+      auto table = pack.lookups.find(m.lookup);
+      char low[128];
+      const size_t n = std::min(text.size(), sizeof low);
+      for (size_t i = 0; i < n; ++i) low[i] = lower(text[i]);
+      auto hit = table->second.find(sv(low, n));
+      if (hit != table->second.end()) text = hit->second, ours = false;
+      else if (m.has_default) text = m.default_value, ours = false;
     }
+    if (!convert_and_write(m, text, ours)) return false;
+    if (field && field != &joined_marker) field->used = true;
+    if (!m.join.empty())
+      for (const std::string& k : m.join)
+        if (RecordField* f = s.record.find(k)) f->used = true;
+    if (!m.join_all.empty() && field == &joined_marker)
+      for (RecordField& f : s.record.fields)
+        if (f.key == m.join_all) f.used = true;
+    return true;
   }
 
   // Writes `text` as the target's type; false when it does not convert.
@@ -642,7 +755,7 @@ struct Writer {
         return true;
       }
       case Conversion::Ip: {
-        auto ip = IpAddress::parse(text);
+        auto ip = parse_ip(text);
         if (!ip) return false;
         write(id, Value::ip_address(*ip));
         return true;
@@ -666,35 +779,37 @@ struct Writer {
 
 
   void add_unmapped() {
-    thread_local std::unordered_map<std::string, FieldId, NameHash, std::equal_to<>> cache;
+    thread_local UnmappedIds cache;
     char buf[FieldDictionary::kMaxNameBytes];
     constexpr sv kPrefix = "unmapped.";
+    const bool indexed = s.record.indexed();
+    const uint32_t pack_hash = UnmappedIds::pack_hash(pack.name, pack.keep_names);
     for (RecordField& f : s.record.fields) {
       if (f.used || is_null(f.value)) continue;
-      size_t n = 0;
-      if (pack.keep_names) {
-        if (f.key.size() > sizeof buf) continue;
-        std::memcpy(buf, f.key.data(), f.key.size());
-        n = f.key.size();
-      } else {
-        n = kPrefix.size() + pack.name.size() + 1 + f.key.size();
-        if (n > sizeof buf) continue;  // too long a name for the dictionary: raw keeps it
-        std::memcpy(buf, kPrefix.data(), kPrefix.size());
-        std::memcpy(buf + kPrefix.size(), pack.name.data(), pack.name.size());
-        buf[kPrefix.size() + pack.name.size()] = '.';
-        std::memcpy(buf + kPrefix.size() + pack.name.size() + 1, f.key.data(), f.key.size());
-      }
-      const sv name(buf, n);
-      FieldId id;
-      if (auto it = cache.find(name); it != cache.end()) {  // the common case: no allocation
-        id = it->second;
-      } else {
+      const uint32_t key_hash = indexed ? f.hash : Record::key_hash(f.key);
+      FieldId id = cache.find(pack.name, pack.keep_names, pack_hash, f.key, key_hash);
+      if (id == kNoField) {  // first sight of this key on this thread: build the name
+        size_t n = 0;
+        if (pack.keep_names) {
+          if (f.key.size() > sizeof buf) continue;
+          std::memcpy(buf, f.key.data(), f.key.size());
+          n = f.key.size();
+        } else {
+          n = kPrefix.size() + pack.name.size() + 1 + f.key.size();
+          if (n > sizeof buf) continue;  // too long a name for the dictionary: raw keeps it
+          std::memcpy(buf, kPrefix.data(), kPrefix.size());
+          std::memcpy(buf + kPrefix.size(), pack.name.data(), pack.name.size());
+          buf[kPrefix.size() + pack.name.size()] = '.';
+          std::memcpy(buf + kPrefix.size() + pack.name.size() + 1, f.key.data(), f.key.size());
+        }
+        const sv name(buf, n);
         id = field_dictionary().find(name);
         if (id == kNoField) {
           if (field_dictionary().size() >= 100'000) continue;  // a sender inventing keys: raw keeps them
           id = field_dictionary().intern(name);
+          if (id == kNoField) continue;
         }
-        if (cache.size() < 200'000) cache.emplace(std::string(name), id);
+        cache.insert(pack.name, pack.keep_names, pack_hash, f.key, key_hash, id);
       }
       if (f.kind == RecordKind::Number) {
         int64_t v;
@@ -715,7 +830,7 @@ struct Writer {
       }
       // An address keeps its type even unmapped, so address searches and CIDR filters find it.
       if (f.value.size() >= 7 && f.value.size() <= 39 && ((f.value[0] >= '0' && f.value[0] <= '9') || f.value.find(':') != sv::npos))
-        if (auto ip = IpAddress::parse(f.value)) {
+        if (auto ip = parse_ip(f.value)) {
           out.add_ip(id, *ip);
           continue;
         }
@@ -754,7 +869,7 @@ bool run_builtin(const Pack& p, const LineInput& in, EventBatch& out, PackOutcom
   outcome.pack = &p;
   outcome.class_uid = class_uid;
   const Ids& f = ids();
-  outcome.written = {f.class_uid, f.category_uid, f.activity_id, f.type_uid, field_id("severity_id")};
+  outcome.written = {f.class_uid, f.category_uid, f.activity_id, f.type_uid, f.severity_id};
   if (!p.product.empty()) out.add_string(f.product_name, p.product);
   if (!p.vendor.empty()) out.add_string(f.vendor_name, p.vendor);
   out.add_string(f.log_provider, p.name);
@@ -813,6 +928,8 @@ PackOutcome PackSet::apply(const LineInput& in, EventBatch& out, std::string_vie
     outcome.pack = p;
     s.record.build_index();  // mappings look up dozens of keys: hash them once
     Writer w{*p, in, s, out, outcome};
+    outcome.stamps = &Writer::stamps();
+    outcome.generation = w.generation;
     if (chosen)
       for (const FieldMapping& m : chosen->fields) w.apply(m);
     for (const FieldMapping& m : p->fields) w.apply(m);

@@ -27,11 +27,16 @@ struct LineInput {
 };
 
 // What the pack that matched did to the event.
+// The targets a mapped pack set are stamped in a per-thread table rather than listed,
+// so a line allocates nothing: wrote() is valid until the next apply() on this thread.
 struct PackOutcome {
   const Pack* pack = nullptr;  // null: no pack matched, nothing was added
   int class_uid = 0;
-  std::vector<FieldId> written;  // targets it set (the caller does not add its own then)
+  std::vector<FieldId> written;  // targets a builtin mapper set (the caller does not add its own then)
+  const std::vector<uint32_t>* stamps = nullptr;  // per field id: the generation that wrote it
+  uint32_t generation = 0;
   bool wrote(FieldId id) const {
+    if (stamps && id < stamps->size() && (*stamps)[id] == generation) return true;
     for (FieldId w : written)
       if (w == id) return true;
     return false;

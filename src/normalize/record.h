@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 #include <vector>
 
@@ -16,6 +17,7 @@ struct RecordField {
   std::string_view value;
   RecordKind kind = RecordKind::String;
   bool used = false;  // read by a mapping: not repeated under unmapped.*
+  uint32_t hash = 0;  // key_hash(key), set by build_index()
 };
 
 struct Record {
@@ -26,36 +28,50 @@ struct Record {
     indexed_ = 0;
   }
   void add(std::string_view key, std::string_view value, RecordKind kind = RecordKind::String) {
-    fields.push_back(RecordField{key, value, kind, false});
+    fields.push_back(RecordField{key, value, kind, false, 0});
   }
   // The last value of `key` (a later extractor overrides an earlier one), or nullptr.
-  RecordField* find(std::string_view key) {
-    if (indexed_ && indexed_ == fields.size()) {
-      // Open addressing over the keys' hashes; slots hold index + 1 (0: empty).
-      for (size_t h = hash(key) & kMask;; h = (h + 1) & kMask) {
-        const uint16_t slot = slots_[h];
-        if (slot == 0) return nullptr;
-        if (fields[slot - 1].key == key) return &fields[slot - 1];
-      }
-    }
+  // Fields added since the last look-up are hashed into the index first, so each key is
+  // hashed once however many mappings and conditions ask for it.
+  RecordField* find(std::string_view key) { return find(key, key_hash(key)); }
+  // The same, with `hash` = key_hash(key) worked out once (when the pack was loaded).
+  RecordField* find(std::string_view key, uint32_t hash) {
+    if (indexed_ != fields.size()) build_index();
+    if (indexed_ && indexed_ == fields.size()) return find_indexed(key, hash);
     for (size_t i = fields.size(); i-- > 0;)
       if (fields[i].key == key) return &fields[i];
     return nullptr;
   }
-  // Hashes every key once, so the many find() calls of a mapping are O(1). Records
-  // of more than half the table's slots keep the linear search. Adding a field after
-  // this turns the index off until the next build_index().
+  // Brings the index up to date with the fields added since it was last built (all of
+  // them after clear() or forget_index()). Records of more than half the table's slots
+  // keep the linear search.
   void build_index() {
-    indexed_ = 0;
-    if (fields.empty() || fields.size() > kSlots / 2) return;
-    slots_.assign(kSlots, 0);
-    for (size_t i = 0; i < fields.size(); ++i) {
-      size_t h = hash(fields[i].key) & kMask;
-      while (slots_[h] != 0 && fields[slots_[h] - 1].key != fields[i].key) h = (h + 1) & kMask;
-      slots_[h] = static_cast<uint16_t>(i + 1);  // a later duplicate replaces the earlier
+    if (fields.empty() || fields.size() > kSlots / 2) {
+      indexed_ = 0;
+      return;
+    }
+    if (slots_.size() != kSlots) slots_.assign(kSlots, Slot{});
+    if (indexed_ == 0 || indexed_ > fields.size()) {
+      indexed_ = 0;
+      // Generations spare clearing the table per line; on wrap it is cleared once.
+      if (++generation_ == 0) {
+        slots_.assign(kSlots, Slot{});
+        generation_ = 1;
+      }
+    }
+    for (size_t i = indexed_; i < fields.size(); ++i) {
+      RecordField& f = fields[i];
+      f.hash = key_hash(f.key);
+      size_t h = f.hash & kMask;
+      while (slots_[h].generation == generation_ && !same_key(fields[slots_[h].index], f.key, f.hash)) h = (h + 1) & kMask;
+      slots_[h] = Slot{generation_, static_cast<uint32_t>(i)};  // a later duplicate replaces the earlier
     }
     indexed_ = fields.size();
   }
+  // After keys were changed in place: the next look-up indexes every field again.
+  void forget_index() { indexed_ = 0; }
+  // True while the index (and each field's hash) matches the fields.
+  bool indexed() const { return indexed_ && indexed_ == fields.size(); }
   // True when `key` or any key below it ("gcp" for "gcp.severity") is present.
   bool has(std::string_view key) const {
     for (const RecordField& f : fields)
@@ -65,15 +81,58 @@ struct Record {
     return false;
   }
 
+  // A hash of a short key, eight bytes at a time: keys are the bulk of what a mapping
+  // looks up, and a byte-at-a-time hash cost more than the look-ups themselves.
+  static uint32_t key_hash(std::string_view k) {
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ k.size();
+    const char* p = k.data();
+    size_t n = k.size();
+    while (n >= 8) {
+      uint64_t w;
+      std::memcpy(&w, p, 8);
+      h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+      h ^= h >> 32;
+      p += 8;
+      n -= 8;
+    }
+    if (n) {
+      // The last 1-7 bytes in at most two loads (overlapping when n is 5-7).
+      uint64_t w;
+      if (n >= 4) {
+        uint32_t a, b;
+        std::memcpy(&a, p, 4);
+        std::memcpy(&b, p + n - 4, 4);
+        w = (uint64_t{a} << 32) | b;
+      } else {
+        w = uint64_t(static_cast<uint8_t>(p[0])) << 16 | uint64_t(static_cast<uint8_t>(p[n / 2])) << 8 |
+            static_cast<uint8_t>(p[n - 1]);
+      }
+      h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
+    }
+    h ^= h >> 29;
+    return static_cast<uint32_t>(h);
+  }
+
  private:
+  struct Slot {
+    uint32_t generation = 0;
+    uint32_t index = 0;
+  };
   static constexpr size_t kSlots = 512;
   static constexpr size_t kMask = kSlots - 1;
-  static size_t hash(std::string_view k) {
-    uint64_t h = 1469598103934665603ull;  // FNV-1a: keys are short
-    for (unsigned char c : k) h = (h ^ c) * 1099511628211ull;
-    return static_cast<size_t>(h ^ (h >> 29));
+  static bool same_key(const RecordField& f, std::string_view key, uint32_t hash) {
+    return f.hash == hash && f.key == key;
   }
-  std::vector<uint16_t> slots_;
+  RecordField* find_indexed(std::string_view key, uint32_t hash) {
+    // Open addressing over the keys' hashes; a slot of another generation is empty.
+    for (size_t h = hash & kMask;; h = (h + 1) & kMask) {
+      const Slot s = slots_[h];
+      if (s.generation != generation_) return nullptr;
+      if (same_key(fields[s.index], key, hash)) return &fields[s.index];
+    }
+  }
+  std::vector<Slot> slots_;
+  uint32_t generation_ = 0;
   size_t indexed_ = 0;
 };
 

@@ -24,5 +24,8 @@ struct KvOptions {
 // was found or a quote never closes (the pairs before it are appended; the open value
 // runs to the end of the text).
 bool split_kv(std::string_view text, const KvOptions& options, Arena& scratch, std::vector<TextPair>& out);
+// The same pairs by a plainer search (eight bytes at a time): the reference the fuzz
+// target holds split_kv to.
+bool split_kv_scalar(std::string_view text, const KvOptions& options, Arena& scratch, std::vector<TextPair>& out);
 
 }  // namespace vigil

@@ -2,7 +2,7 @@
 // (separator, assign, quotes). Checks: no crash or over-read; every view lies in the
 // input or in the scratch arena; keys are never empty and hold no separator; without
 // quotes every value is a slice without a separator and "false" means no pair; a
-// second split of the same bytes gives the same pairs.
+// second split of the same bytes gives the same pairs, and so does split_kv_scalar.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -64,5 +64,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check(split_kv(text, o, again_scratch.arena, again) == ok);
   check(again.size() == out.size());
   for (size_t i = 0; i < out.size(); ++i) check(again[i].key == out[i].key && again[i].value == out[i].value);
+
+  // The byte-class search (split_kv_scalar) is the reference of the marked walk.
+  Scratch ref_scratch(size);
+  std::vector<TextPair> ref;
+  check(split_kv_scalar(text, o, ref_scratch.arena, ref) == ok);
+  check(ref.size() == out.size());
+  for (size_t i = 0; i < out.size(); ++i) check(ref[i].key == out[i].key && ref[i].value == out[i].value);
   return 0;
 }
