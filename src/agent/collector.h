@@ -19,6 +19,9 @@ struct CollectorContext {
   std::string hostname;                // device.hostname of every event
   std::string agent_id;                // "" before enrollment
   std::filesystem::path state_dir;     // where a collector keeps offsets, baselines (its own subfolder)
+  // The seq the spool gives its next batch: a position saved by prepare(seq) with
+  // seq < spool_next_seq belongs to a batch that reached the spool (see prepare()).
+  uint64_t spool_next_seq = 1;
 };
 
 // Counters every collector keeps; shown in the agent's heartbeat and its log.
@@ -40,6 +43,17 @@ class Collector {
   // Appends the events seen since the last call with begin_event/end_event; must not
   // block for long (the main loop serves every collector and the shipper).
   virtual void poll(EventBatch& out) = 0;
+  // Exactly once across a crash is a two-step commit of read positions (file offsets,
+  // journal cursors) with the spool:
+  //   prepare(seq): everything poll() appended so far goes into spool batch `seq`;
+  //                 durably note the positions reached as pending for `seq`.
+  //   (the runtime appends the batch to the spool)
+  //   commit():     that batch is durable; the pending positions are the committed ones.
+  // After a crash, start() adopts a pending position whose seq < spool_next_seq (its batch
+  // made it) and drops it otherwise (its lines are read again): nothing skipped, nothing
+  // sent twice. Sources that cannot be re-read (process starts) need neither.
+  virtual void prepare(uint64_t seq) {}
+  virtual void commit() {}
   // Stops threads and persists state (offsets, baselines). Idempotent.
   virtual void stop() = 0;
   virtual CollectorStats stats() const = 0;

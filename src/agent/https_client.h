@@ -1,12 +1,15 @@
-// HttpsClient: the agent's blocking HTTPS/1.1 client — server verified against the
-// CA the agent was given, an optional client certificate (mutual TLS after enrollment),
-// one kept-alive connection re-opened after any error. Asio/Beast stay in the .cpp.
+// HttpsClient: the agent's blocking HTTP/1.1 client — over TLS with the server verified
+// against the CA the agent was given and an optional client certificate (mutual TLS after
+// enrollment), or plain HTTP for the `http` output to a peer on a trusted network; one
+// kept-alive connection, re-opened after any error. Asio/Beast stay in the .cpp.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/status.h"
 
@@ -16,10 +19,12 @@ struct HttpsClientOptions {
   std::string host;          // "127.0.0.1", "::1" or a name
   uint16_t port = 8443;
   std::string server_name;   // SNI and the name checked in the server's certificate; "" = host
-  std::string ca_pem;        // trusted CA (PEM); required
+  bool tls = true;
+  std::string ca_pem;        // trusted CA (PEM); "" : the system's trusted CAs
   std::string cert_pem;      // client certificate; "" for none (enrollment)
   std::string key_pem;
   int timeout_ms = 15000;    // connect + request + response
+  std::vector<std::pair<std::string, std::string>> headers;  // sent with every request
 };
 
 struct HttpsResponse {
@@ -38,5 +43,8 @@ class HttpsClient {
                                      std::string_view content_encoding = {}) = 0;
   virtual Result<HttpsResponse> get(std::string_view path) = 0;
 };
+
+// "https://host:port/path" or "http://..." into options (host, port, tls) and the path.
+Status parse_http_url(std::string_view url, HttpsClientOptions& options, std::string& path);
 
 }  // namespace vigil

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cli/subcommands.h"
+#include "core/event_json.h"
 #include "core/time.h"
 #include "normalize/line_normalizer.h"
 #include "normalize/pack_loader.h"
@@ -40,92 +41,9 @@ int usage_error(const std::string& message) {
   return kUsageError;
 }
 
-void json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
-}
-
-std::string value_text(const Value& v, bool quoted) {
-  std::string out;
-  switch (v.type) {
-    case FieldType::String:
-      if (quoted) json_string(out, v.as_string());
-      else out = std::string(v.as_string());
-      break;
-    case FieldType::Int64: out = std::to_string(v.i64); break;
-    case FieldType::Float64: {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%.17g", v.f64);
-      out = buf;
-      break;
-    }
-    case FieldType::Bool: out = v.b ? "true" : "false"; break;
-    case FieldType::Timestamp:
-      if (quoted) json_string(out, format_rfc3339(v.ts));
-      else out = format_rfc3339(v.ts);
-      break;
-    case FieldType::Ip: {
-      IpAddress ip;
-      std::memcpy(ip.bytes.data(), v.ip, 16);
-      ip.is_v4 = v.ip_v4;
-      if (quoted) json_string(out, ip.to_string());
-      else out = ip.to_string();
-      break;
-    }
-  }
-  return out;
-}
-
 std::string event_ndjson(const EventBatch& b, const Event& e, std::string_view pack) {
-  std::string out = "{";
-  // Repeated fields become arrays; the order of first appearance is kept.
-  std::vector<std::pair<FieldId, std::vector<const Value*>>> fields;
-  for (const Field& f : b.fields(e)) {
-    auto it = std::find_if(fields.begin(), fields.end(), [&](const auto& x) { return x.first == f.id; });
-    if (it == fields.end()) fields.push_back({f.id, {&f.value}});
-    else it->second.push_back(&f.value);
-  }
-  bool first = true;
-  for (const auto& [id, values] : fields) {
-    if (!first) out.push_back(',');
-    first = false;
-    json_string(out, field_name(id));
-    out.push_back(':');
-    if (values.size() == 1) {
-      out += value_text(*values[0], true);
-    } else {
-      out.push_back('[');
-      for (size_t i = 0; i < values.size(); ++i) out += (i ? "," : "") + value_text(*values[i], true);
-      out.push_back(']');
-    }
-  }
-  if (!first) out.push_back(',');
-  out += "\"_pack\":";
-  json_string(out, pack);
-  if (e.flags & kFlagParseError) {
-    out += ",\"_parse_error\":";
-    json_string(out, e.parse_error);
-  }
-  out += ",\"_raw\":";
-  json_string(out, e.raw);
-  out += "}\n";
+  std::string out;
+  append_event_json(out, b, e, EventJsonOptions{.with_pack = true, .pack = pack});
   return out;
 }
 

@@ -22,7 +22,7 @@ void add_server_command(CLI::App& app, int& exit_code) {
       "Rules reload on SIGHUP, on POST /api/v1/rules/reload, and when their files change (--rules-poll).\n"
       "Flags override the config file.");
   struct Flags {
-    std::string config, data, udp, tcp, http, tenant, ready_file, content;
+    std::string config, data, udp, tcp, http, agent, tenant, ready_file, content;
     std::vector<std::string> rules;
     bool demo = false;
     int io_threads = 0;
@@ -34,6 +34,7 @@ void add_server_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--syslog-udp", f->udp, "syslog UDP listen address (default 127.0.0.1:5514)");
   cmd->add_option("--syslog-tcp", f->tcp, "syslog TCP listen address (default 127.0.0.1:5514)");
   cmd->add_option("--http", f->http, "HTTP API listen address (default 127.0.0.1:8080)");
+  cmd->add_option("--agent", f->agent, "HTTPS listen address for endpoint agents (default 127.0.0.1:8443)");
   cmd->add_option("--tenant", f->tenant, "tenant for ingested events (default 'default')");
   cmd->add_option("--io-threads", f->io_threads, "network threads (default 2)");
   cmd->add_flag("--demo", f->demo, "load generated demo data (24 h of a few hosts, with an SSH brute force) once");
@@ -62,6 +63,7 @@ void add_server_command(CLI::App& app, int& exit_code) {
     if (!f->udp.empty()) c.syslog_udp = off(f->udp);
     if (!f->tcp.empty()) c.syslog_tcp = off(f->tcp);
     if (!f->http.empty()) c.http = off(f->http);
+    if (!f->agent.empty()) c.agent = off(f->agent);
     if (!f->tenant.empty()) c.tenant = f->tenant;
     if (f->io_threads > 0) c.io_threads = f->io_threads;
     if (!f->content.empty()) c.content_dir = f->content;

@@ -9,6 +9,7 @@
 #include "normalize/windows_ocsf.h"
 #include "parse/ndjson.h"
 #include "query/search.h"
+#include "server/agent_registry.h"
 #include "server/detect_api.h"
 #include "server/detect_stage.h"
 #include "server/rule_reloader.h"
@@ -254,12 +255,18 @@ HttpHandler make_api_handler(ApiContext ctx) {
       if (!ctx.packs) return respond(error_response(503, "parser packs are not loaded in this server"));
       return handle_parsers(ctx, std::move(req), std::move(respond));
     }
+    if (p == "/api/v1/agents") {
+      if (!ctx.agents) return respond(error_response(503, "the agent listener is off in this server"));
+      if (req.method != "GET") return respond(error_response(405, "use GET for /api/v1/agents"));
+      return respond(HttpResponse{200, "application/json",
+                                  agents_to_json(ctx.agents->list(), now_ns(), ctx.config->agent_offline_after_s)});
+    }
     if (p == "/api/v1/stats") return respond(handle_stats(ctx));
     if (p == "/api/v1/health") return respond(json_response(200, json::object{{"status", "ok"}}));
     respond(error_response(404, "no such endpoint: " + req.method + " " + p +
                                     " (see /api/v1/ingest, /api/v1/search, /api/v1/alerts, /api/v1/rules, /api/v1/rules/reload, "
                                     "/api/v1/parsers, /api/v1/parsers/reload, "
-                                    "/api/v1/stats, /api/v1/health)"));
+                                    "/api/v1/agents, /api/v1/stats, /api/v1/health)"));
   };
 }
 

@@ -6,6 +6,7 @@
 //   POST /api/v1/rules/reload   reload the rules now (also: SIGHUP, and polling of the files)
 //   GET  /api/v1/stats    ingest counters, detection and store statistics
 //   GET  /api/v1/health   liveness
+//   GET  /api/v1/agents   the enrolled endpoint agents, online or offline, with their health
 // The reference is docs/api.md.
 #pragma once
 
@@ -20,6 +21,7 @@ namespace vigil {
 class DetectStage;
 class RuleReloader;
 class PackRegistry;
+class AgentRegistry;
 
 struct ApiContext {
   Pipeline* pipeline = nullptr;
@@ -27,6 +29,7 @@ struct ApiContext {
   DetectStage* detect = nullptr;  // the detection endpoints answer 503 without these
   RuleReloader* rules = nullptr;
   PackRegistry* packs = nullptr;  // parser packs: NDJSON ingest, /api/v1/parsers
+  const AgentRegistry* agents = nullptr;  // /api/v1/agents answers 503 without it
   // Runs slow work (searches) off the I/O threads.
   std::function<void(std::function<void()>)> run_blocking;
   TimeNs started = 0;

@@ -52,7 +52,7 @@ Status load_server_config(const std::filesystem::path& file, ServerConfig& c) {
   if (root.IsNull()) return {};
   auto fail = [&](const Status& s) { return Status::error("config file " + file.string() + ": " + s.message()); };
   if (Status s = check_keys(root, "", {"data", "tenant", "listen", "limits", "syslog", "io_threads", "store",
-                                       "detect", "retention"});
+                                       "detect", "retention", "agents"});
       !s.ok())
     return fail(s);
   std::string data = c.data_dir.string();
@@ -63,13 +63,15 @@ Status load_server_config(const std::filesystem::path& file, ServerConfig& c) {
   if (!(s = read(root["io_threads"], "io_threads", c.io_threads)).ok()) return fail(s);
   if (c.io_threads < 1 || c.io_threads > 64) return fail(Status::error("io_threads must be 1..64"));
   if (auto l = root["listen"]) {
-    if (!(s = check_keys(l, "listen", {"syslog_udp", "syslog_tcp", "http"})).ok()) return fail(s);
+    if (!(s = check_keys(l, "listen", {"syslog_udp", "syslog_tcp", "http", "agent"})).ok()) return fail(s);
     if (!(s = read(l["syslog_udp"], "listen.syslog_udp", c.syslog_udp)).ok()) return fail(s);
     if (!(s = read(l["syslog_tcp"], "listen.syslog_tcp", c.syslog_tcp)).ok()) return fail(s);
     if (!(s = read(l["http"], "listen.http", c.http)).ok()) return fail(s);
+    if (!(s = read(l["agent"], "listen.agent", c.agent)).ok()) return fail(s);
     c.syslog_udp = address_value(c.syslog_udp);
     c.syslog_tcp = address_value(c.syslog_tcp);
     c.http = address_value(c.http);
+    c.agent = address_value(c.agent);
   }
   if (auto l = root["limits"]) {
     if (!(s = check_keys(l, "limits", {"max_line_bytes", "max_body_bytes", "max_decoded_body_bytes"})).ok())
@@ -78,6 +80,15 @@ Status load_server_config(const std::filesystem::path& file, ServerConfig& c) {
     if (!(s = read(l["max_body_bytes"], "limits.max_body_bytes", c.max_body_bytes)).ok()) return fail(s);
     if (!(s = read(l["max_decoded_body_bytes"], "limits.max_decoded_body_bytes", c.max_decoded_body_bytes)).ok())
       return fail(s);
+  }
+  if (auto l = root["agents"]) {
+    if (!(s = check_keys(l, "agents", {"heartbeat_offline_after_s", "cert_days"})).ok()) return fail(s);
+    if (!(s = read(l["heartbeat_offline_after_s"], "agents.heartbeat_offline_after_s", c.agent_offline_after_s)).ok())
+      return fail(s);
+    if (!(s = read(l["cert_days"], "agents.cert_days", c.agent_cert_days)).ok()) return fail(s);
+    if (c.agent_offline_after_s < 1) return fail(Status::error("agents.heartbeat_offline_after_s must be at least 1"));
+    if (c.agent_cert_days < 1 || c.agent_cert_days > 3650)
+      return fail(Status::error("agents.cert_days must be 1..3650"));
   }
   if (auto l = root["syslog"]) {
     if (!(s = check_keys(l, "syslog", {"default_utc_offset"})).ok()) return fail(s);

@@ -7,12 +7,16 @@
 //     syslog_udp: 127.0.0.1:5514     # "" or "off" disables an input
 //     syslog_tcp: 127.0.0.1:5514
 //     http: 127.0.0.1:8080
+//     agent: 127.0.0.1:8443          # HTTPS for endpoint agents (mutual TLS, server/agent_api.h)
 //   limits:
 //     max_line_bytes: 65536          # longer syslog lines / NDJSON lines are cut and flagged
 //     max_body_bytes: 33554432       # HTTP request bodies, as sent (compressed)
 //     max_decoded_body_bytes: 268435456
 //   syslog:
 //     default_utc_offset: 0          # seconds east of UTC for timestamps without a zone
+//   agents:                          # the agents' CA, certificates and ledger are in <data>/agents
+//     heartbeat_offline_after_s: 90  # GET /api/v1/agents: offline after this long without news
+//     cert_days: 365                 # validity of the client certificates issued at enrollment
 //   io_threads: 2
 //   store:
 //     max_memory_mb: 1024            # events not yet sealed; beyond it appends wait (backpressure)
@@ -48,11 +52,14 @@ struct ServerConfig {
   std::string syslog_udp = "127.0.0.1:5514";
   std::string syslog_tcp = "127.0.0.1:5514";
   std::string http = "127.0.0.1:8080";
+  std::string agent = "127.0.0.1:8443";  // "": no agent listener
   size_t max_line_bytes = 64 * 1024;
   size_t max_body_bytes = 32u << 20;
   size_t max_decoded_body_bytes = 256u << 20;
   int32_t default_utc_offset_s = 0;
   int io_threads = 2;
+  int64_t agent_offline_after_s = 90;
+  int agent_cert_days = 365;
   bool demo = false;            // load generated demo data into an empty store at start
   std::string ready_file;       // written (JSON with the bound addresses) once listening
   int64_t store_max_memory_mb = 1024;

@@ -1,12 +1,14 @@
 // A small HTTP/1.1 server (Boost.Beast inside http_server.cpp only): requests and
 // responses as plain structs, handlers answer asynchronously (an ingest request is
-// answered only once its events are durable).
+// answered only once its events are durable). Optionally HTTPS (TLS 1.2+) with client
+// certificates checked against a CA: the agents' port (server/agent_api.h).
 #pragma once
 
 #include <cstddef>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/status.h"
@@ -24,6 +26,9 @@ struct HttpRequest {
   std::string authorization;
   std::string body;
   std::string peer;  // "127.0.0.1:40312"
+  // TLS only: the CN of the client certificate, verified against client_ca_pem during
+  // the handshake; "" when the client sent none (or the server is plain HTTP).
+  std::string client_cn;
 };
 
 struct HttpResponse {
@@ -36,8 +41,18 @@ using HttpRespond = std::function<void(HttpResponse)>;
 // Called on an I/O thread; must eventually call respond exactly once (from any thread).
 using HttpHandler = std::function<void(HttpRequest&&, HttpRespond respond)>;
 
+struct HttpTlsOptions {
+  std::string cert_pem;       // the server's certificate (chain), PEM
+  std::string key_pem;
+  std::string client_ca_pem;  // client certificates must verify against this CA
+  // Ask clients for a certificate. One that does not verify fails the handshake; a
+  // client that sends none still connects (client_cn ""), for enrollment.
+  bool request_client_cert = true;
+};
+
 struct HttpServerOptions {
   size_t max_body_bytes = 32u << 20;  // larger requests get 413
+  std::optional<HttpTlsOptions> tls;  // unset: plain HTTP
 };
 
 Result<std::unique_ptr<Listener>> start_http_server(boost::asio::io_context& io, const HostPort& at,

@@ -11,10 +11,14 @@
 #include <functional>
 #include <optional>
 #include <thread>
+#include <unistd.h>
 
+#include "ingest/agent_pki.h"
 #include "ingest/listener.h"
 #include "ingest/simulate.h"
 #include "normalize/syslog_event.h"
+#include "server/agent_api.h"
+#include "server/agent_registry.h"
 #include "server/api.h"
 #include "server/detect_stage.h"
 #include "server/http_server.h"
@@ -123,6 +127,9 @@ void print_banner(const std::vector<std::pair<std::string, HostPort>>& bound, bo
     if (name == "http") {
       http = "http://" + format_host_port(hp);
       std::printf("  HTTP API     %s/api/v1/  (ingest, search, alerts, rules, stats, health)\n", http.c_str());
+    } else if (name == "agent") {
+      std::printf("  agents       https://%s  (mutual TLS; enroll with: vigil agents token)\n",
+                  format_host_port(hp).c_str());
     } else {
       std::printf("  %-12s %s\n", name == "syslog_udp" ? "syslog UDP" : "syslog TCP", format_host_port(hp).c_str());
     }
@@ -142,6 +149,45 @@ void print_banner(const std::vector<std::pair<std::string, HostPort>>& bound, bo
   }
   std::printf("\nStop with Ctrl-C.\n\n");
   std::fflush(stdout);
+}
+
+// The agents' side of the server, before it listens: the CA and the server's certificate
+// in <data>/agents, the registry, and the batches a crash left out of the ledger.
+struct AgentSetup {
+  PemIdentity ca;
+  HttpTlsOptions tls;
+  std::unique_ptr<AgentRegistry> registry;
+};
+
+Result<AgentSetup> set_up_agents(const ServerConfig& config, const HostPort& at, const Store& store) {
+  const std::filesystem::path dir = config.data_dir / "agents";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::error("agents: cannot create " + dir.string() + ": " + ec.message());
+  AgentSetup setup;
+  auto ca = load_or_create_agent_ca(dir);
+  if (!ca.ok()) return Status::error("agents: CA: " + ca.error());
+  setup.ca = std::move(*ca);
+  // The certificate names the listen host; a wildcard address also gets this machine's name.
+  std::vector<std::string> names{at.host};
+  if (at.host == "0.0.0.0" || at.host == "::" || at.host.empty()) {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) == 0 && host[0]) names.push_back(host);
+  }
+  auto identity = load_or_issue_server_identity(dir, setup.ca, names);
+  if (!identity.ok()) return Status::error("agents: server certificate: " + identity.error());
+  setup.tls = HttpTlsOptions{.cert_pem = identity->cert_pem,
+                             .key_pem = identity->key_pem,
+                             .client_ca_pem = setup.ca.cert_pem,
+                             .request_client_cert = true};
+  auto registry = AgentRegistry::open(dir);
+  if (!registry.ok()) return registry.status();
+  setup.registry = std::move(*registry);
+  auto found = setup.registry->recover_last_seqs(
+      [&store](const std::string& id, uint64_t seq) { return agent_batch_stored(store, id, seq); });
+  if (!found.ok()) return Status::error("agents: recovery of batch numbers: " + found.error());
+  if (Status s = setup.registry->save(); !s.ok()) return s;
+  return setup;
 }
 
 }  // namespace
@@ -174,6 +220,24 @@ int run_server(const ServerConfig& config) {
   if (!opened.ok()) {
     spdlog::error("{}", opened.error());
     return 1;
+  }
+  // Agents: set up before anything listens (the ledger must be complete before the
+  // first batch is judged a duplicate or not). Outlives the workers that use it.
+  std::optional<AgentSetup> agents;
+  if (!config.agent.empty()) {
+    auto hp = parse_host_port(config.agent);
+    if (!hp.ok()) {
+      spdlog::error("agent: {}", hp.error());
+      return 1;
+    }
+    auto setup = set_up_agents(config, *hp, *opened.value());
+    if (!setup.ok()) {
+      spdlog::error("{}", setup.error());
+      return 1;
+    }
+    agents.emplace(std::move(*setup));
+    spdlog::info("agents: {} enrolled; CA {} ({})", agents->registry->list().size(),
+                 (config.data_dir / "agents" / "ca.crt").string(), certificate_fingerprint(agents->ca.cert_pem));
   }
   // Destruction order matters: the io_context must outlive the store, whose last
   // acknowledgements post completions to it.
@@ -238,12 +302,24 @@ int run_server(const ServerConfig& config) {
               ctx.packs = &parsers;
               ctx.started = now_ns();
               ctx.run_blocking = [&workers](std::function<void()> fn) { asio::post(workers, std::move(fn)); };
+              ctx.agents = agents ? agents->registry.get() : nullptr;
               return start_http_server(io, hp, make_api_handler(std::move(ctx)),
                                        HttpServerOptions{.max_body_bytes = config.max_body_bytes});
+            }) &&
+            start("agent", config.agent, [&](const HostPort& hp) {
+              AgentApiContext ctx;
+              ctx.pipeline = &pipeline;
+              ctx.config = &config;
+              ctx.registry = agents->registry.get();
+              ctx.ca = agents->ca;
+              ctx.dir = config.data_dir / "agents";
+              ctx.run_blocking = [&workers](std::function<void()> fn) { asio::post(workers, std::move(fn)); };
+              return start_http_server(io, hp, make_agent_api_handler(std::move(ctx)),
+                                       HttpServerOptions{.max_body_bytes = config.max_body_bytes, .tls = agents->tls});
             });
   if (!ok) return 1;
   if (listeners.empty()) {
-    spdlog::error("no inputs configured: set at least one of --syslog-udp, --syslog-tcp, --http");
+    spdlog::error("no inputs configured: set at least one of --syslog-udp, --syslog-tcp, --http, --agent");
     return 1;
   }
 
@@ -298,6 +374,14 @@ int run_server(const ServerConfig& config) {
     });
   });
   detect_idle.start();
+  // last_seen and health live in memory between these saves (last_seq is in the ledger).
+  Periodic save_agents(io, std::chrono::seconds(60), [&] {
+    if (!agents) return;
+    asio::post(workers, [&] {
+      if (Status s = agents->registry->save(); !s.ok()) spdlog::warn("agents: {}", s.message());
+    });
+  });
+  save_agents.start();
 
   for (const auto& [name, hp] : bound) spdlog::info("listening: {} on {}", name, format_host_port(hp));
   StoreStats st = store->stats();
@@ -318,6 +402,8 @@ int run_server(const ServerConfig& config) {
   for (auto& t : threads) t.join();
   listeners.clear();
   workers.join();
+  if (agents)
+    if (Status s = agents->registry->save(); !s.ok()) spdlog::warn("agents: at shutdown: {}", s.message());
   // Seal what is in memory so the next start reads segments instead of replaying the WAL.
   if (Status s = store->flush(); !s.ok()) spdlog::warn("seal at shutdown failed (the WAL still has it): {}", s.message());
   store.reset();  // finishes queued appends; everything acknowledged is already in the WAL

@@ -73,7 +73,7 @@ void ServerProcess::start() {
   std::filesystem::remove(ready_);
   std::vector<std::string> args = {VIGIL_BINARY, "server", "--data", data_dir_.string(), "--ready-file", ready_.string()};
   // Ephemeral loopback ports, unless the test chose an address itself.
-  for (const char* flag : {"--syslog-udp", "--syslog-tcp", "--http"}) {
+  for (const char* flag : {"--syslog-udp", "--syslog-tcp", "--http", "--agent"}) {
     if (std::find(extra_args_.begin(), extra_args_.end(), flag) == extra_args_.end()) {
       args.push_back(flag);
       args.push_back("127.0.0.1:0");
@@ -102,6 +102,10 @@ void ServerProcess::start() {
     if (at == std::string::npos) throw std::runtime_error("ready file lacks " + std::string(key) + ": " + ready);
     at += k.size();
     addresses_[key] = ready.substr(at, ready.find('"', at) - at);
+  }
+  if (size_t at = ready.find("\"agent\":\""); at != std::string::npos) {  // absent with --agent off
+    at += 9;
+    addresses_["agent"] = ready.substr(at, ready.find('"', at) - at);
   }
 }
 

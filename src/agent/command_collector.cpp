@@ -1,0 +1,241 @@
+// The program as a child on non-blocking pipes, read only in poll(); lines longer than
+// the cap are cut, flagged and the rest of them skipped.
+#include "agent/command_collector.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <spdlog/spdlog.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "agent/log_collector.h"
+#include "core/time.h"
+#include "normalize/line_normalizer.h"
+
+extern char** environ;
+
+namespace vigil {
+namespace {
+
+constexpr size_t kReadBudget = 4 << 20;  // bytes per poll
+constexpr int kMaxBackoffMs = 60'000;
+
+class CommandCollector final : public Collector {
+ public:
+  explicit CommandCollector(CommandCollectorOptions options) : options_(std::move(options)) {}
+  ~CommandCollector() override { stop(); }
+
+  std::string_view name() const override { return options_.name; }
+
+  Status start(const CollectorContext& context) override {
+    if (options_.command.empty() || options_.command[0].empty())
+      return Status::error(options_.name + ": command: a program to run is needed");
+    context_ = context;
+    if (!options_.packs) options_.packs = agent_packs();
+    normalizer_ = std::make_unique<LineNormalizer>(
+        NormalizerOptions{.packs = options_.packs, .max_line_bytes = options_.max_line_bytes});
+    backoff_ms_ = options_.restart_backoff_ms;
+    if (Status s = spawn(); !s.ok()) return s;
+    stats_.mode = "command";
+    running_ = true;
+    return Status();
+  }
+
+  void poll(EventBatch& out) override {
+    if (!running_) return;
+    if (pid_ < 0) {
+      if (!options_.restart || now_ns() < restart_at_) return;
+      if (Status s = spawn(); !s.ok()) {
+        note_error(s.message());
+        schedule_restart();
+        return;
+      }
+    }
+    const size_t before = out.size();
+    const TimeNs now = now_ns();
+    read_stderr();
+    bool eof = false;
+    size_t budget = kReadBudget;
+    char chunk[64 * 1024];
+    while (budget > 0) {
+      ssize_t n = ::read(out_fd_, chunk, sizeof chunk);
+      if (n > 0) {
+        budget -= std::min(budget, static_cast<size_t>(n));
+        take(std::string_view(chunk, static_cast<size_t>(n)), now, out);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      eof = n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+      break;
+    }
+    if (eof && !pending_.empty() && !skipping_) line(pending_, false, now, out);  // a last line without newline
+    if (eof) pending_.clear();
+    normalizer_->flush(out);
+    stats_.events += out.size() - before;
+    if (out.size() > before) backoff_ms_ = options_.restart_backoff_ms;
+    if (eof) {
+      read_stderr();
+      const std::string how = reap();
+      const std::string why = options_.command[0] + " ended (" + how + ")" + (stderr_tail_.empty() ? "" : ": " + stderr_tail_);
+      if (how != "exit status 0" || options_.restart) note_error(why);
+      schedule_restart();
+    }
+  }
+
+  void stop() override {
+    if (!running_) return;
+    running_ = false;
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      reap();
+    }
+  }
+
+  CollectorStats stats() const override { return stats_; }
+
+ private:
+  Status spawn() {
+    std::vector<std::string> args = options_.command;
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    int out_pipe[2], err_pipe[2];
+    if (::pipe2(out_pipe, O_CLOEXEC) != 0) return Status::error(std::string("pipe: ") + std::strerror(errno));
+    if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
+      ::close(out_pipe[0]);
+      ::close(out_pipe[1]);
+      return Status::error(std::string("pipe: ") + std::strerror(errno));
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+    pid_t pid = -1;
+    int rc = ::posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(out_pipe[1]);
+    ::close(err_pipe[1]);
+    if (rc != 0) {
+      ::close(out_pipe[0]);
+      ::close(err_pipe[0]);
+      return Status::error(options_.name + ": cannot run " + options_.command[0] + ": " + std::strerror(rc));
+    }
+    ::fcntl(out_pipe[0], F_SETFL, O_NONBLOCK);
+    ::fcntl(err_pipe[0], F_SETFL, O_NONBLOCK);
+    pid_ = pid;
+    out_fd_ = out_pipe[0];
+    err_fd_ = err_pipe[0];
+    pending_.clear();
+    skipping_ = false;
+    stderr_tail_.clear();
+    return Status();
+  }
+
+  std::string reap() {
+    int status = 0;
+    pid_t r = 0;
+    for (int i = 0; i < 200; ++i) {  // up to 2 s, then SIGKILL
+      r = ::waitpid(pid_, &status, WNOHANG);
+      if (r != 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (r == 0) {
+      ::kill(pid_, SIGKILL);
+      r = ::waitpid(pid_, &status, 0);
+    }
+    ::close(out_fd_);
+    ::close(err_fd_);
+    out_fd_ = err_fd_ = -1;
+    pid_ = -1;
+    if (r < 0) return "lost";
+    if (WIFEXITED(status)) return "exit status " + std::to_string(WEXITSTATUS(status));
+    if (WIFSIGNALED(status)) return "signal " + std::to_string(WTERMSIG(status));
+    return "ended";
+  }
+
+  void schedule_restart() {
+    restart_at_ = now_ns() + static_cast<TimeNs>(backoff_ms_) * 1'000'000;
+    backoff_ms_ = std::min(kMaxBackoffMs, std::max(1, backoff_ms_) * 2);
+  }
+
+  void read_stderr() {
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(err_fd_, buf, sizeof buf)) > 0) {
+      stderr_tail_.append(buf, static_cast<size_t>(n));
+      if (stderr_tail_.size() > 512) stderr_tail_.erase(0, stderr_tail_.size() - 512);
+    }
+    while (!stderr_tail_.empty() && (stderr_tail_.back() == '\n' || stderr_tail_.back() == '\r')) stderr_tail_.pop_back();
+  }
+
+  void take(std::string_view bytes, TimeNs now, EventBatch& out) {
+    const size_t max = options_.max_line_bytes;
+    while (!bytes.empty()) {
+      size_t nl = bytes.find('\n');
+      std::string_view part = bytes.substr(0, nl);
+      if (!skipping_) {
+        if (pending_.size() + part.size() > max) {  // cut here, skip the rest of the line
+          pending_.append(part.substr(0, max - pending_.size()));
+          line(pending_, true, now, out);
+          pending_.clear();
+          skipping_ = true;
+        } else {
+          pending_.append(part);
+        }
+      }
+      if (nl == std::string_view::npos) return;
+      if (!skipping_) line(pending_, false, now, out);
+      pending_.clear();
+      skipping_ = false;
+      bytes.remove_prefix(nl + 1);
+    }
+  }
+
+  void line(std::string_view text, bool truncated, TimeNs now, EventBatch& out) {
+    const size_t before = out.size();
+    normalizer_->add_line(text, Provenance{.receive_time = now, .raw = text, .source = options_.command[0], .input = options_.input}, out);
+    if (out.size() == before) return;
+    if (truncated) out.set_flag(kFlagTruncated);
+    static const FieldId kHostname = field_id("device.hostname");
+    if (!context_.hostname.empty() && out.find(out.current(), kHostname) == nullptr) {
+      out.reopen_last_event();
+      out.add_string(kHostname, context_.hostname);
+      out.end_event();
+    }
+  }
+
+  void note_error(const std::string& why) {
+    ++stats_.errors;
+    stats_.last_error = why;
+    spdlog::warn("{}: {}", options_.name, why);
+  }
+
+  CommandCollectorOptions options_;
+  CollectorContext context_;
+  std::unique_ptr<LineNormalizer> normalizer_;
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  int err_fd_ = -1;
+  std::string pending_;
+  bool skipping_ = false;
+  std::string stderr_tail_;
+  TimeNs restart_at_ = 0;
+  int backoff_ms_ = 1000;
+  bool running_ = false;
+  CollectorStats stats_;
+};
+
+}  // namespace
+
+std::unique_ptr<Collector> make_command_collector(CommandCollectorOptions options) {
+  return std::make_unique<CommandCollector>(std::move(options));
+}
+
+}  // namespace vigil

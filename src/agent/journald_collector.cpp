@@ -1,0 +1,389 @@
+// journalctl as a child: posix_spawn with its stdout and stderr on non-blocking pipes,
+// read only in poll(), restarted with backoff when it dies.
+#include "agent/journald_collector.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <spdlog/spdlog.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <simdjson.h>
+#include <thread>
+
+#include "agent/file_tail.h"
+#include "agent/log_collector.h"
+#include "agent/position_file.h"
+#include "core/time.h"
+#include "normalize/line_normalizer.h"
+
+extern char** environ;
+
+namespace vigil {
+namespace {
+
+namespace fs = std::filesystem;
+namespace dom = simdjson::dom;
+
+constexpr size_t kReadBudget = 1 << 20;  // bytes per poll
+constexpr int kMaxBackoffMs = 60'000;
+
+bool journal_field_value(dom::element v, std::string& out) {
+  std::string_view s;
+  if (v.get_string().get(s) == simdjson::SUCCESS) {
+    out.assign(s);
+    return true;
+  }
+  return false;
+}
+
+// A journal field: a string, or an array of bytes (journald's form for non-UTF-8 data),
+// or, for a field the entry has several times, the first of an array of those.
+bool journal_field(dom::object entry, std::string_view key, std::string& out) {
+  dom::element v;
+  if (entry[key].get(v) != simdjson::SUCCESS) return false;
+  if (v.is_array()) {
+    dom::array a = v.get_array().value_unsafe();
+    if (a.size() > 0 && !(*a.begin()).is_number()) return journal_field_value(*a.begin(), out);
+    out.clear();
+    for (dom::element b : a) {
+      int64_t byte;
+      if (b.get_int64().get(byte) != simdjson::SUCCESS || byte < 0 || byte > 255) return false;
+      out.push_back(static_cast<char>(byte));
+    }
+    return true;
+  }
+  return journal_field_value(v, out);
+}
+
+// Header fields of RFC 5424 are single words: anything else becomes '_'; empty is "-".
+void append_header_word(std::string& line, std::string_view word) {
+  if (word.empty()) {
+    line += '-';
+    return;
+  }
+  for (unsigned char c : word.substr(0, 255)) line += (c <= ' ' || c >= 0x7f) ? '_' : static_cast<char>(c);
+}
+
+class JournaldCollector final : public Collector {
+ public:
+  explicit JournaldCollector(JournaldCollectorOptions options) : options_(std::move(options)) {}
+  ~JournaldCollector() override { stop(); }
+
+  std::string_view name() const override { return options_.name; }
+
+  Status start(const CollectorContext& context) override {
+    context_ = context;
+    if (!options_.packs) options_.packs = agent_packs();
+    normalizer_ = std::make_unique<LineNormalizer>(
+        NormalizerOptions{.packs = options_.packs, .max_line_bytes = options_.max_line_bytes});
+    state_dir_ = context.state_dir / options_.name;
+    std::error_code ec;
+    fs::create_directories(state_dir_, ec);
+    if (ec) return Status::error(state_dir_.string() + ": " + ec.message());
+    positions_ = std::make_unique<PositionFile>(state_dir_ / "cursor");
+    auto saved = positions_->load(context.spool_next_seq);
+    if (!saved.ok()) note_error(saved.status().message());
+    else cursor_ = saved->substr(0, saved->find('\n'));
+    started_at_s_ = std::time(nullptr);
+    backoff_ms_ = options_.restart_backoff_ms;
+    Status s = spawn();
+    if (!s.ok()) return s;
+    stats_.mode = "journalctl";
+    running_ = true;
+    return Status();
+  }
+
+  void poll(EventBatch& out) override {
+    if (!running_) return;
+    if (cursor_dirty_ && !positions_->two_phase()) save_cursor();
+    if (pid_ < 0) {
+      if (now_ns() < restart_at_) return;
+      Status s = spawn();
+      if (!s.ok()) {
+        note_error(s.message());
+        schedule_restart();
+        return;
+      }
+    }
+    const size_t before = out.size();
+    read_stderr();
+    bool eof = false;
+    size_t budget = kReadBudget;
+    char chunk[64 * 1024];
+    while (budget > 0) {
+      ssize_t n = ::read(out_fd_, chunk, sizeof chunk);
+      if (n > 0) {
+        budget -= std::min(budget, static_cast<size_t>(n));
+        take(std::string_view(chunk, static_cast<size_t>(n)), out);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      eof = n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+      break;
+    }
+    normalizer_->flush(out);
+    stats_.events += out.size() - before;
+    if (out.size() > before) backoff_ms_ = options_.restart_backoff_ms;  // it works again
+    if (eof) {
+      read_stderr();
+      std::string why = reap(false);
+      note_error(options_.journalctl + " stopped (" + why + ")" + (stderr_tail_.empty() ? "" : ": " + stderr_tail_));
+      schedule_restart();
+    }
+  }
+
+  void stop() override {
+    if (!running_) return;
+    running_ = false;
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      reap(true);
+    }
+    if (!positions_->two_phase()) save_cursor();
+  }
+
+  // The cursor moves with the spool (position_file.h): exactly once across a crash.
+  void prepare(uint64_t seq) override {
+    if (cursor_.empty()) return;
+    if (Status s = positions_->prepare(seq, cursor_ + "\n"); !s.ok()) note_error(s.message());
+  }
+  void commit() override {
+    if (Status s = positions_->commit(); !s.ok()) note_error(s.message());
+    else cursor_dirty_ = false;
+  }
+
+  CollectorStats stats() const override { return stats_; }
+
+ private:
+  Status spawn() {
+    std::vector<std::string> args = {options_.journalctl, "--follow", "--output=json", "--no-pager", "--quiet"};
+    if (!cursor_.empty()) args.push_back("--after-cursor=" + cursor_);
+    else args.push_back("--since=@" + std::to_string(started_at_s_));
+    if (!options_.directory.empty()) args.push_back("--directory=" + options_.directory);
+    if (!options_.units.empty()) {
+      for (const std::string& u : options_.units) args.push_back("--unit=" + u);
+    } else {
+      for (const std::string& t : options_.identifiers) args.push_back("--identifier=" + t);
+    }
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+
+    int out_pipe[2], err_pipe[2];
+    if (::pipe2(out_pipe, O_CLOEXEC) != 0) return Status::error(std::string("pipe: ") + std::strerror(errno));
+    if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
+      ::close(out_pipe[0]);
+      ::close(out_pipe[1]);
+      return Status::error(std::string("pipe: ") + std::strerror(errno));
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+    pid_t pid = -1;
+    int rc = ::posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(out_pipe[1]);
+    ::close(err_pipe[1]);
+    if (rc != 0) {
+      ::close(out_pipe[0]);
+      ::close(err_pipe[0]);
+      return Status::error(options_.name + ": cannot run " + options_.journalctl + ": " + std::strerror(rc));
+    }
+    ::fcntl(out_pipe[0], F_SETFL, O_NONBLOCK);
+    ::fcntl(err_pipe[0], F_SETFL, O_NONBLOCK);
+    pid_ = pid;
+    out_fd_ = out_pipe[0];
+    err_fd_ = err_pipe[0];
+    pending_.clear();
+    skipping_ = false;
+    stderr_tail_.clear();
+    return Status();
+  }
+
+  // Waits for the child (blocking: only after it closed its stdout or was killed) and
+  // says how it ended.
+  std::string reap(bool killing) {
+    int status = 0;
+    pid_t r = 0;
+    for (int i = 0; i < 200; ++i) {  // up to 2 s, then SIGKILL
+      r = ::waitpid(pid_, &status, WNOHANG);
+      if (r != 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (r == 0) {
+      ::kill(pid_, SIGKILL);
+      r = ::waitpid(pid_, &status, 0);
+    }
+    ::close(out_fd_);
+    ::close(err_fd_);
+    out_fd_ = err_fd_ = -1;
+    pid_ = -1;
+    if (r < 0) return "lost";
+    if (WIFEXITED(status)) return "exit status " + std::to_string(WEXITSTATUS(status));
+    if (WIFSIGNALED(status)) return "signal " + std::to_string(WTERMSIG(status));
+    return killing ? "stopped" : "ended";
+  }
+
+  void schedule_restart() {
+    restart_at_ = now_ns() + static_cast<TimeNs>(backoff_ms_) * 1'000'000;
+    backoff_ms_ = std::min(kMaxBackoffMs, std::max(1, backoff_ms_) * 2);
+  }
+
+  void read_stderr() {
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(err_fd_, buf, sizeof buf)) > 0) {
+      stderr_tail_.append(buf, static_cast<size_t>(n));
+      if (stderr_tail_.size() > 512) stderr_tail_.erase(0, stderr_tail_.size() - 512);
+    }
+    while (!stderr_tail_.empty() && (stderr_tail_.back() == '\n' || stderr_tail_.back() == '\r')) stderr_tail_.pop_back();
+  }
+
+  // Splits journalctl's output into entries (one JSON object a line).
+  void take(std::string_view bytes, EventBatch& out) {
+    while (!bytes.empty()) {
+      size_t nl = bytes.find('\n');
+      std::string_view part = bytes.substr(0, nl);
+      if (!skipping_) {
+        if (pending_.size() + part.size() > options_.max_entry_bytes) {
+          ++stats_.dropped;
+          note_error("a journal entry longer than " + std::to_string(options_.max_entry_bytes) + " bytes was skipped");
+          pending_.clear();
+          skipping_ = true;
+        } else {
+          pending_.append(part);
+        }
+      }
+      if (nl == std::string_view::npos) return;
+      if (!skipping_) entry(pending_, out);
+      pending_.clear();
+      skipping_ = false;
+      bytes.remove_prefix(nl + 1);
+    }
+  }
+
+  void entry(std::string_view json, EventBatch& out) {
+    if (json.find_first_not_of(" \t\r") == std::string_view::npos) return;
+    dom::object o;
+    if (parser_.parse(json.data(), json.size()).get(o) != simdjson::SUCCESS) {
+      // Kept raw and flagged rather than lost: the normalizer reports what it cannot read.
+      note_error("journalctl wrote a line that is not a JSON object");
+      normalizer_->add_line(json, Provenance{.receive_time = now_ns(), .raw = json, .source = "journald", .input = "journald"}, out);
+      return;
+    }
+    std::string cursor;
+    journal_field(o, "__CURSOR", cursor);
+    if (!journal_field(o, "MESSAGE", message_)) message_.clear();
+    build_line(o);
+    const size_t before = out.size();
+    normalizer_->add_line(line_, Provenance{.receive_time = now_ns(), .raw = line_, .source = "journald", .input = "journald"}, out);
+    if (out.size() > before && !context_.hostname.empty()) {
+      static const FieldId kHostname = field_id("device.hostname");
+      if (out.find(out.current(), kHostname) == nullptr) {
+        out.reopen_last_event();
+        out.add_string(kHostname, context_.hostname);
+        out.end_event();
+      }
+    }
+    if (!cursor.empty()) {
+      cursor_ = std::move(cursor);
+      cursor_dirty_ = true;
+    }
+  }
+
+  // "<PRI>1 2026-12-04T10:00:00.123456Z host ident pid - - message"
+  void build_line(dom::object o) {
+    std::string field;
+    int facility = 1, severity = 6;  // user.info when the entry does not say
+    if (journal_field(o, "SYSLOG_FACILITY", field)) std::from_chars(field.data(), field.data() + field.size(), facility);
+    if (journal_field(o, "PRIORITY", field)) std::from_chars(field.data(), field.data() + field.size(), severity);
+    if (facility < 0 || facility > 23) facility = 1;
+    if (severity < 0 || severity > 7) severity = 6;
+    line_ = "<" + std::to_string(facility * 8 + severity) + ">1 ";
+    int64_t usec = -1;
+    if (journal_field(o, "__REALTIME_TIMESTAMP", field)) std::from_chars(field.data(), field.data() + field.size(), usec);
+    if (usec >= 0) {
+      std::time_t secs = static_cast<std::time_t>(usec / 1'000'000);
+      std::tm tm{};
+      char ts[64];
+      if (::gmtime_r(&secs, &tm) && std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm) > 0) {
+        line_ += ts;
+        char frac[16];
+        std::snprintf(frac, sizeof frac, ".%06dZ", static_cast<int>(usec % 1'000'000));
+        line_ += frac;
+      } else {
+        line_ += '-';
+      }
+    } else {
+      line_ += '-';
+    }
+    line_ += ' ';
+    append_header_word(line_, journal_field(o, "_HOSTNAME", field) ? field : std::string());
+    line_ += ' ';
+    std::string ident;
+    if (!journal_field(o, "SYSLOG_IDENTIFIER", ident)) journal_field(o, "_COMM", ident);
+    append_header_word(line_, ident);
+    line_ += ' ';
+    if (!journal_field(o, "_PID", field) && !journal_field(o, "SYSLOG_PID", field)) field.clear();
+    append_header_word(line_, field);
+    line_ += " - - ";
+    // One event per entry: a multi-line message keeps its lines, the newlines escaped.
+    for (char c : message_) {
+      if (c == '\n') line_ += "\\n";
+      else line_ += c;
+    }
+  }
+
+  void save_cursor() {
+    if (cursor_.empty()) return;
+    Status s = positions_->save(cursor_ + "\n");
+    if (!s.ok()) note_error(s.message());
+    else cursor_dirty_ = false;
+  }
+
+  void note_error(const std::string& why) {
+    ++stats_.errors;
+    stats_.last_error = why;
+    spdlog::warn("{}: {}", options_.name, why);
+  }
+
+  JournaldCollectorOptions options_;
+  CollectorContext context_;
+  fs::path state_dir_;
+  std::unique_ptr<LineNormalizer> normalizer_;
+  dom::parser parser_;
+  std::string cursor_;
+  std::unique_ptr<PositionFile> positions_;
+  bool cursor_dirty_ = false;
+  std::time_t started_at_s_ = 0;
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  int err_fd_ = -1;
+  std::string pending_;
+  bool skipping_ = false;
+  std::string stderr_tail_;
+  std::string message_;
+  std::string line_;
+  TimeNs restart_at_ = 0;
+  int backoff_ms_ = 1000;
+  bool running_ = false;
+  CollectorStats stats_;
+};
+
+}  // namespace
+
+std::unique_ptr<Collector> make_journald_collector(JournaldCollectorOptions options) {
+  return std::make_unique<JournaldCollector>(std::move(options));
+}
+
+}  // namespace vigil

@@ -1,0 +1,230 @@
+// The agent end to end, real processes only: `vigil server`, `vigil agents token`, and
+// `vigil agent` tailing a log file that a generator thread writes. While the lines are
+// written the agent and the server are killed with SIGKILL at random moments, and the
+// server is also stopped for a while; at the end every generated line must be on the
+// server exactly once, with its content (the raw line), found by `vigil search`.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "query/search.h"
+#include "server_process.h"
+
+extern char** environ;
+
+namespace vigil::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// A loopback port nobody listens on now (the server needs the same agent port after
+// every restart, so the test picks it instead of port 0).
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class AgentProcess {
+ public:
+  AgentProcess(fs::path config, fs::path log) : config_(std::move(config)), log_(std::move(log)) {}
+  ~AgentProcess() { kill9(); }
+  void start() {
+    std::vector<std::string> args = {VIGIL_BINARY, "agent", "--config", config_.string()};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    ASSERT_EQ(posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+  }
+  void kill9() { stop(SIGKILL); }
+  void terminate() { stop(SIGTERM); }
+  bool running() const { return pid_ > 0; }
+
+ private:
+  void stop(int sig) {
+    if (pid_ <= 0) return;
+    ::kill(pid_, sig);
+    int status;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+  fs::path config_, log_;
+  pid_t pid_ = -1;
+};
+
+std::string token_from(const std::string& out) {
+  size_t at = out.find("token:");
+  if (at == std::string::npos) return {};
+  at = out.find_first_not_of(' ', at + 6);
+  return out.substr(at, out.find('\n', at) - at);
+}
+
+std::string line_for(int n) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "Dec  4 10:00:00 e2e-host e2e-app[4242]: e2e event %06d checksum %08x", n,
+                static_cast<unsigned>(n) * 2654435761u);
+  return buf;
+}
+
+// Event number -> how many times the server has it, and whether each copy's raw is right.
+struct Found {
+  std::map<int, int> copies;
+  int wrong_raw = 0;
+  size_t total = 0;
+};
+
+Found search_all(const std::string& server_url) {
+  Found f;
+  CommandResult r = run_vigil({"search", "--server", server_url, "--format", "json", "--limit", "100000",
+                               "input:agent \"e2e event\""});
+  if (r.exit_code != 0) {
+    ADD_FAILURE() << "vigil search: " << r.err;
+    return f;
+  }
+  auto parsed = result_from_json(r.out);
+  if (!parsed.ok()) {
+    ADD_FAILURE() << "search output: " << parsed.error();
+    return f;
+  }
+  for (const ResultEvent& e : parsed->events) {
+    const size_t at = e.raw.find("e2e event ");
+    if (at == std::string::npos) continue;
+    const int n = std::atoi(e.raw.c_str() + at + 10);
+    ++f.copies[n];
+    ++f.total;
+    if (e.raw != line_for(n)) ++f.wrong_raw;
+  }
+  return f;
+}
+
+TEST(AgentEndToEnd, KillsAndOutagesNeitherLoseNorDuplicateAnEvent) {
+  TempDir dir;
+  const std::string agent_address = "127.0.0.1:" + std::to_string(free_port());
+  const fs::path data = dir.path / "data";
+  ServerProcess server(data, {"--agent", agent_address});
+  server.start();
+  CommandResult t = run_vigil({"agents", "token", "--data", data.string()});
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  const std::string token = token_from(t.out);
+  ASSERT_FALSE(token.empty()) << t.out;
+
+  const fs::path log_file = dir.path / "generated.log";
+  { std::ofstream touch(log_file); }
+  const fs::path config = dir.path / "agent.yaml";
+  {
+    std::ofstream c(config);
+    c << "state_dir: " << (dir.path / "agent-state").string() << "\n"
+      << "hostname: e2e-host\n"
+      << "output: server\n"
+      << "server:\n  address: " << agent_address << "\n  ca: " << (data / "agents" / "ca.crt").string()
+      << "\n  enroll_token: " << token << "\n  heartbeat_interval_s: 2\n  timeout_s: 5\n"
+      << "batch: {max_events: 400, max_delay_ms: 200}\n"
+      << "collectors:\n  logs: [{paths: [" << log_file.string() << "]}]\n";
+  }
+  AgentProcess agent(config, dir.path / "agent.log");
+  agent.start();
+
+  // The generator: kTotal lines at about 500 a second, each written whole.
+  constexpr int kTotal = 12'000;
+  std::atomic<bool> generated{false};
+  std::thread generator([&] {
+    int fd = ::open(log_file.c_str(), O_WRONLY | O_APPEND);
+    for (int n = 1; n <= kTotal; ++n) {
+      const std::string line = line_for(n) + "\n";
+      ASSERT_EQ(::write(fd, line.data(), line.size()), static_cast<ssize_t>(line.size()));
+      if (n % 50 == 0) std::this_thread::sleep_for(100ms);
+    }
+    ::close(fd);
+    generated = true;
+  });
+
+  // Chaos while the lines are written: random SIGKILLs of either process, and once a
+  // server outage of a few seconds.
+  std::mt19937 random(20261204);
+  int agent_kills = 0, server_kills = 0;
+  bool outage_done = false;
+  while (!generated) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500 + random() % 1500));
+    const unsigned pick = random() % 3;
+    if (pick == 0) {
+      agent.kill9();
+      ++agent_kills;
+      std::this_thread::sleep_for(std::chrono::milliseconds(random() % 500));
+      agent.start();
+    } else if (pick == 1) {
+      server.kill9();
+      ++server_kills;
+      std::this_thread::sleep_for(std::chrono::milliseconds(random() % 1000));
+      server.start();
+    } else if (!outage_done) {
+      server.terminate();
+      std::this_thread::sleep_for(3s);
+      server.start();
+      outage_done = true;
+    }
+  }
+  generator.join();
+  if (!outage_done) {  // the outage happens in every run, even a fast one
+    server.terminate();
+    std::this_thread::sleep_for(3s);
+    server.start();
+  }
+
+  // Every line reaches the server; wait for the last acknowledgements.
+  Found found;
+  const auto deadline = std::chrono::steady_clock::now() + 180s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    found = search_all(server.http_url());
+    if (found.total >= static_cast<size_t>(kTotal) && found.copies.size() == static_cast<size_t>(kTotal)) break;
+    std::this_thread::sleep_for(1s);
+  }
+  agent.terminate();
+  std::fprintf(stderr, "agent killed %d times, server killed %d times and stopped once; %zu events found\n", agent_kills,
+               server_kills, found.total);
+  int missing = 0, duplicated = 0;
+  for (int n = 1; n <= kTotal; ++n) {
+    auto it = found.copies.find(n);
+    if (it == found.copies.end()) ++missing;
+    else if (it->second > 1) duplicated += it->second - 1;
+  }
+  EXPECT_EQ(missing, 0) << "agent log:\n" << read_text(dir.path / "agent.log").substr(0, 6000);
+  EXPECT_EQ(duplicated, 0);
+  EXPECT_EQ(found.wrong_raw, 0);
+  EXPECT_EQ(found.total, static_cast<size_t>(kTotal));
+  EXPECT_GT(agent_kills + server_kills, 3);
+}
+
+}  // namespace
+}  // namespace vigil::testing
