@@ -2,11 +2,11 @@
 // the cap are cut, flagged and the rest of them skipped.
 #include "agent/command_collector.h"
 
+#include "agent/child_process.h"
+
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <spdlog/spdlog.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,7 +18,6 @@
 #include "core/time.h"
 #include "normalize/line_normalizer.h"
 
-extern char** environ;
 
 namespace vigil {
 namespace {
@@ -101,37 +100,11 @@ class CommandCollector final : public Collector {
 
  private:
   Status spawn() {
-    std::vector<std::string> args = options_.command;
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    int out_pipe[2], err_pipe[2];
-    if (::pipe2(out_pipe, O_CLOEXEC) != 0) return Status::error(std::string("pipe: ") + std::strerror(errno));
-    if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
-      ::close(out_pipe[0]);
-      ::close(out_pipe[1]);
-      return Status::error(std::string("pipe: ") + std::strerror(errno));
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-    pid_t pid = -1;
-    int rc = ::posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(out_pipe[1]);
-    ::close(err_pipe[1]);
-    if (rc != 0) {
-      ::close(out_pipe[0]);
-      ::close(err_pipe[0]);
-      return Status::error(options_.name + ": cannot run " + options_.command[0] + ": " + std::strerror(rc));
-    }
-    ::fcntl(out_pipe[0], F_SETFL, O_NONBLOCK);
-    ::fcntl(err_pipe[0], F_SETFL, O_NONBLOCK);
-    pid_ = pid;
-    out_fd_ = out_pipe[0];
-    err_fd_ = err_pipe[0];
+    auto child = spawn_child(options_.command);
+    if (!child.ok()) return Status::error(options_.name + ": " + child.status().message());
+    pid_ = child->pid;
+    out_fd_ = child->out_fd;
+    err_fd_ = child->err_fd;
     pending_.clear();
     skipping_ = false;
     stderr_tail_.clear();
@@ -139,25 +112,9 @@ class CommandCollector final : public Collector {
   }
 
   std::string reap() {
-    int status = 0;
-    pid_t r = 0;
-    for (int i = 0; i < 200; ++i) {  // up to 2 s, then SIGKILL
-      r = ::waitpid(pid_, &status, WNOHANG);
-      if (r != 0) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    if (r == 0) {
-      ::kill(pid_, SIGKILL);
-      r = ::waitpid(pid_, &status, 0);
-    }
-    ::close(out_fd_);
-    ::close(err_fd_);
-    out_fd_ = err_fd_ = -1;
-    pid_ = -1;
-    if (r < 0) return "lost";
-    if (WIFEXITED(status)) return "exit status " + std::to_string(WEXITSTATUS(status));
-    if (WIFSIGNALED(status)) return "signal " + std::to_string(WTERMSIG(status));
-    return "ended";
+    ChildProcess child{.pid = pid_, .out_fd = out_fd_, .err_fd = err_fd_};
+    pid_ = out_fd_ = err_fd_ = -1;
+    return reap_child(child, false, "ended");
   }
 
   void schedule_restart() {
@@ -165,15 +122,7 @@ class CommandCollector final : public Collector {
     backoff_ms_ = std::min(kMaxBackoffMs, std::max(1, backoff_ms_) * 2);
   }
 
-  void read_stderr() {
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(err_fd_, buf, sizeof buf)) > 0) {
-      stderr_tail_.append(buf, static_cast<size_t>(n));
-      if (stderr_tail_.size() > 512) stderr_tail_.erase(0, stderr_tail_.size() - 512);
-    }
-    while (!stderr_tail_.empty() && (stderr_tail_.back() == '\n' || stderr_tail_.back() == '\r')) stderr_tail_.pop_back();
-  }
+  void read_stderr() { read_child_stderr(ChildProcess{.pid = pid_, .out_fd = out_fd_, .err_fd = err_fd_}, stderr_tail_); }
 
   void take(std::string_view bytes, TimeNs now, EventBatch& out) {
     const size_t max = options_.max_line_bytes;

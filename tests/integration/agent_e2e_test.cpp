@@ -226,5 +226,59 @@ TEST(AgentEndToEnd, KillsAndOutagesNeitherLoseNorDuplicateAnEvent) {
   EXPECT_GT(agent_kills + server_kills, 3);
 }
 
+// How many events a query finds on the server (-1 when the search fails).
+int64_t count(const std::string& server_url, const std::string& query) {
+  CommandResult r = run_vigil({"search", "--server", server_url, "--format", "json", query + " | stats count()"});
+  if (r.exit_code != 0) return -1;
+  auto parsed = result_from_json(r.out);
+  if (!parsed.ok() || parsed->rows.empty()) return parsed.ok() ? 0 : -1;
+  return parsed->rows[0].at(0).i64;
+}
+
+// The forwarding outputs, each into a real `vigil server` input: syslog over TCP as
+// RFC 5424 (the event's JSON as the message) and as CEF, and NDJSON over HTTP to
+// /api/v1/ingest. Every line the agent reads arrives, and the server parses what came.
+TEST(AgentForwarding, SyslogRfc5424CefAndHttpReachAnotherServer) {
+  TempDir dir;
+  ServerProcess server(dir.path / "data", {"--agent", "off"});
+  server.start();
+  struct Case {
+    std::string name, output, marker;
+  };
+  const std::vector<Case> cases = {
+      {"rfc5424", "output: syslog\nsyslog: {address: " + server.address("syslog_tcp") + ", format: rfc5424}\n", "fwd5424"},
+      {"cef", "output: syslog\nsyslog: {address: " + server.address("syslog_tcp") + ", format: cef}\n", "fwdcef"},
+      {"http", "output: http\nhttp: {url: '" + server.http_url() + "/api/v1/ingest'}\n", "fwdhttp"},
+  };
+  constexpr int kLines = 200;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const fs::path log_file = dir.path / (c.name + ".log");
+    {
+      std::ofstream out(log_file);
+      for (int n = 1; n <= kLines; ++n)
+        out << "Dec  4 10:00:00 fwd-host sshd[77]: Failed password for invalid user " << c.marker << n
+            << " from 203.0.113.9 port 4242 ssh2\n";
+    }
+    const fs::path config = dir.path / (c.name + ".yaml");
+    {
+      std::ofstream y(config);
+      y << "state_dir: " << (dir.path / (c.name + "-state")).string() << "\nhostname: fwd-host\n" << c.output
+        << "batch: {max_events: 50, max_delay_ms: 100}\ncollectors:\n  logs: [{paths: [" << log_file.string() << "]}]\n";
+    }
+    AgentProcess agent(config, dir.path / (c.name + ".agent.log"));
+    agent.start();
+    int64_t n = 0;
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (std::chrono::steady_clock::now() < deadline && (n = count(server.http_url(), c.marker + "* NOT class_uid:2004")) < kLines)
+      std::this_thread::sleep_for(300ms);
+    agent.terminate();
+    // (Detection findings about these failed logins name the users too: left out.)
+    EXPECT_EQ(n, kLines) << read_text(dir.path / (c.name + ".agent.log")).substr(0, 3000);
+  }
+  // The forwarded events are still Authentication events with their user and address.
+  EXPECT_EQ(count(server.http_url(), "input:http class_uid:3002 src_endpoint.ip:203.0.113.9"), kLines);
+}
+
 }  // namespace
 }  // namespace vigil::testing

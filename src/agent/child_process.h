@@ -1,0 +1,30 @@
+// ChildProcess: a program the agent runs and reads from (journalctl, eslogger): stdin
+// from /dev/null, stdout and stderr on non-blocking pipes the collector drains in poll(),
+// and a bounded reap that says how it ended.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace vigil {
+
+struct ChildProcess {
+  pid_t pid = -1;
+  int out_fd = -1;
+  int err_fd = -1;
+  bool running() const { return pid > 0; }
+};
+
+// Starts args[0] (PATH searched) with args.
+Result<ChildProcess> spawn_child(const std::vector<std::string>& args);
+// Waits up to 2 s for it to end (SIGTERM first when `terminate`), then SIGKILL; closes its
+// pipes. Returns "exit status N", "signal N", or `otherwise` ("ended", "stopped").
+std::string reap_child(ChildProcess& child, bool terminate, const char* otherwise);
+// Appends what is on the child's stderr to `tail`, keeping its last 512 bytes.
+void read_child_stderr(const ChildProcess& child, std::string& tail);
+
+}  // namespace vigil
