@@ -11,7 +11,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -20,6 +22,11 @@
 #include <sstream>
 #include <thread>
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+
+#include "ingest/agent_pki.h"
 #include "query/search.h"
 #include "server_process.h"
 
@@ -278,6 +285,119 @@ TEST(AgentForwarding, SyslogRfc5424CefAndHttpReachAnotherServer) {
   }
   // The forwarded events are still Authentication events with their user and address.
   EXPECT_EQ(count(server.http_url(), "input:http class_uid:3002 src_endpoint.ip:203.0.113.9"), kLines);
+}
+
+// A one-connection TLS receiver (OpenSSL) that keeps what it reads until `lines` newlines.
+class TlsReceiver {
+ public:
+  TlsReceiver(const PemIdentity& id, int lines) : lines_(lines) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(fd_, 4);
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    ctx_ = SSL_CTX_new(TLS_server_method());
+    BIO* cert = BIO_new_mem_buf(id.cert_pem.data(), static_cast<int>(id.cert_pem.size()));
+    BIO* key = BIO_new_mem_buf(id.key_pem.data(), static_cast<int>(id.key_pem.size()));
+    X509* x = PEM_read_bio_X509(cert, nullptr, nullptr, nullptr);
+    EVP_PKEY* k = PEM_read_bio_PrivateKey(key, nullptr, nullptr, nullptr);
+    SSL_CTX_use_certificate(ctx_, x);
+    SSL_CTX_use_PrivateKey(ctx_, k);
+    X509_free(x);
+    EVP_PKEY_free(k);
+    BIO_free(cert);
+    BIO_free(key);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~TlsReceiver() {
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    if (thread_.joinable()) thread_.join();
+    SSL_CTX_free(ctx_);
+  }
+  int port() const { return port_; }
+  std::string text() {
+    std::lock_guard lock(mutex_);
+    return text_;
+  }
+
+ private:
+  void serve() {
+    // Accepts until a connection gives all the lines (a failed handshake is retried by the agent).
+    while (true) {
+      const int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      SSL* ssl = SSL_new(ctx_);
+      SSL_set_fd(ssl, c);
+      if (SSL_accept(ssl) == 1) {
+        char buf[16384];
+        int n;
+        while ((n = SSL_read(ssl, buf, sizeof buf)) > 0) {
+          std::lock_guard lock(mutex_);
+          text_.append(buf, static_cast<size_t>(n));
+          if (std::count(text_.begin(), text_.end(), '\n') >= lines_) break;
+        }
+      }
+      SSL_free(ssl);
+      ::close(c);
+      std::lock_guard lock(mutex_);
+      if (std::count(text_.begin(), text_.end(), '\n') >= lines_) return;
+    }
+  }
+  int fd_ = -1, port_ = 0, lines_ = 0;
+  SSL_CTX* ctx_ = nullptr;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::string text_;
+};
+
+// The syslog output over TLS: the receiver's certificate is checked against the CA the
+// config names, and the CEF lines arrive whole.
+TEST(AgentForwarding, CefOverTlsToAVerifiedReceiver) {
+  TempDir dir;
+  auto ca = load_or_create_agent_ca(dir.path / "pki");
+  ASSERT_TRUE(ca.ok()) << ca.error();
+  auto id = load_or_issue_server_identity(dir.path / "pki", *ca, {"127.0.0.1"});
+  ASSERT_TRUE(id.ok()) << id.error();
+  constexpr int kLines = 50;
+  TlsReceiver receiver(*id, kLines);
+  const fs::path log_file = dir.path / "tls.log";
+  {
+    std::ofstream out(log_file);
+    for (int n = 1; n <= kLines; ++n)
+      out << "Dec  4 10:00:00 tls-host sshd[77]: Failed password for invalid user tls" << n
+          << " from 203.0.113.7 port 4242 ssh2\n";
+  }
+  const fs::path config = dir.path / "tls.yaml";
+  {
+    std::ofstream y(config);
+    y << "state_dir: " << (dir.path / "state").string() << "\nhostname: tls-host\noutput: syslog\n"
+      << "syslog: {address: 127.0.0.1:" << receiver.port() << ", transport: tls, format: cef, ca: "
+      << (dir.path / "pki" / "ca.crt").string() << "}\nbatch: {max_events: 20, max_delay_ms: 100}\n"
+      << "collectors:\n  logs: [{paths: [" << log_file.string() << "]}]\n";
+  }
+  AgentProcess agent(config, dir.path / "agent.log");
+  agent.start();
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  std::string text;
+  while (std::chrono::steady_clock::now() < deadline) {
+    text = receiver.text();
+    if (std::count(text.begin(), text.end(), '\n') >= kLines) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  agent.terminate();
+  std::istringstream lines(text);
+  int n = 0;
+  for (std::string line; std::getline(lines, line); ++n) {
+    EXPECT_TRUE(line.starts_with("<")) << line;
+    EXPECT_NE(line.find(" tls-host vigil-agent - 3002 - CEF:0|Vigil|Vigil Agent|1|3002|"), std::string::npos) << line;
+    EXPECT_NE(line.find("src=203.0.113.7"), std::string::npos) << line;
+  }
+  EXPECT_EQ(n, kLines) << read_text(dir.path / "agent.log").substr(0, 3000);
 }
 
 }  // namespace
