@@ -14,6 +14,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "core/event_json.h"
 #include "core/field_dictionary.h"
 #include "core/ip_address.h"
 #include "normalize/syslog_event.h"
@@ -906,28 +907,6 @@ void build_batch(const Corpus& c, const ReplayOptions& o, const BatchSpec& spec,
 
 namespace {
 
-void json_string(sv s, std::string& out) {
-  out.push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(char(c));
-        }
-    }
-  }
-  out.push_back('"');
-}
-
 void json_time(TimeNs t, std::string& out) {
   out.push_back('"');
   format_datetime(t, ' ', 9, out);
@@ -986,14 +965,14 @@ void append_export_rows(const EventBatch& batch, std::string& out) {
     json_time(e.receive_time, out);
     out += ",\"flags\":" + std::to_string(e.flags);
     out += ",\"tenant\":";
-    json_string(e.tenant, out);
+    append_json_string(out, e.tenant);
     out += ",\"input\":";
-    json_string(e.input, out);
+    append_json_string(out, e.input);
     out += ",\"source\":";
-    json_string(e.source, out);
+    append_json_string(out, e.source);
     if (!e.parse_error.empty()) {
       out += ",\"parse_error\":";
-      json_string(e.parse_error, out);
+      append_json_string(out, e.parse_error);
     }
     out += ",\"attrs\":{";
     bool first_attr = true;
@@ -1012,10 +991,10 @@ void append_export_rows(const EventBatch& batch, std::string& out) {
       }
       if (!first_attr) out.push_back(',');
       first_attr = false;
-      json_string(field_name(f.id), out);
+      append_json_string(out, field_name(f.id));
       out.push_back(':');
-      if (f.value.type == FieldType::String) json_string(f.value.as_string(), out);
-      else json_string(f.value.to_string(), out);
+      if (f.value.type == FieldType::String) append_json_string(out, f.value.as_string());
+      else append_json_string(out, f.value.to_string());
     }
     out.push_back('}');
     for (uint8_t i = 0; i < kColCount; ++i) {
@@ -1025,11 +1004,11 @@ void append_export_rows(const EventBatch& batch, std::string& out) {
       out += kCols[i].column;
       out += "\":";
       if (v->type == FieldType::Int64) out += std::to_string(v->i64);
-      else if (v->type == FieldType::String) json_string(v->as_string(), out);
-      else json_string(v->to_string(), out);
+      else if (v->type == FieldType::String) append_json_string(out, v->as_string());
+      else append_json_string(out, v->to_string());
     }
     out += ",\"raw\":";
-    json_string(e.raw, out);
+    append_json_string(out, e.raw);
     out += "}\n";
   }
 }

@@ -48,7 +48,7 @@ class CommandCollector final : public Collector {
 
   void poll(EventBatch& out) override {
     if (!running_) return;
-    if (pid_ < 0) {
+    if (child_.pid < 0) {
       if (!options_.restart || now_ns() < restart_at_) return;
       if (Status s = spawn(); !s.ok()) {
         note_error(s.message());
@@ -63,7 +63,7 @@ class CommandCollector final : public Collector {
     size_t budget = kReadBudget;
     char chunk[64 * 1024];
     while (budget > 0) {
-      ssize_t n = ::read(out_fd_, chunk, sizeof chunk);
+      ssize_t n = ::read(child_.out_fd, chunk, sizeof chunk);
       if (n > 0) {
         budget -= std::min(budget, static_cast<size_t>(n));
         take(std::string_view(chunk, static_cast<size_t>(n)), now, out);
@@ -90,8 +90,8 @@ class CommandCollector final : public Collector {
   void stop() override {
     if (!running_) return;
     running_ = false;
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
+    if (child_.pid > 0) {
+      ::kill(child_.pid, SIGTERM);
       reap();
     }
   }
@@ -102,9 +102,7 @@ class CommandCollector final : public Collector {
   Status spawn() {
     auto child = spawn_child(options_.command);
     if (!child.ok()) return Status::error(options_.name + ": " + child.status().message());
-    pid_ = child->pid;
-    out_fd_ = child->out_fd;
-    err_fd_ = child->err_fd;
+    child_ = *child;
     pending_.clear();
     skipping_ = false;
     stderr_tail_.clear();
@@ -112,9 +110,7 @@ class CommandCollector final : public Collector {
   }
 
   std::string reap() {
-    ChildProcess child{.pid = pid_, .out_fd = out_fd_, .err_fd = err_fd_};
-    pid_ = out_fd_ = err_fd_ = -1;
-    return reap_child(child, false, "ended");
+    return reap_child(child_, false, "ended");
   }
 
   void schedule_restart() {
@@ -122,7 +118,7 @@ class CommandCollector final : public Collector {
     backoff_ms_ = std::min(kMaxBackoffMs, std::max(1, backoff_ms_) * 2);
   }
 
-  void read_stderr() { read_child_stderr(ChildProcess{.pid = pid_, .out_fd = out_fd_, .err_fd = err_fd_}, stderr_tail_); }
+  void read_stderr() { read_child_stderr(child_, stderr_tail_); }
 
   void take(std::string_view bytes, TimeNs now, EventBatch& out) {
     const size_t max = options_.max_line_bytes;
@@ -169,9 +165,7 @@ class CommandCollector final : public Collector {
   CommandCollectorOptions options_;
   CollectorContext context_;
   std::unique_ptr<LineNormalizer> normalizer_;
-  pid_t pid_ = -1;
-  int out_fd_ = -1;
-  int err_fd_ = -1;
+  ChildProcess child_;
   std::string pending_;
   bool skipping_ = false;
   std::string stderr_tail_;

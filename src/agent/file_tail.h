@@ -90,9 +90,5 @@ class FileTail {
   std::string error_;
 };
 
-// Replaces the contents of `path` so that a crash leaves the old or the new bytes, never
-// a mix: a temp file beside it, fsync, rename, fsync of the directory. For offsets and
-// cursors of the collectors.
-Status replace_file_atomically(const std::filesystem::path& path, std::string_view bytes);
 
 }  // namespace vigil

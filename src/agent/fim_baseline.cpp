@@ -1,6 +1,8 @@
 // Serializing, parsing and atomically saving the FIM baseline (see fim_baseline.h).
 #include "agent/fim_baseline.h"
 
+#include "store/io.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -168,42 +170,7 @@ Status parse_baseline(std::string_view text, Baseline& out) {
 }
 
 Status save_baseline(const Baseline& baseline, const std::filesystem::path& file) {
-  std::string data = serialize_baseline(baseline);
-  std::filesystem::path tmp = file;
-  tmp += ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return os_error("cannot create", tmp);
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      Status s = os_error("cannot write", tmp);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return s;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    Status s = os_error("cannot fsync", tmp);
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), file.c_str()) != 0) {
-    Status s = os_error("cannot rename onto", file);
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  std::filesystem::path dir = file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return Status();
+  return io::write_file_atomic(file, serialize_baseline(baseline));
 }
 
 Status load_baseline(const std::filesystem::path& file, Baseline& out, bool& found) {

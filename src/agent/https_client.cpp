@@ -1,7 +1,6 @@
 #include "agent/https_client.h"
 
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
+#include "agent/asio_blocking.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -59,16 +58,7 @@ class BeastHttpsClient final : public HttpsClient {
   // Runs the io_context until `done`; the stream's expiry turns a hang into an error.
   template <typename Start>
   boost::system::error_code run(Start start) {
-    boost::system::error_code result;
-    bool done = false;
-    io_.restart();
-    start([&](boost::system::error_code ec, auto&&...) {
-      result = ec;
-      done = true;
-    });
-    while (!done && io_.run_one() > 0) {
-    }
-    return done ? result : asio::error::operation_aborted;
+    return run_until_done(io_, start);
   }
 
   void drop() {
@@ -95,15 +85,7 @@ class BeastHttpsClient final : public HttpsClient {
     }
     if (!options_.tls) return {};
     SSL* ssl = stream_->native_handle();
-    // The server must present a certificate for the name (or address) we dialled.
-    boost::system::error_code ip_ec;
-    asio::ip::make_address(options_.server_name, ip_ec);
-    if (!ip_ec) {
-      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), options_.server_name.c_str());
-    } else {
-      SSL_set1_host(ssl, options_.server_name.c_str());
-      SSL_set_tlsext_host_name(ssl, options_.server_name.c_str());
-    }
+    expect_peer_name(ssl, options_.server_name);
     ec = run([&](auto handler) { stream_->async_handshake(ssl::stream_base::client, handler); });
     if (ec) {
       std::string why = ec.message();

@@ -103,7 +103,7 @@ class JournaldCollector final : public Collector {
   void poll(EventBatch& out) override {
     if (!running_) return;
     if (cursor_dirty_ && !positions_->two_phase()) save_cursor();
-    if (pid_ < 0) {
+    if (child_.pid < 0) {
       if (now_ns() < restart_at_) return;
       Status s = spawn();
       if (!s.ok()) {
@@ -118,7 +118,7 @@ class JournaldCollector final : public Collector {
     size_t budget = kReadBudget;
     char chunk[64 * 1024];
     while (budget > 0) {
-      ssize_t n = ::read(out_fd_, chunk, sizeof chunk);
+      ssize_t n = ::read(child_.out_fd, chunk, sizeof chunk);
       if (n > 0) {
         budget -= std::min(budget, static_cast<size_t>(n));
         take(std::string_view(chunk, static_cast<size_t>(n)), out);
@@ -142,8 +142,8 @@ class JournaldCollector final : public Collector {
   void stop() override {
     if (!running_) return;
     running_ = false;
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
+    if (child_.pid > 0) {
+      ::kill(child_.pid, SIGTERM);
       reap(true);
     }
     if (!positions_->two_phase()) save_cursor();
@@ -174,9 +174,7 @@ class JournaldCollector final : public Collector {
     }
     auto child = spawn_child(args);
     if (!child.ok()) return Status::error(options_.name + ": " + child.status().message());
-    pid_ = child->pid;
-    out_fd_ = child->out_fd;
-    err_fd_ = child->err_fd;
+    child_ = *child;
     pending_.clear();
     skipping_ = false;
     stderr_tail_.clear();
@@ -186,9 +184,7 @@ class JournaldCollector final : public Collector {
   // Waits for the child (blocking: only after it closed its stdout or was killed) and
   // says how it ended.
   std::string reap(bool killing) {
-    ChildProcess child{.pid = pid_, .out_fd = out_fd_, .err_fd = err_fd_};
-    pid_ = out_fd_ = err_fd_ = -1;
-    return reap_child(child, false, killing ? "stopped" : "ended");
+    return reap_child(child_, false, killing ? "stopped" : "ended");
   }
 
   void schedule_restart() {
@@ -196,7 +192,7 @@ class JournaldCollector final : public Collector {
     backoff_ms_ = std::min(kMaxBackoffMs, std::max(1, backoff_ms_) * 2);
   }
 
-  void read_stderr() { read_child_stderr(ChildProcess{.pid = pid_, .out_fd = out_fd_, .err_fd = err_fd_}, stderr_tail_); }
+  void read_stderr() { read_child_stderr(child_, stderr_tail_); }
 
   // Splits journalctl's output into entries (one JSON object a line).
   void take(std::string_view bytes, EventBatch& out) {
@@ -315,9 +311,7 @@ class JournaldCollector final : public Collector {
   std::unique_ptr<PositionFile> positions_;
   bool cursor_dirty_ = false;
   std::time_t started_at_s_ = 0;
-  pid_t pid_ = -1;
-  int out_fd_ = -1;
-  int err_fd_ = -1;
+  ChildProcess child_;
   std::string pending_;
   bool skipping_ = false;
   std::string stderr_tail_;

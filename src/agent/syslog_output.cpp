@@ -3,8 +3,6 @@
 // or CEF in an RFC 5424 envelope (newline framing, as CEF collectors expect). A batch
 // counts as delivered once written to the socket: syslog has no acknowledgement, which
 // docs/agent.md states; a broken connection resends the whole batch.
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/connect.hpp>
@@ -18,6 +16,7 @@
 #include <optional>
 #include <sstream>
 
+#include "agent/asio_blocking.h"
 #include "agent/output.h"
 #include "agent/syslog_format.h"
 
@@ -91,16 +90,7 @@ class SyslogOutput final : public Output {
 
   template <typename Start>
   boost::system::error_code run(Start start) {
-    boost::system::error_code result;
-    bool done = false;
-    io_.restart();
-    start([&](boost::system::error_code ec, auto&&...) {
-      result = ec;
-      done = true;
-    });
-    while (!done && io_.run_one() > 0) {
-    }
-    return done ? result : asio::error::operation_aborted;
+    return run_until_done(io_, start);
   }
   bool connected() const { return plain_.has_value() || stream_.has_value(); }
   void drop() {
@@ -119,15 +109,7 @@ class SyslogOutput final : public Output {
     auto endpoints = resolver.resolve(host_, port_, ec);
     if (!ec) ec = run([&](auto handler) { lowest().async_connect(endpoints, handler); });
     if (!ec && tls_) {
-      SSL* s = stream_->native_handle();
-      boost::system::error_code ip_ec;
-      asio::ip::make_address(host_, ip_ec);
-      if (!ip_ec) {
-        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s), host_.c_str());
-      } else {
-        SSL_set1_host(s, host_.c_str());
-        SSL_set_tlsext_host_name(s, host_.c_str());
-      }
+      expect_peer_name(stream_->native_handle(), host_);
       ec = run([&](auto handler) { stream_->async_handshake(ssl::stream_base::client, handler); });
     }
     if (ec) {
