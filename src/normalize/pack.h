@@ -12,6 +12,7 @@
 #include <re2/re2.h>
 
 #include "core/field_dictionary.h"
+#include "normalize/record.h"
 #include "parse/kv.h"
 
 namespace vigil {
@@ -26,6 +27,7 @@ struct Condition {
   bool negate = false;              // {not: ...}
   bool key_hashed = false;          // key_hash holds Record::key_hash(key) (the loader sets it)
   uint32_t key_hash = 0;
+  int slot = -1;                    // the key's slot in Pack::key_slots; -1: look it up by name
 };
 
 enum class ExtractKind : uint8_t { Regex, Kv, Csv, Json, Cef, Leef, Addresses, Builtin };
@@ -37,16 +39,21 @@ struct ExtractStep {
   std::string prefix;           // prepended to every key it adds ("cef." ...)
   bool optional = false;        // a step that finds nothing does not fail the pack
   std::string if_contains;      // run only when the text holds this literal (a cheap gate for a regex)
+  int input_slot = -1;          // input's slot in Pack::key_slots; -1: look it up by name
   int line = 0;                 // in the pack file, for --explain
   // Regex: the first that matches wins; named groups become fields.
   std::vector<std::shared_ptr<RE2>> regexes;
   std::vector<std::vector<std::string>> group_names;  // per regex, index = capture group
-  // Kv
+  // Kv. kv_start: the pairs begin at this literal's first occurrence, and
+  // the text before it, blanks trimmed, becomes the field kv_head (when named).
   KvOptions kv;
+  std::string kv_start;
+  std::string kv_head;
   // Csv: columns by position ("" skips one); extra columns become <prefix>col<N>.
   char csv_delimiter = ',';
   std::vector<std::string> columns;
-  // Addresses: every IPv4/IPv6 literal of the text, as repeated <prefix>address fields.
+  // Addresses: every IPv4/IPv6 literal of the text, as repeated <prefix><address_name> fields.
+  std::string address_name = "address";
   // Builtin: a C++ mapper by name (linux_auth).
   std::string builtin;
 };
@@ -68,6 +75,9 @@ struct FieldMapping {
   // line hashes no mapping's key; empty (a pack built by hand): worked out per line.
   std::vector<uint32_t> from_hash;
   std::vector<bool> from_wildcard;
+  std::vector<int> from_slot;          // each `from` key's slot in Pack::key_slots; -1: by name
+  std::vector<int> join_slot;          // the same for `join`
+  int timezone_slot = -1;              // and for timezone_from
   std::string join_all;                // every value of this one repeated key, joined by join_with
   bool has_constant = false;
   std::string constant;
@@ -116,8 +126,10 @@ struct Pack {
   std::vector<FieldMapping> fields;
   std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>> lookups;  // keys lower-cased
   std::vector<std::string> null_values;  // values that mean "absent" ("N/A", "-"): never mapped
+  size_t null_value_max = 0;             // the longest of them (the loader sets it)
   bool keep_unmapped = true;  // extracted fields no mapping read go to unmapped.<name>.<key>
   bool keep_names = false;    // ... or keep their own names (the source is OCSF already)
+  KeySlots key_slots;         // the keys mappings, conditions and step inputs read (record.h)
 };
 
 }  // namespace vigil

@@ -140,10 +140,14 @@ class Loader {
       ++kinds;
       s.kind = ExtractKind::Kv;
       if (k.IsMap()) {
-        only_keys(k, {"separator", "assign", "quotes"}, "kv");
+        only_keys(k, {"separator", "assign", "quotes", "start", "head"}, "kv");
         if (k["separator"]) s.kv.pair_separator = one_char(k["separator"], "separator");
         if (k["assign"]) s.kv.assign = one_char(k["assign"], "assign");
         if (k["quotes"]) s.kv.quotes = boolean(k["quotes"], "quotes");
+        if (k["start"]) s.kv_start = scalar(k["start"], "start");
+        if (k["head"]) s.kv_head = scalar(k["head"], "head");
+        if (k["start"] && s.kv_start.empty()) refuse(k["start"], "kv start: give the literal the pairs begin with (\"IN=\")");
+        if (k["head"] && !k["start"]) refuse(k["head"], "kv head: names the text before start:, so it needs start");
       }
     }
     if (const auto& c = n["csv"]) {
@@ -157,7 +161,16 @@ class Loader {
     if (n["json"]) ++kinds, s.kind = ExtractKind::Json;
     if (n["cef"]) ++kinds, s.kind = ExtractKind::Cef;
     if (n["leef"]) ++kinds, s.kind = ExtractKind::Leef;
-    if (n["addresses"]) ++kinds, s.kind = ExtractKind::Addresses, s.optional = true;
+    if (const auto& a = n["addresses"]) {
+      ++kinds;
+      s.kind = ExtractKind::Addresses;
+      s.optional = true;
+      if (a.IsMap()) {
+        only_keys(a, {"name"}, "addresses");
+        if (a["name"]) s.address_name = scalar(a["name"], "name");
+        if (s.address_name.empty()) refuse(a["name"], "addresses name: give the field name for the addresses");
+      }
+    }
     if (const auto& b = n["builtin"]) {
       ++kinds;
       s.kind = ExtractKind::Builtin;
@@ -286,6 +299,7 @@ class Loader {
     if (root["product"]) p.product = scalar(root["product"], "product");
     if (root["priority"]) p.priority = integer(root["priority"], "priority");
     if (root["null_values"]) p.null_values = scalars(root["null_values"], "null_values");
+    for (const std::string& v : p.null_values) p.null_value_max = std::max(p.null_value_max, v.size());
     if (root["keep_names"]) p.keep_names = boolean(root["keep_names"], "keep_names");
     if (root["unmapped"]) p.keep_unmapped = boolean(root["unmapped"], "unmapped");
     if (const auto& pt = root["patterns"]) {
@@ -381,6 +395,39 @@ void hash_source_keys(Pack& p) {
   }
 }
 
+// Numbers every key the pack reads by name (record.h KeySlots). Wildcards and [N]
+// indexes keep their look-up by name.
+void assign_slots(Pack& p) {
+  KeySlots& ks = p.key_slots;
+  auto mappings = [&](std::vector<FieldMapping>& list) {
+    for (FieldMapping& m : list) {
+      m.from_slot.clear();
+      for (size_t i = 0; i < m.from.size(); ++i) {
+        const bool by_name = m.from[i].find('*') != std::string::npos || (i < m.from_index.size() && m.from_index[i] >= 0);
+        m.from_slot.push_back(by_name ? -1 : ks.add(m.from[i]));
+      }
+      m.join_slot.clear();
+      for (const std::string& k : m.join) m.join_slot.push_back(ks.add(k));
+      m.timezone_slot = m.timezone_from.empty() ? -1 : ks.add(m.timezone_from);
+    }
+  };
+  auto conditions = [&](std::vector<Condition>& list) {
+    for (Condition& c : list) c.slot = ks.add(c.key);
+  };
+  auto steps = [&](std::vector<ExtractStep>& list) {
+    for (ExtractStep& st : list)
+      st.input_slot = st.input.empty() || st.input == "_line" || st.input.find('*') != std::string::npos ? -1 : ks.add(st.input);
+  };
+  steps(p.extract);
+  conditions(p.match.require);
+  for (EventCase& c : p.cases) {
+    conditions(c.when);
+    steps(c.extract);
+    mappings(c.fields);
+  }
+  mappings(p.fields);
+}
+
 }  // namespace
 
 void load_pack_text(std::string_view yaml, const std::string& file, PackLoad& into) {
@@ -389,6 +436,7 @@ void load_pack_text(std::string_view yaml, const std::string& file, PackLoad& in
     Loader loader(file);
     Pack p = loader.load(root);
     hash_source_keys(p);
+    assign_slots(p);
     for (const auto& other : into.packs)
       if (other->name == p.name) throw Refused{file + ": pack name '" + p.name + "' is already used by " + other->file};
     into.packs.push_back(std::make_shared<const Pack>(std::move(p)));

@@ -238,7 +238,7 @@ bool flatten_json(sv text, Scratch& s, Record& out, Arena& arena) {
 // The text a condition reads: an extracted field, else "message" (the text the pack
 // reads) or "_line" (the whole line) themselves.
 bool holds(const Condition& c, Record& r, const LineInput& in) {
-  const RecordField* f = c.key_hashed ? r.find(c.key, c.key_hash) : r.find(c.key);
+  const RecordField* f = c.slot >= 0 ? r.find_slot(c.slot) : c.key_hashed ? r.find(c.key, c.key_hash) : r.find(c.key);
   RecordField text_field;
   if (!f && (c.key == "message" || c.key == "_line")) {
     text_field.value = c.key == "_line" && !in.line.empty() ? in.line : in.message;
@@ -337,13 +337,18 @@ RecordField* find_source(Record& r, sv key, int index = -1) {
 }
 // A mapping's i-th `from` source, by the hash the loader worked out.
 RecordField* find_source(Record& r, const FieldMapping& m, size_t i) {
+  if (i < m.from_slot.size() && m.from_slot[i] >= 0) return r.find_slot(m.from_slot[i]);
   const int index = i < m.from_index.size() ? m.from_index[i] : -1;
   if (i < m.from_hash.size() && i < m.from_wildcard.size())
     return find_source(r, m.from[i], index, m.from_wildcard[i], m.from_hash[i]);
   return find_source(r, m.from[i], index);
 }
 
+bool run_step_on(const ExtractStep& st, sv text, const LineInput& in, Scratch& s, Arena& arena);
+
 bool run_step(const ExtractStep& st, const LineInput& in_, Scratch& s, Arena& arena, bool whole_line) {
+  constexpr size_t kNoInput = ~size_t{0};
+  size_t input_field = kNoInput;
   LineInput in = in_;
   if (whole_line && !in.line.empty()) in.message = in.line;
   Record& r = s.record;
@@ -351,11 +356,28 @@ bool run_step(const ExtractStep& st, const LineInput& in_, Scratch& s, Arena& ar
   if (st.input == "_line") {
     text = in.line.empty() ? in.message : in.line;
   } else if (!st.input.empty()) {
-    const RecordField* f = find_source(r, st.input);
+    const RecordField* f = st.input_slot >= 0 ? r.find_slot(st.input_slot) : find_source(r, st.input);
     if (!f) return false;
     text = f->value;
+    input_field = static_cast<size_t>(f - r.fields.data());
   }
   if (!st.if_contains.empty() && !has_text(text, st.if_contains)) return false;
+  const bool found = run_step_on(st, text, in, s, arena);
+  // A field a step took apart (pairs, columns, a JSON text) is not repeated whole under
+  // unmapped.*; nor is one a regex read into a field of the same name.
+  if (found && input_field != kNoInput &&
+      (st.kind == ExtractKind::Kv || st.kind == ExtractKind::Csv || st.kind == ExtractKind::Json ||
+       st.kind == ExtractKind::Cef || st.kind == ExtractKind::Leef ||
+       (st.kind == ExtractKind::Regex && r.fields.size() > input_field + 1 &&
+        std::any_of(r.fields.begin() + static_cast<std::ptrdiff_t>(input_field) + 1, r.fields.end(),
+                    [&](const RecordField& f) { return f.key == r.fields[input_field].key; }))))
+    r.fields[input_field].used = true;
+  return found;
+}
+
+// The step's extraction proper, over `text` (the message, the line or the input field).
+bool run_step_on(const ExtractStep& st, sv text, const LineInput& in, Scratch& s, Arena& arena) {
+  Record& r = s.record;
   switch (st.kind) {
     case ExtractKind::Regex: {
       for (size_t k = 0; k < st.regexes.size(); ++k) {
@@ -373,6 +395,19 @@ bool run_step(const ExtractStep& st, const LineInput& in_, Scratch& s, Arena& ar
       return false;
     }
     case ExtractKind::Kv: {
+      if (!st.kv_start.empty()) {
+        // The pairs start at the literal's first occurrence: a prefix may be glued to it
+        // ("DROP(src wan)IN=eth0", iptables --log-prefix without a trailing space).
+        const size_t at = text.find(st.kv_start);
+        if (at == sv::npos) return false;
+        if (!st.kv_head.empty()) {
+          sv head = text.substr(0, at);
+          while (!head.empty() && (head.back() == ' ' || head.back() == '\t')) head.remove_suffix(1);
+          while (!head.empty() && (head.front() == ' ' || head.front() == '\t')) head.remove_prefix(1);
+          if (!head.empty()) r.add(prefixed(st, st.kv_head, arena), head);
+        }
+        text.remove_prefix(at);
+      }
       s.pairs.clear();
       bool ok = split_kv(text, st.kv, arena, s.pairs);
       for (const TextPair& p : s.pairs) r.add(prefixed(st, p.key, arena), p.value);
@@ -459,7 +494,7 @@ bool run_step(const ExtractStep& st, const LineInput& in_, Scratch& s, Arena& ar
           found = true;
           // An address another step already named (src_ip ...) is not repeated.
           bool named = std::any_of(r.fields.begin(), r.fields.end(), [&](const RecordField& f) { return f.value == token; });
-          if (!named) r.add(prefixed(st, "address", arena), token);
+          if (!named) r.add(prefixed(st, st.address_name, arena), token);
           i = j;
         } else {
           // "de:10.0.0.1" (the end of "outside:") is not an address, but holds one.
@@ -469,7 +504,7 @@ bool run_step(const ExtractStep& st, const LineInput& in_, Scratch& s, Arena& ar
           if (v4.size() >= 7 && v4.find('.') != sv::npos && parse_ip(v4)) {
             found = true;
             if (std::none_of(r.fields.begin(), r.fields.end(), [&](const RecordField& f) { return f.value == v4; }))
-              r.add(prefixed(st, "address", arena), v4);
+              r.add(prefixed(st, st.address_name, arena), v4);
             i = j;
             continue;
           }
@@ -526,16 +561,18 @@ bool text_matches(const Pack& p, const LineInput& in, std::string* why) {
     if (why) *why = "message does not start with " + m.prefixes.front() + (m.prefixes.size() > 1 ? " (or the others)" : "");
     return false;
   }
-  if (!m.contains.empty() &&
-      std::none_of(m.contains.begin(), m.contains.end(), [&](const std::string& x) { return has_text(msg, x); })) {
-    if (why) *why = "message contains none of '" + m.contains.front() + "'" + (m.contains.size() > 1 ? " ..." : "");
-    return false;
-  }
+  // contains_all first: on another source's line it costs one scan (the first literal
+  // missing), where `contains` scans the line once per literal.
   for (const std::string& x : m.contains_all)
     if (!has_text(msg, x)) {
       if (why) *why = "message does not contain '" + x + "'";
       return false;
     }
+  if (!m.contains.empty() &&
+      std::none_of(m.contains.begin(), m.contains.end(), [&](const std::string& x) { return has_text(msg, x); })) {
+    if (why) *why = "message contains none of '" + m.contains.front() + "'" + (m.contains.size() > 1 ? " ..." : "");
+    return false;
+  }
   if (m.regex && !RE2::PartialMatch(msg, *m.regex)) {
     if (why) *why = "message does not match /" + m.regex->pattern() + "/";
     return false;
@@ -547,6 +584,7 @@ bool text_matches(const Pack& p, const LineInput& in, std::string* why) {
 bool extract_and_choose(const Pack& p, const LineInput& in, Scratch& s, Arena& arena, const EventCase*& chosen,
                         std::string* why) {
   s.record.clear();
+  s.record.use_slots(&p.key_slots);
   if (p.match.json) {
     if (!s.json_done) {
       s.json_done = true;
@@ -610,6 +648,7 @@ struct Writer {
     return s;
   }
   uint32_t generation = next_generation();
+  std::vector<uint32_t>& stamp = stamps();  // the thread's, looked up once per line
   static uint32_t next_generation() {
     thread_local uint32_t g = 0;
     if (++g == 0) {  // wrapped: old stamps could collide
@@ -618,19 +657,16 @@ struct Writer {
     }
     return g;
   }
-  bool wrote(FieldId id) const {
-    const auto& st = stamps();
-    return id < st.size() && st[id] == generation;
-  }
+  bool wrote(FieldId id) const { return id < stamp.size() && stamp[id] == generation; }
   void write(FieldId id, const Value& v) {
     out.add(id, v);
-    auto& st = stamps();
-    if (id >= st.size()) st.resize(std::max<size_t>(id + 1, st.size() * 2), 0);
-    st[id] = generation;
+    if (id >= stamp.size()) [[unlikely]] stamp.resize(std::max<size_t>(id + 1, stamp.size() * 2), 0);
+    stamp[id] = generation;
   }
 
   bool is_null(sv v) const {
     if (v.empty()) return true;
+    if (v.size() > pack.null_value_max) return false;  // most values: no compare at all
     for (const std::string& n : pack.null_values)
       if (v == n) return true;
     return false;
@@ -641,8 +677,8 @@ struct Writer {
   void candidates(const FieldMapping& m, std::vector<std::pair<sv, RecordField*>>& out, std::string& joined) {
     if (!m.join.empty()) {
       joined.clear();
-      for (const std::string& k : m.join)
-        if (RecordField* f = s.record.find(k); f && !is_null(f->value)) {
+      for (size_t j = 0; j < m.join.size(); ++j)
+        if (RecordField* f = join_source(m, j); f && !is_null(f->value)) {
           if (!joined.empty()) joined += m.join_with;
           joined.append(f->value);
         }
@@ -664,6 +700,9 @@ struct Writer {
     if (m.has_constant) out.push_back({m.constant, nullptr});
   }
   sv out_copy(sv t) { return out.arena().copy(t); }
+  RecordField* join_source(const FieldMapping& m, size_t j) {
+    return j < m.join_slot.size() ? s.record.find_slot(m.join_slot[j]) : s.record.find(m.join[j]);
+  }
   RecordField joined_marker;  // marks the joined text: it is in the batch arena
 
   void apply(const FieldMapping& m) {
@@ -708,9 +747,8 @@ struct Writer {
     }
     if (!convert_and_write(m, text, ours)) return false;
     if (field && field != &joined_marker) field->used = true;
-    if (!m.join.empty())
-      for (const std::string& k : m.join)
-        if (RecordField* f = s.record.find(k)) f->used = true;
+    for (size_t j = 0; j < m.join.size(); ++j)
+      if (RecordField* f = join_source(m, j)) f->used = true;
     if (!m.join_all.empty() && field == &joined_marker)
       for (RecordField& f : s.record.fields)
         if (f.key == m.join_all) f.used = true;
@@ -765,7 +803,7 @@ struct Writer {
         if (!m.timezone.empty())
           if (auto o = parse_utc_offset(m.timezone)) offset = *o;
         if (!m.timezone_from.empty())
-          if (RecordField* z = s.record.find(m.timezone_from))
+          if (RecordField* z = m.timezone_slot >= 0 ? s.record.find_slot(m.timezone_slot) : s.record.find(m.timezone_from))
             if (auto o = parse_utc_offset(z->value)) offset = *o, z->used = true;
         auto t = parse_time_text(text, m.time_format, offset, in.receive_time);
         if (!t) return false;
@@ -782,7 +820,7 @@ struct Writer {
     thread_local UnmappedIds cache;
     char buf[FieldDictionary::kMaxNameBytes];
     constexpr sv kPrefix = "unmapped.";
-    const bool indexed = s.record.indexed();
+    const bool indexed = s.record.hashed();
     const uint32_t pack_hash = UnmappedIds::pack_hash(pack.name, pack.keep_names);
     for (RecordField& f : s.record.fields) {
       if (f.used || is_null(f.value)) continue;
@@ -926,7 +964,7 @@ PackOutcome PackSet::apply(const LineInput& in, EventBatch& out, std::string_vie
     const EventCase* chosen = nullptr;
     if (!extract_and_choose(*p, in, s, out.arena(), chosen, nullptr)) continue;
     outcome.pack = p;
-    s.record.build_index();  // mappings look up dozens of keys: hash them once
+    s.record.prepare_lookups();  // mappings look up dozens of keys: hash them once
     Writer w{*p, in, s, out, outcome};
     outcome.stamps = &Writer::stamps();
     outcome.generation = w.generation;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -20,12 +21,16 @@ struct RecordField {
   uint32_t hash = 0;  // key_hash(key), set by build_index()
 };
 
+class KeySlots;
+
 struct Record {
   std::vector<RecordField> fields;
 
   void clear() {
     fields.clear();
     indexed_ = 0;
+    slotted_ = 0;
+    key_slots_ = nullptr;
   }
   void add(std::string_view key, std::string_view value, RecordKind kind = RecordKind::String) {
     fields.push_back(RecordField{key, value, kind, false, 0});
@@ -69,9 +74,33 @@ struct Record {
     indexed_ = fields.size();
   }
   // After keys were changed in place: the next look-up indexes every field again.
-  void forget_index() { indexed_ = 0; }
-  // True while the index (and each field's hash) matches the fields.
-  bool indexed() const { return indexed_ && indexed_ == fields.size(); }
+  void forget_index() {
+    indexed_ = 0;
+    if (key_slots_) use_slots(key_slots_);
+  }
+  // True while each field's hash is set (by the index or the slots).
+  bool hashed() const {
+    return !fields.empty() && ((indexed_ == fields.size()) || (key_slots_ && slotted_ == fields.size()));
+  }
+
+  // Before a run of look-ups: hashes (and slots or indexes) every field added so far.
+  void prepare_lookups() {
+    if (key_slots_) {
+      if (slotted_ != fields.size()) assign_slots();
+    } else {
+      build_index();
+    }
+  }
+
+  // Look-ups by slot number (KeySlots, the keys one pack reads): after use_slots(), each
+  // field added is matched to its slot once, and a mapping reads its source by number.
+  void use_slots(const KeySlots* slots);
+  // The last field of the slot's key, or nullptr.
+  RecordField* find_slot(int slot) {
+    if (slotted_ != fields.size()) assign_slots();
+    const int32_t i = slot_field_[static_cast<size_t>(slot)];
+    return i >= 0 ? &fields[static_cast<size_t>(i)] : nullptr;
+  }
   // True when `key` or any key below it ("gcp" for "gcp.severity") is present.
   bool has(std::string_view key) const {
     for (const RecordField& f : fields)
@@ -114,6 +143,10 @@ struct Record {
   }
 
  private:
+  void assign_slots();
+  const KeySlots* key_slots_ = nullptr;
+  std::vector<int32_t> slot_field_;  // per slot: index of its field, -1 when absent
+  size_t slotted_ = 0;               // fields matched to slots so far
   struct Slot {
     uint32_t generation = 0;
     uint32_t index = 0;
@@ -135,5 +168,61 @@ struct Record {
   uint32_t generation_ = 0;
   size_t indexed_ = 0;
 };
+
+// The keys one pack reads, numbered: the loader gives every key a mapping, condition
+// or step names a slot, so per line each field is matched to a slot once (one hash and
+// one compare) and every read after that is an array index.
+class KeySlots {
+ public:
+  // The key's slot, added when new.
+  int add(std::string_view key) {
+    if (int s = find(key, Record::key_hash(key)); s >= 0) return s;
+    keys_.emplace_back(key);
+    hashes_.push_back(Record::key_hash(key));
+    rehash();
+    return static_cast<int>(keys_.size() - 1);
+  }
+  // The slot of `key` (hash = Record::key_hash(key)), or -1 when the pack reads no such key.
+  int find(std::string_view key, uint32_t hash) const {
+    if (table_.empty()) return -1;
+    const size_t mask = table_.size() - 1;
+    for (size_t h = hash & mask;; h = (h + 1) & mask) {
+      const int32_t s = table_[h];
+      if (s < 0) return -1;
+      if (hashes_[static_cast<size_t>(s)] == hash && keys_[static_cast<size_t>(s)] == key) return s;
+    }
+  }
+  size_t size() const { return keys_.size(); }
+
+ private:
+  void rehash() {
+    size_t n = 16;
+    while (n < keys_.size() * 4) n *= 2;  // a quarter full: a miss (most of a line's keys) ends at once
+    table_.assign(n, -1);
+    for (size_t i = 0; i < keys_.size(); ++i) {
+      size_t h = hashes_[i] & (n - 1);
+      while (table_[h] >= 0) h = (h + 1) & (n - 1);
+      table_[h] = static_cast<int32_t>(i);
+    }
+  }
+  std::vector<std::string> keys_;
+  std::vector<uint32_t> hashes_;
+  std::vector<int32_t> table_;
+};
+
+inline void Record::use_slots(const KeySlots* slots) {
+  key_slots_ = slots;
+  slotted_ = 0;
+  slot_field_.assign(slots ? slots->size() : 0, -1);
+}
+
+inline void Record::assign_slots() {
+  for (size_t i = slotted_; i < fields.size(); ++i) {
+    RecordField& f = fields[i];
+    f.hash = key_hash(f.key);
+    if (const int s = key_slots_ ? key_slots_->find(f.key, f.hash) : -1; s >= 0) slot_field_[static_cast<size_t>(s)] = static_cast<int32_t>(i);
+  }
+  slotted_ = fields.size();
+}
 
 }  // namespace vigil

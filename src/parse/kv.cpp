@@ -186,6 +186,12 @@ bool split_kv(std::string_view text, const KvOptions& o, Arena& scratch, std::ve
   const char sep2 = sep == ' ' ? '\t' : sep;  // a blank separator means spaces and tabs
   marks.build(text, o.assign, sep, sep2);
   const size_t before = out.size();
+  // A pair takes at least two bytes ("k="): room for all of them spares the growth checks
+  // of push_back an out-of-line call per pair.
+  out.reserve(before + text.size() / 2 + 1);
+  // Blank separators end keys at blanks too (key_end marks them), so only keys split at
+  // another separator can hold blanks to trim.
+  const bool trim_keys = sep != ' ';
   const char* t = text.data();
   const size_t end = text.size();
   size_t p = 0;
@@ -197,7 +203,8 @@ bool split_kv(std::string_view text, const KvOptions& o, Arena& scratch, std::ve
     const size_t key = p;
     p = marks.next(marks.key_end, p);
     if (p >= end || t[p] != o.assign) continue;  // a token without a value (flags like DF, ACK)
-    const std::string_view k = trim_blanks(std::string_view(t + key, p - key));
+    std::string_view k(t + key, p - key);
+    if (trim_keys) k = trim_blanks(k);
     ++p;  // the assign character
     // With a separator other than blanks, "k = "v"" still reads as a quoted value.
     size_t q = p;
