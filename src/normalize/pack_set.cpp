@@ -11,11 +11,9 @@
 #include <cstring>
 
 #include <simdjson.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "core/ip_address.h"
+#include "core/text_search.h"
 #include "normalize/field_conversion.h"
 #include "normalize/linux_auth.h"
 #include "normalize/record.h"
@@ -65,41 +63,6 @@ bool icontains(sv a, sv lowered) {
   return false;
 }
 
-// Substring test by memmem: std::string_view::find stops at every occurrence of the
-// needle's first byte (a space, a 'd'), and gates run on every line of every pack.
-// Candidates are the 16-byte blocks' positions where the needle's first, middle and last
-// bytes sit at the right distances (SSE2, part of x86-64); only those are compared. Three
-// bytes, not two: gates like " type=" would otherwise stop at every short key.
-bool has_text(sv haystack, sv needle) {
-  const size_t n = needle.size();
-  if (n == 0) return true;
-  if (n > haystack.size()) return false;
-  const char* h = haystack.data();
-  const size_t last_start = haystack.size() - n;  // the last position a match may start at
-  size_t i = 0;
-#if defined(__SSE2__)
-  const size_t mid = n / 2;
-  const __m128i first = _mm_set1_epi8(needle[0]);
-  const __m128i middle = _mm_set1_epi8(needle[mid]);
-  const __m128i last = _mm_set1_epi8(needle[n - 1]);
-  for (; i + 16 <= last_start + 1; i += 16) {
-    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h + i));
-    const __m128i m = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h + i + mid));
-    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h + i + n - 1));
-    const __m128i hits = _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(m, middle)), _mm_cmpeq_epi8(b, last));
-    unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hits));
-    while (mask) {
-      const int bit = std::countr_zero(mask);
-      if (std::memcmp(h + i + bit + 1, needle.data() + 1, n - 1) == 0) return true;
-      mask &= mask - 1;
-    }
-  }
-#endif
-  for (; i <= last_start; ++i)
-    if (h[i] == needle[0] && std::memcmp(h + i + 1, needle.data() + 1, n - 1) == 0) return true;
-  return false;
-}
-
 // Field ids of unmapped.<pack>.<key> names, per thread, found by the record's own key
 // hash (build_index computed it) and the pack: no name is built or hashed per field.
 // Entries hold copies of the pack name and key, so a reloaded pack never meets a stale one.
@@ -117,7 +80,7 @@ class UnmappedIds {
     for (size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
       const Entry& e = slots_[i];
       if (e.id == kNoField) return kNoField;
-      if (e.hash == h && e.keep_names == keep_names && e.key == key && e.pack == pack) return e.id;
+      if (e.hash == h && e.keep_names == keep_names && same_text(e.key, key) && same_text(e.pack, pack)) return e.id;
     }
   }
   void insert(sv pack, bool keep_names, uint32_t pack_hash, sv key, uint32_t key_hash, FieldId id) {
@@ -410,7 +373,15 @@ bool run_step_on(const ExtractStep& st, sv text, const LineInput& in, Scratch& s
       }
       s.pairs.clear();
       bool ok = split_kv(text, st.kv, arena, s.pairs);
-      for (const TextPair& p : s.pairs) r.add(prefixed(st, p.key, arena), p.value);
+      // One resize and plain stores: an add() per pair was an out-of-line push_back each.
+      const size_t base = r.fields.size();
+      r.fields.resize(base + s.pairs.size());
+      RecordField* f = r.fields.data() + base;
+      for (const TextPair& p : s.pairs) {
+        f->key = st.prefix.empty() ? p.key : prefixed(st, p.key, arena);
+        f->value = p.value;
+        ++f;
+      }
       return ok || !s.pairs.empty();
     }
     case ExtractKind::Csv: {
@@ -649,6 +620,7 @@ struct Writer {
   }
   uint32_t generation = next_generation();
   std::vector<uint32_t>& stamp = stamps();  // the thread's, looked up once per line
+  const Ids& known = ids();
   static uint32_t next_generation() {
     thread_local uint32_t g = 0;
     if (++g == 0) {  // wrapped: old stamps could collide
@@ -773,8 +745,8 @@ struct Writer {
         auto r = std::from_chars(t.data(), t.data() + t.size(), v, base);
         if (r.ec != std::errc() || r.ptr != t.data() + t.size()) return false;  // stays under unmapped.*
         write(id, Value::int64(v));
-        if (id == ids().activity_id) activity = v;
-        if (id == ids().class_uid) klass = v;
+        if (id == known.activity_id) activity = v;
+        if (id == known.class_uid) klass = v;
         return true;
       }
       case Conversion::Float: {
@@ -808,7 +780,7 @@ struct Writer {
         auto t = parse_time_text(text, m.time_format, offset, in.receive_time);
         if (!t) return false;
         write(id, Value::timestamp(*t));
-        if (id == ids().time) out.set_time(*t);
+        if (id == known.time) out.set_time(*t);
         return true;
       }
     }

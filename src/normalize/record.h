@@ -13,6 +13,39 @@ namespace vigil {
 
 enum class RecordKind : uint8_t { String = 0, Number = 1, Bool = 2 };
 
+// Equality of two short texts (keys) inline, eight bytes at a time: a memcmp call costs
+// more than the compare itself for the 5-20 byte keys every field is matched by.
+inline bool same_text(std::string_view a, std::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* p = a.data();
+  const char* q = b.data();
+  if (n >= 8) {
+    uint64_t x, y;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      std::memcpy(&x, p + i, 8);
+      std::memcpy(&y, q + i, 8);
+      if (x != y) return false;
+    }
+    if (i == n) return true;
+    std::memcpy(&x, p + n - 8, 8);  // the tail, overlapping bytes already compared
+    std::memcpy(&y, q + n - 8, 8);
+    return x == y;
+  }
+  if (n >= 4) {
+    uint32_t x1, y1, x2, y2;
+    std::memcpy(&x1, p, 4);
+    std::memcpy(&y1, q, 4);
+    std::memcpy(&x2, p + n - 4, 4);
+    std::memcpy(&y2, q + n - 4, 4);
+    return x1 == y1 && x2 == y2;
+  }
+  for (size_t i = 0; i < n; ++i)
+    if (p[i] != q[i]) return false;
+  return true;
+}
+
 struct RecordField {
   std::string_view key;
   std::string_view value;
@@ -154,7 +187,7 @@ struct Record {
   static constexpr size_t kSlots = 512;
   static constexpr size_t kMask = kSlots - 1;
   static bool same_key(const RecordField& f, std::string_view key, uint32_t hash) {
-    return f.hash == hash && f.key == key;
+    return f.hash == hash && same_text(f.key, key);
   }
   RecordField* find_indexed(std::string_view key, uint32_t hash) {
     // Open addressing over the keys' hashes; a slot of another generation is empty.
@@ -187,9 +220,9 @@ class KeySlots {
     if (table_.empty()) return -1;
     const size_t mask = table_.size() - 1;
     for (size_t h = hash & mask;; h = (h + 1) & mask) {
-      const int32_t s = table_[h];
-      if (s < 0) return -1;
-      if (hashes_[static_cast<size_t>(s)] == hash && keys_[static_cast<size_t>(s)] == key) return s;
+      const Entry e = table_[h];
+      if (e.slot < 0) return -1;
+      if (e.hash == hash && same_text(keys_[static_cast<size_t>(e.slot)], key)) return e.slot;
     }
   }
   size_t size() const { return keys_.size(); }
@@ -198,16 +231,20 @@ class KeySlots {
   void rehash() {
     size_t n = 16;
     while (n < keys_.size() * 4) n *= 2;  // a quarter full: a miss (most of a line's keys) ends at once
-    table_.assign(n, -1);
+    table_.assign(n, Entry{});
     for (size_t i = 0; i < keys_.size(); ++i) {
       size_t h = hashes_[i] & (n - 1);
-      while (table_[h] >= 0) h = (h + 1) & (n - 1);
-      table_[h] = static_cast<int32_t>(i);
+      while (table_[h].slot >= 0) h = (h + 1) & (n - 1);
+      table_[h] = Entry{hashes_[i], static_cast<int32_t>(i)};
     }
   }
+  struct Entry {
+    uint32_t hash = 0;
+    int32_t slot = -1;  // -1: empty
+  };
   std::vector<std::string> keys_;
   std::vector<uint32_t> hashes_;
-  std::vector<int32_t> table_;
+  std::vector<Entry> table_;
 };
 
 inline void Record::use_slots(const KeySlots* slots) {

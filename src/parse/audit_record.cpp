@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include "core/text_search.h"
+
 namespace vigil {
 namespace {
 
@@ -68,7 +70,7 @@ bool type_char(char c) {
 
 // Position of the "type=" that starts a record (at the start or after a space), or npos.
 size_t find_type(sv line, size_t from = 0) {
-  for (size_t p = line.find("type=", from); p != sv::npos; p = line.find("type=", p + 1))
+  for (size_t p = find_text(line, "type=", from); p != sv::npos; p = find_text(line, "type=", p + 1))
     if (p == 0 || is_space(line[p - 1])) return p;
   return sv::npos;
 }
@@ -270,10 +272,11 @@ std::string_view parse_audit_record(std::string_view line, Arena& scratch, Audit
 }
 
 bool looks_like_audit_record(std::string_view line) {
-  size_t p = line.find("type=");
-  if (p == sv::npos) return false;
-  sv rest = line.substr(p);
-  return rest.find("msg=audit(") != sv::npos || rest.find(" audit(") != sv::npos;
+  // Every line is asked this, so it reads no further than it must: a record's
+  // "type=NAME msg=audit(" (or "type=NAME audit("), the header parse_audit_record needs.
+  for (size_t p = find_type(line); p != sv::npos; p = find_type(line, p + 5))
+    if (audit_paren_after_type(line, p) != sv::npos) return true;
+  return false;
 }
 
 size_t audit_record_length(std::string_view line) {

@@ -8,6 +8,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <new>
 #include <vector>
 
 #if defined(__SSE2__)
@@ -186,9 +187,13 @@ bool split_kv(std::string_view text, const KvOptions& o, Arena& scratch, std::ve
   const char sep2 = sep == ' ' ? '\t' : sep;  // a blank separator means spaces and tabs
   marks.build(text, o.assign, sep, sep2);
   const size_t before = out.size();
-  // A pair takes at least two bytes ("k="): room for all of them spares the growth checks
-  // of push_back an out-of-line call per pair.
-  out.reserve(before + text.size() / 2 + 1);
+  // Pairs gather in a block on the stack and go to `out` 64 at a time: a push_back per
+  // pair was an out-of-line call each.
+  constexpr size_t kBlock = 64;
+  // Raw bytes, not TextPair[64]: its constructors would zero 2 KB per call.
+  alignas(TextPair) unsigned char block_bytes[kBlock * sizeof(TextPair)];
+  TextPair* block = reinterpret_cast<TextPair*>(block_bytes);
+  size_t in_block = 0;
   // Blank separators end keys at blanks too (key_end marks them), so only keys split at
   // another separator can hold blanks to trim.
   const bool trim_keys = sep != ' ';
@@ -233,8 +238,15 @@ bool split_kv(std::string_view text, const KvOptions& o, Arena& scratch, std::ve
       p = marks.next(marks.sep, p);
       value = std::string_view(t + v, p - v);
     }
-    if (!k.empty()) out.push_back(TextPair{k, value});
+    if (!k.empty()) {
+      new (block + in_block++) TextPair{k, value};
+      if (in_block == kBlock) {
+        out.insert(out.end(), block, block + kBlock);
+        in_block = 0;
+      }
+    }
   }
+  out.insert(out.end(), block, block + in_block);
   return closed && out.size() > before;
 }
 
