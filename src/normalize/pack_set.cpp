@@ -299,12 +299,16 @@ RecordField* find_source(Record& r, sv key, int index = -1) {
   return find_source(r, key, index, key.find('*') != sv::npos, Record::key_hash(key));
 }
 // A mapping's i-th `from` source, by the hash the loader worked out.
-RecordField* find_source(Record& r, const FieldMapping& m, size_t i) {
-  if (i < m.from_slot.size() && m.from_slot[i] >= 0) return r.find_slot(m.from_slot[i]);
+RecordField* find_source_by_name(Record& r, const FieldMapping& m, size_t i) {
   const int index = i < m.from_index.size() ? m.from_index[i] : -1;
   if (i < m.from_hash.size() && i < m.from_wildcard.size())
     return find_source(r, m.from[i], index, m.from_wildcard[i], m.from_hash[i]);
   return find_source(r, m.from[i], index);
+}
+// Inlined: a slot is an array read, and mappings ask for ~35 sources a line.
+[[gnu::always_inline]] inline RecordField* find_source(Record& r, const FieldMapping& m, size_t i) {
+  if (i < m.from_slot.size() && m.from_slot[i] >= 0) [[likely]] return r.find_slot(m.from_slot[i]);
+  return find_source_by_name(r, m, i);
 }
 
 bool run_step_on(const ExtractStep& st, sv text, const LineInput& in, Scratch& s, Arena& arena);
@@ -630,7 +634,9 @@ struct Writer {
     return g;
   }
   bool wrote(FieldId id) const { return id < stamp.size() && stamp[id] == generation; }
-  void write(FieldId id, const Value& v) {
+  // Inlined: out of line, the Value the caller built field by field was read back with
+  // 16-byte loads, a store-forwarding stall on every field written.
+  [[gnu::always_inline]] void write(FieldId id, const Value& v) {
     out.add(id, v);
     if (id >= stamp.size()) [[unlikely]] stamp.resize(std::max<size_t>(id + 1, stamp.size() * 2), 0);
     stamp[id] = generation;

@@ -129,8 +129,8 @@ struct Record {
   // field added is matched to its slot once, and a mapping reads its source by number.
   void use_slots(const KeySlots* slots);
   // The last field of the slot's key, or nullptr.
-  RecordField* find_slot(int slot) {
-    if (slotted_ != fields.size()) assign_slots();
+  [[gnu::always_inline]] RecordField* find_slot(int slot) {
+    if (slotted_ != fields.size()) [[unlikely]] assign_slots();
     const int32_t i = slot_field_[static_cast<size_t>(slot)];
     return i >= 0 ? &fields[static_cast<size_t>(i)] : nullptr;
   }
@@ -176,7 +176,7 @@ struct Record {
   }
 
  private:
-  void assign_slots();
+  void assign_slots();  // record.cpp: out of line, so find_slot() inlines to an array read
   const KeySlots* key_slots_ = nullptr;
   std::vector<int32_t> slot_field_;  // per slot: index of its field, -1 when absent
   size_t slotted_ = 0;               // fields matched to slots so far
@@ -251,15 +251,6 @@ inline void Record::use_slots(const KeySlots* slots) {
   key_slots_ = slots;
   slotted_ = 0;
   slot_field_.assign(slots ? slots->size() : 0, -1);
-}
-
-inline void Record::assign_slots() {
-  for (size_t i = slotted_; i < fields.size(); ++i) {
-    RecordField& f = fields[i];
-    f.hash = key_hash(f.key);
-    if (const int s = key_slots_ ? key_slots_->find(f.key, f.hash) : -1; s >= 0) slot_field_[static_cast<size_t>(s)] = static_cast<int32_t>(i);
-  }
-  slotted_ = fields.size();
 }
 
 }  // namespace vigil

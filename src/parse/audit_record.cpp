@@ -274,6 +274,8 @@ std::string_view parse_audit_record(std::string_view line, Arena& scratch, Audit
 bool looks_like_audit_record(std::string_view line) {
   // Every line is asked this, so it reads no further than it must: a record's
   // "type=NAME msg=audit(" (or "type=NAME audit("), the header parse_audit_record needs.
+  // "audit(" first: one scan rules out the key=value lines full of "..._type=".
+  if (find_text(line, "audit(") == sv::npos) return false;
   for (size_t p = find_type(line); p != sv::npos; p = find_type(line, p + 5))
     if (audit_paren_after_type(line, p) != sv::npos) return true;
   return false;

@@ -186,6 +186,23 @@ bool split_kv(std::string_view text, const KvOptions& o, Arena& scratch, std::ve
   const char sep = o.pair_separator;
   const char sep2 = sep == ' ' ? '\t' : sep;  // a blank separator means spaces and tabs
   marks.build(text, o.assign, sep, sep2);
+  // The marks' words through local pointers: the pair stores below could alias the
+  // vectors' own pointers, and the compiler would reload them for every search.
+  const uint64_t* const key_end = marks.key_end.data();
+  const uint64_t* const seps = marks.sep.data();
+  const uint64_t* const dquote = marks.dquote.data();
+  const uint64_t* const squote = marks.squote.data();
+  const size_t words = (text.size() + 63) / 64;
+  const auto next = [words, size = text.size()](const uint64_t* m, size_t pos) {
+    if (pos >= size) return size;
+    size_t w = pos / 64;
+    uint64_t bits = m[w] & (~uint64_t{0} << (pos % 64));
+    while (bits == 0) {
+      if (++w >= words) return size;
+      bits = m[w];
+    }
+    return w * 64 + static_cast<size_t>(std::countr_zero(bits));
+  };
   const size_t before = out.size();
   // Pairs gather in a block on the stack and go to `out` 64 at a time: a push_back per
   // pair was an out-of-line call each.
@@ -206,7 +223,7 @@ bool split_kv(std::string_view text, const KvOptions& o, Arena& scratch, std::ve
     if (p >= end) break;
     // The key runs to the assign character; a separator first means a bare token.
     const size_t key = p;
-    p = marks.next(marks.key_end, p);
+    p = next(key_end, p);
     if (p >= end || t[p] != o.assign) continue;  // a token without a value (flags like DF, ACK)
     std::string_view k(t + key, p - key);
     if (trim_keys) k = trim_blanks(k);
@@ -218,11 +235,11 @@ bool split_kv(std::string_view text, const KvOptions& o, Arena& scratch, std::ve
     std::string_view value;
     if (o.quotes && q < end && (t[q] == '"' || t[q] == '\'')) {
       const char quote = t[q];
-      const std::vector<uint64_t>& stops = quote == '"' ? marks.dquote : marks.squote;
+      const uint64_t* stops = quote == '"' ? dquote : squote;
       p = q + 1;
       const size_t v = p;
       bool escaped = false;
-      while ((p = marks.next(stops, p)) < end && t[p] != quote) {
+      while ((p = next(stops, p)) < end && t[p] != quote) {
         if (p + 1 < end && (t[p + 1] == quote || t[p + 1] == '\\')) {
           escaped = true;
           ++p;
@@ -235,7 +252,7 @@ bool split_kv(std::string_view text, const KvOptions& o, Arena& scratch, std::ve
       if (escaped) value = unescape(value, quote, scratch);
     } else {
       const size_t v = p;
-      p = marks.next(marks.sep, p);
+      p = next(seps, p);
       value = std::string_view(t + v, p - v);
     }
     if (!k.empty()) {
