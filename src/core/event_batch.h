@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -77,18 +78,40 @@ class EventBatch {
 
   // Adders for the open event. add_string copies; add_string_ref expects bytes
   // that already live in this batch's arena (e.g. a slice of the event's raw).
-  void add_string(FieldId id, std::string_view s) {
-    if (id != kNoField) add(id, Value::string(arena_.copy(s)));
-  }
-  void add_string_ref(FieldId id, std::string_view s) { add(id, Value::string(s)); }
-  void add_int(FieldId id, int64_t v) { add(id, Value::int64(v)); }
-  void add_float(FieldId id, double v) { add(id, Value::float64(v)); }
-  void add_bool(FieldId id, bool v) { add(id, Value::boolean(v)); }
-  void add_time(FieldId id, TimeNs v) { add(id, Value::timestamp(v)); }
-  void add_ip(FieldId id, const IpAddress& v) { add(id, Value::ip_address(v)); }
+  // They write the field where it lives: a Value built in a temporary and copied in was
+  // stored piecewise and reloaded whole, a store-forwarding stall on every field.
   // A field whose name the dictionary refused (kNoField) is not added: see FieldDictionary.
-  // Inlined into every adder, so the value goes from registers into the field array.
-  [[gnu::always_inline]] void add(FieldId id, const Value& v) {
+  void add_string(FieldId id, std::string_view s) {
+    if (id != kNoField) add_string_ref(id, arena_.copy(s));
+  }
+  void add_string_ref(FieldId id, std::string_view s) {
+    if (Value* v = new_value(id, FieldType::String)) [[likely]] {
+      v->str_size = static_cast<uint32_t>(s.size());
+      v->str = s.data();
+    }
+  }
+  void add_int(FieldId id, int64_t x) {
+    if (Value* v = new_value(id, FieldType::Int64)) [[likely]] v->i64 = x;
+  }
+  void add_float(FieldId id, double x) {
+    if (Value* v = new_value(id, FieldType::Float64)) [[likely]] v->f64 = x;
+  }
+  void add_bool(FieldId id, bool x) {
+    if (Value* v = new_value(id, FieldType::Bool)) [[likely]] {
+      v->i64 = 0;
+      v->b = x;
+    }
+  }
+  void add_time(FieldId id, TimeNs x) {
+    if (Value* v = new_value(id, FieldType::Timestamp)) [[likely]] v->ts = x;
+  }
+  void add_ip(FieldId id, const IpAddress& a) {
+    if (Value* v = new_value(id, FieldType::Ip)) [[likely]] {
+      v->ip_v4 = a.is_v4;
+      std::memcpy(v->ip, a.bytes.data(), 16);
+    }
+  }
+  void add(FieldId id, const Value& v) {
     if (id != kNoField) [[likely]] fields_.push_back(Field{id, v});
   }
 
@@ -133,6 +156,17 @@ class EventBatch {
   }
 
  private:
+  // A new field of the open event, its value's type set and the rest for the caller.
+  [[gnu::always_inline]] Value* new_value(FieldId id, FieldType type) {
+    if (id == kNoField) [[unlikely]] return nullptr;
+    Field* f = fields_.append();
+    f->id = id;
+    f->value.type = type;
+    f->value.ip_v4 = false;
+    f->value.str_size = 0;
+    return &f->value;
+  }
+
   Arena arena_;
   std::vector<Event> events_;
   FieldBuffer<Field> fields_;

@@ -36,6 +36,11 @@ class FieldBuffer {
     if (size_ == capacity_) [[unlikely]] grow(capacity_ ? capacity_ * 2 : 256);
     data_[size_++] = v;
   }
+  // Room for one more element, not initialized: the caller writes it in place.
+  [[gnu::always_inline]] T* append() {
+    if (size_ == capacity_) [[unlikely]] grow(capacity_ ? capacity_ * 2 : 256);
+    return data_ + size_++;
+  }
   // Shrinks only (dropping an abandoned event's fields).
   void resize(size_t n) {
     if (n < size_) size_ = n;

@@ -634,19 +634,20 @@ struct Writer {
     return g;
   }
   bool wrote(FieldId id) const { return id < stamp.size() && stamp[id] == generation; }
-  // Inlined: out of line, the Value the caller built field by field was read back with
-  // 16-byte loads, a store-forwarding stall on every field written.
-  [[gnu::always_inline]] void write(FieldId id, const Value& v) {
-    out.add(id, v);
+  // Typed writes go straight into the batch (EventBatch's typed adders, no Value
+  // temporary to copy) and stamp the target as written.
+  void mark_written(FieldId id) {
     if (id >= stamp.size()) [[unlikely]] stamp.resize(std::max<size_t>(id + 1, stamp.size() * 2), 0);
     stamp[id] = generation;
   }
+  void write_string(FieldId id, sv v) { out.add_string_ref(id, v), mark_written(id); }
+  void write_int(FieldId id, int64_t v) { out.add_int(id, v), mark_written(id); }
 
   bool is_null(sv v) const {
     if (v.empty()) return true;
     if (v.size() > pack.null_value_max) return false;  // most values: no compare at all
     for (const std::string& n : pack.null_values)
-      if (v == n) return true;
+      if (same_text(v, n)) return true;
     return false;
   }
 
@@ -741,7 +742,7 @@ struct Writer {
       case Conversion::String:
       case Conversion::Auto:
         // Text of the pack (constants, lookups) is copied: the pack may be reloaded away.
-        write(id, Value::string(ours ? text : out.arena().copy(text)));
+        write_string(id, ours ? text : out.arena().copy(text));
         return true;
       case Conversion::Int: {
         int64_t v = 0;
@@ -750,7 +751,7 @@ struct Writer {
         if (t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) t.remove_prefix(2), base = 16;
         auto r = std::from_chars(t.data(), t.data() + t.size(), v, base);
         if (r.ec != std::errc() || r.ptr != t.data() + t.size()) return false;  // stays under unmapped.*
-        write(id, Value::int64(v));
+        write_int(id, v);
         if (id == known.activity_id) activity = v;
         if (id == known.class_uid) klass = v;
         return true;
@@ -759,7 +760,7 @@ struct Writer {
         double v = 0;
         auto r = std::from_chars(text.data(), text.data() + text.size(), v);
         if (r.ec != std::errc() || r.ptr != text.data() + text.size()) return false;
-        write(id, Value::float64(v));
+        out.add_float(id, v), mark_written(id);
         return true;
       }
       case Conversion::Bool: {
@@ -767,13 +768,13 @@ struct Writer {
         if (iequals(text, "true") || text == "1" || iequals(text, "yes")) v = true;
         else if (iequals(text, "false") || text == "0" || iequals(text, "no")) v = false;
         else return false;
-        write(id, Value::boolean(v));
+        out.add_bool(id, v), mark_written(id);
         return true;
       }
       case Conversion::Ip: {
         auto ip = parse_ip(text);
         if (!ip) return false;
-        write(id, Value::ip_address(*ip));
+        out.add_ip(id, *ip), mark_written(id);
         return true;
       }
       case Conversion::Time: {
@@ -785,7 +786,7 @@ struct Writer {
             if (auto o = parse_utc_offset(z->value)) offset = *o, z->used = true;
         auto t = parse_time_text(text, m.time_format, offset, in.receive_time);
         if (!t) return false;
-        write(id, Value::timestamp(*t));
+        out.add_time(id, *t), mark_written(id);
         if (id == known.time) out.set_time(*t);
         return true;
       }
@@ -858,17 +859,17 @@ struct Writer {
     const Ids& f = ids();
     if (klass >= 0 && klass <= 999'999) class_uid = static_cast<int>(klass);
     outcome.class_uid = class_uid;
-    if (!wrote(f.class_uid)) write(f.class_uid, Value::int64(class_uid));
-    if (!wrote(f.category_uid)) write(f.category_uid, Value::int64(class_uid / 1000));
+    if (!wrote(f.class_uid)) write_int(f.class_uid, class_uid);
+    if (!wrote(f.category_uid)) write_int(f.category_uid, class_uid / 1000);
     if (!wrote(f.activity_id)) {
       activity = 99;  // Other: the pack knows the event but names no activity
-      write(f.activity_id, Value::int64(activity));
+      write_int(f.activity_id, activity);
     }
     // OCSF activities are 0-99; a source's out-of-range one must not overflow type_uid.
-    if (!wrote(f.type_uid)) write(f.type_uid, Value::int64(int64_t{class_uid} * 100 + (activity >= 0 && activity <= 99 ? activity : 99)));
-    if (!pack.product.empty() && !wrote(f.product_name)) write(f.product_name, Value::string(out.arena().copy(pack.product)));
-    if (!pack.vendor.empty() && !wrote(f.vendor_name)) write(f.vendor_name, Value::string(out.arena().copy(pack.vendor)));
-    if (!wrote(f.log_provider)) write(f.log_provider, Value::string(out.arena().copy(pack.name)));
+    if (!wrote(f.type_uid)) write_int(f.type_uid, int64_t{class_uid} * 100 + (activity >= 0 && activity <= 99 ? activity : 99));
+    if (!pack.product.empty() && !wrote(f.product_name)) write_string(f.product_name, out.arena().copy(pack.product));
+    if (!pack.vendor.empty() && !wrote(f.vendor_name)) write_string(f.vendor_name, out.arena().copy(pack.vendor));
+    if (!wrote(f.log_provider)) write_string(f.log_provider, out.arena().copy(pack.name));
     if (pack.keep_unmapped) add_unmapped();
   }
 };
