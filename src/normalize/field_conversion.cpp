@@ -156,7 +156,8 @@ Conversion conversion_for_target(std::string_view t) {
   if (ends_with(t, "_id") || ends_with(t, "_uid") || ends_with(t, ".port") || ends_with(t, ".pid") ||
       ends_with(t, "count") || ends_with(t, ".code") || ends_with(t, "bytes") || ends_with(t, "packets") ||
       ends_with(t, "bytes_in") || ends_with(t, "bytes_out") || ends_with(t, "packets_in") ||
-      ends_with(t, "packets_out") || ends_with(t, ".duration") || ends_with(t, "_level"))
+      ends_with(t, "packets_out") || ends_with(t, ".duration") || t == "duration" || ends_with(t, "_level") ||
+      ends_with(t, "_num"))  // connection_info.protocol_num: an OCSF integer
     return Conversion::Int;
   return Conversion::String;
 }

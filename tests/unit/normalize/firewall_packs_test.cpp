@@ -54,6 +54,33 @@ TEST(FirewallPacks, SophosUtmPacketDropped) {
   EXPECT_EQ(p.s("device.hostname"), "fw-1");
 }
 
+// The kv step starts at IN= (no extraction regex): a log prefix glued to it and the
+// kernel's uptime stamp before it are told apart, the pairs are not repeated whole
+// under unmapped.*, and the protocol number is an integer as OCSF types it.
+TEST(FirewallPacks, NetfilterPrefixGluedToThePairs) {
+  Parsed p = parse(
+      "Nov 18 13:39:49 OpenWRT kernel: [10051.313745] DROP(src wan)IN=eth0 OUT= MAC=c2:56:27:73:33:cf:c4:f0:81:b0:93:24:08:00 "
+      "SRC=205.205.205.205 DST=192.168.8.100 LEN=44 TOS=0x00 PREC=0x00 TTL=31 ID=8549 PROTO=TCP SPT=40952 DPT=23 "
+      "WINDOW=64144 RES=0x00 SYN URGP=0 MARK=0xff00");
+  EXPECT_EQ(p.s("metadata.log_provider"), "netfilter");
+  EXPECT_EQ(p.s("policy.name"), "DROP(src wan)");
+  EXPECT_EQ(p.s("src_endpoint.ip"), "205.205.205.205");
+  EXPECT_EQ(p.s("dst_endpoint.port"), "23");
+  EXPECT_EQ(p.s("src_endpoint.intf_name"), "eth0");
+  EXPECT_EQ(p.s("connection_info.protocol_num"), "6");
+  const Value* proto = p.batch.find(p.batch[0], field_dictionary().find("connection_info.protocol_num"));
+  ASSERT_NE(proto, nullptr);
+  EXPECT_EQ(proto->type, FieldType::Int64);
+  EXPECT_EQ(p.s("unmapped.netfilter.pairs"), "<missing>");
+  EXPECT_EQ(p.s("unmapped.netfilter.log_prefix"), "<missing>");
+  EXPECT_EQ(p.s("unmapped.netfilter.TTL"), "31");
+
+  Parsed plain = parse("Feb  4 23:33:37 hostname kernel: FIREWALL_OUT IN= OUT=eth0 SRC=192.168.6.57 DST=216.161.248.225 "
+                       "LEN=40 TOS=0x00 PREC=0x00 TTL=64 ID=18547 DF PROTO=TCP SPT=46388 DPT=37628 WINDOW=6930");
+  EXPECT_EQ(plain.s("policy.name"), "FIREWALL_OUT");
+  EXPECT_EQ(plain.s("dst_endpoint.intf_name"), "eth0");
+}
+
 TEST(FirewallPacks, Leef2WithCaretDelimiter) {
   Parsed p = parse("LEEF:2.0|Lancope|StealthWatch|1.0|41|^|src=10.0.1.8^dst=10.0.0.5^srcPort=5555^dstPort=443^"
                    "proto=tcp^usrName=alice^action=blocked");

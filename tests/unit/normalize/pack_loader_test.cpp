@@ -91,6 +91,12 @@ TEST(PackLoader, RefusesUnknownKeyInAStep) {
   expect_refused(std::string(kHead) + "extract:\n  - kv: {sep: ','}\n", 5, "unknown key 'sep' in kv");
 }
 
+TEST(PackLoader, RefusesKvHeadWithoutStartAndUnknownAddressesKeys) {
+  expect_refused(std::string(kHead) + "extract:\n  - kv: {head: prefix}\n", 5, "kv head: names the text before start:");
+  expect_refused(std::string(kHead) + "extract:\n  - kv: {start: ''}\n", 5, "kv start: give the literal");
+  expect_refused(std::string(kHead) + "extract:\n  - addresses: {nam: x}\n", 5, "unknown key 'nam' in addresses");
+}
+
 TEST(PackLoader, RefusesUnknownKeyInAField) {
   expect_refused(std::string(kHead) + "fields:\n  user.name: {form: usr}\n", 5, "unknown key 'form' in field 'user.name'");
 }
