@@ -21,6 +21,7 @@
 #include "parse/csv_line.h"
 #include "parse/json_text.h"
 #include "parse/kv.h"
+#include "parse/kv_walk.h"
 #include "parse/leef.h"
 #include "parse/syslog.h"
 
@@ -115,7 +116,6 @@ class UnmappedIds {
 // Per-thread scratch reused line after line.
 struct Scratch {
   Record record;
-  std::vector<TextPair> pairs;
   std::vector<sv> columns;
   CefRecord cef;
   LeefRecord leef;
@@ -375,18 +375,13 @@ bool run_step_on(const ExtractStep& st, sv text, const LineInput& in, Scratch& s
         }
         text.remove_prefix(at);
       }
-      s.pairs.clear();
-      bool ok = split_kv(text, st.kv, arena, s.pairs);
-      // One resize and plain stores: an add() per pair was an out-of-line push_back each.
-      const size_t base = r.fields.size();
-      r.fields.resize(base + s.pairs.size());
-      RecordField* f = r.fields.data() + base;
-      for (const TextPair& p : s.pairs) {
-        f->key = st.prefix.empty() ? p.key : prefixed(st, p.key, arena);
-        f->value = p.value;
-        ++f;
-      }
-      return ok || !s.pairs.empty();
+      // Pairs go straight into the record: a vector of pairs copied over afterwards cost
+      // two stores and a growth check per pair more.
+      const size_t before = r.fields.size();
+      const bool ok = walk_kv(text, st.kv, arena, [&](sv k, sv v) {
+        r.fields.push_back(RecordField{st.prefix.empty() ? k : prefixed(st, k, arena), v});
+      });
+      return ok || r.fields.size() > before;
     }
     case ExtractKind::Csv: {
       s.columns.clear();
@@ -636,7 +631,7 @@ struct Writer {
   bool wrote(FieldId id) const { return id < stamp.size() && stamp[id] == generation; }
   // Typed writes go straight into the batch (EventBatch's typed adders, no Value
   // temporary to copy) and stamp the target as written.
-  void mark_written(FieldId id) {
+  [[gnu::always_inline]] void mark_written(FieldId id) {
     if (id >= stamp.size()) [[unlikely]] stamp.resize(std::max<size_t>(id + 1, stamp.size() * 2), 0);
     stamp[id] = generation;
   }
@@ -846,7 +841,10 @@ struct Writer {
         continue;
       }
       // An address keeps its type even unmapped, so address searches and CIDR filters find it.
-      if (f.value.size() >= 7 && f.value.size() <= 39 && ((f.value[0] >= '0' && f.value[0] <= '9') || f.value.find(':') != sv::npos))
+      // An IPv6 literal has its first ':' within five bytes ("fe80:", "::"), so no value
+      // is searched to its end.
+      if (f.value.size() >= 7 && f.value.size() <= 39 &&
+          ((f.value[0] >= '0' && f.value[0] <= '9') || f.value.substr(0, 5).find(':') != sv::npos))
         if (auto ip = parse_ip(f.value)) {
           out.add_ip(id, *ip);
           continue;

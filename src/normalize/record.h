@@ -15,7 +15,7 @@ enum class RecordKind : uint8_t { String = 0, Number = 1, Bool = 2 };
 
 // Equality of two short texts (keys) inline, eight bytes at a time: a memcmp call costs
 // more than the compare itself for the 5-20 byte keys every field is matched by.
-inline bool same_text(std::string_view a, std::string_view b) {
+[[gnu::always_inline]] inline bool same_text(std::string_view a, std::string_view b) {
   const size_t n = a.size();
   if (n != b.size()) return false;
   const char* p = a.data();
