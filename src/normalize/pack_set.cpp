@@ -796,10 +796,15 @@ struct Writer {
     constexpr sv kPrefix = "unmapped.";
     const bool indexed = s.record.hashed();
     const uint32_t pack_hash = UnmappedIds::pack_hash(pack.name, pack.keep_names);
-    for (RecordField& f : s.record.fields) {
+    static_assert(Record::kNoRememberedId == kNoField);
+    for (size_t i = 0; i < s.record.fields.size(); ++i) {
+      RecordField& f = s.record.fields[i];
       if (f.used || is_null(f.value)) continue;
+      // The id the last line had at this place, when its key was the same: no look-up.
+      uint32_t* remembered = s.record.remembered_id(i);
+      FieldId id = remembered ? *remembered : kNoField;
       const uint32_t key_hash = indexed ? f.hash : Record::key_hash(f.key);
-      FieldId id = cache.find(pack.name, pack.keep_names, pack_hash, f.key, key_hash);
+      if (id == kNoField) id = cache.find(pack.name, pack.keep_names, pack_hash, f.key, key_hash);
       if (id == kNoField) {  // first sight of this key on this thread: build the name
         size_t n = 0;
         if (pack.keep_names) {
@@ -823,6 +828,7 @@ struct Writer {
         }
         cache.insert(pack.name, pack.keep_names, pack_hash, f.key, key_hash, id);
       }
+      if (remembered) *remembered = id;
       if (f.kind == RecordKind::Number) {
         int64_t v;
         auto r = std::from_chars(f.value.data(), f.value.data() + f.value.size(), v);

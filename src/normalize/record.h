@@ -3,6 +3,7 @@
 // with the JSON kind of the value so unmapped numbers stay numbers.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -129,6 +130,14 @@ struct Record {
   // field added is matched to its slot once, and a mapping reads its source by number.
   void use_slots(const KeySlots* slots);
   // The last field of the slot's key, or nullptr.
+  // A field id the caller keeps for the field at `i` while its key stays the one at that
+  // place on the lines before (the pack writer: its unmapped.* id), or nullptr when the
+  // place is not remembered. Valid once every field is slotted (prepare_lookups).
+  static constexpr uint32_t kNoRememberedId = 0xFFFFFFFFu;
+  uint32_t* remembered_id(size_t i) {
+    return key_slots_ && slotted_ == fields.size() && i < shape_.size() ? &shape_[i].field_id : nullptr;
+  }
+
   [[gnu::always_inline]] RecordField* find_slot(int slot) {
     if (slotted_ != fields.size()) [[unlikely]] assign_slots();
     const int32_t i = slot_field_[static_cast<size_t>(slot)];
@@ -177,6 +186,17 @@ struct Record {
 
  private:
   void assign_slots();  // record.cpp: out of line, so find_slot() inlines to an array read
+  // Lines of one source repeat their keys in the same order: the key at each position of
+  // the last line slotted, with its hash and slot, spares a hash and a probe per field
+  // whose key is the same as the one before it at its place.
+  struct ShapeEntry {
+    std::string key;
+    uint32_t hash = 0;
+    int32_t slot = -1;
+    uint32_t field_id = kNoRememberedId;  // what the pack writer stored: remembered_id()
+  };
+  std::vector<ShapeEntry> shape_;
+  uint64_t shape_of_ = 0;  // KeySlots::id() the shape was taken with
   const KeySlots* key_slots_ = nullptr;
   std::vector<int32_t> slot_field_;  // per slot: index of its field, -1 when absent
   size_t slotted_ = 0;               // fields matched to slots so far
@@ -212,6 +232,7 @@ class KeySlots {
     if (int s = find(key, Record::key_hash(key)); s >= 0) return s;
     keys_.emplace_back(key);
     hashes_.push_back(Record::key_hash(key));
+    id_ = next_id();
     rehash();
     return static_cast<int>(keys_.size() - 1);
   }
@@ -226,8 +247,16 @@ class KeySlots {
     }
   }
   size_t size() const { return keys_.size(); }
+  // Unique to this set of keys (a new key makes a new id): what a record remembers of
+  // slots it looked up is valid only while the id is the same.
+  uint64_t id() const { return id_; }
 
  private:
+  static uint64_t next_id() {
+    static std::atomic<uint64_t> n{0};
+    return ++n;
+  }
+  uint64_t id_ = next_id();
   void rehash() {
     size_t n = 16;
     while (n < keys_.size() * 4) n *= 2;  // a quarter full: a miss (most of a line's keys) ends at once

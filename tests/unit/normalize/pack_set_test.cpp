@@ -212,6 +212,31 @@ TEST(PackSetExtract, KvQuotedValuesAndOtherSeparators) {
   EXPECT_EQ(c->s("unmapped.kvc.state"), "up");
 }
 
+// The record remembers each place's key, slot and unmapped id from the line before (lines
+// of one source repeat their keys): lines whose keys move, and lines of two packs in turn,
+// must still get every field under its own name.
+TEST(PackSetMapping, KeysThatChangePlaceFromLineToLineKeepTheirNames) {
+  auto set = packs({"pack: one\nmatch: {contains: ['one=']}\nextract:\n  - kv: {}\nfields:\n  src_endpoint.ip: src\n",
+                    "pack: two\nmatch: {contains: ['two=']}\nextract:\n  - kv: {}\nfields:\n  dst_endpoint.ip: src\n"});
+  for (int round = 0; round < 3; ++round) {
+    auto a = run(*set, "one=1 src=10.0.0.1 x=a y=b");
+    EXPECT_EQ(a->s("metadata.log_provider"), "one");
+    EXPECT_EQ(a->ip("src_endpoint.ip"), "10.0.0.1");
+    EXPECT_EQ(a->s("unmapped.one.x"), "a");
+    EXPECT_EQ(a->s("unmapped.one.y"), "b");
+    auto b = run(*set, "one=1 y=c src=10.0.0.2 x=d");  // the same keys at other places
+    EXPECT_EQ(b->ip("src_endpoint.ip"), "10.0.0.2");
+    EXPECT_EQ(b->s("unmapped.one.x"), "d");
+    EXPECT_EQ(b->s("unmapped.one.y"), "c");
+    auto c = run(*set, "two=2 src=10.0.0.3 x=e");  // another pack: the same key, another target
+    EXPECT_EQ(c->s("metadata.log_provider"), "two");
+    EXPECT_EQ(c->ip("dst_endpoint.ip"), "10.0.0.3");
+    EXPECT_EQ(c->get("src_endpoint.ip"), nullptr);
+    EXPECT_EQ(c->s("unmapped.two.x"), "e");
+    EXPECT_EQ(c->get("unmapped.one.x"), nullptr);
+  }
+}
+
 TEST(PackSetExtract, JsonFlattensNestedObjectsAndArrays) {
   auto set = packs({"pack: trail\nmatch:\n  json_has: [eventVersion, userIdentity.type]\n"
                     "fields:\n  actor.user.name: userIdentity.userName\n  src_endpoint.ip: sourceIPAddress\n"
