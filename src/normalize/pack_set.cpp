@@ -635,10 +635,10 @@ struct Writer {
     if (id >= stamp.size()) [[unlikely]] stamp.resize(std::max<size_t>(id + 1, stamp.size() * 2), 0);
     stamp[id] = generation;
   }
-  void write_string(FieldId id, sv v) { out.add_string_ref(id, v), mark_written(id); }
-  void write_int(FieldId id, int64_t v) { out.add_int(id, v), mark_written(id); }
+  [[gnu::always_inline]] void write_string(FieldId id, sv v) { out.add_string_ref(id, v), mark_written(id); }
+  [[gnu::always_inline]] void write_int(FieldId id, int64_t v) { out.add_int(id, v), mark_written(id); }
 
-  bool is_null(sv v) const {
+  [[gnu::always_inline]] bool is_null(sv v) const {
     if (v.empty()) return true;
     if (v.size() > pack.null_value_max) return false;  // most values: no compare at all
     for (const std::string& n : pack.null_values)
