@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -79,6 +80,21 @@ void read_child_stderr(const ChildProcess& child, std::string& tail) {
     if (tail.size() > 512) tail.erase(0, tail.size() - 512);
   }
   while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
+}
+
+bool read_child_stdout(const ChildProcess& child, size_t budget, const std::function<void(std::string_view)>& take) {
+  char chunk[64 * 1024];
+  while (budget > 0) {
+    const ssize_t n = ::read(child.out_fd, chunk, sizeof chunk);
+    if (n > 0) {
+      budget -= std::min(budget, static_cast<size_t>(n));
+      take(std::string_view(chunk, static_cast<size_t>(n)));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+  }
+  return false;
 }
 
 }  // namespace vigil

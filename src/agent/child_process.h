@@ -5,7 +5,9 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -26,5 +28,8 @@ Result<ChildProcess> spawn_child(const std::vector<std::string>& args);
 std::string reap_child(ChildProcess& child, bool terminate, const char* otherwise);
 // Appends what is on the child's stderr to `tail`, keeping its last 512 bytes.
 void read_child_stderr(const ChildProcess& child, std::string& tail);
+// Reads what the child wrote to stdout, up to about `budget` bytes, handing each read to
+// `take`; true when stdout ended (the child closed it or the pipe failed).
+bool read_child_stdout(const ChildProcess& child, size_t budget, const std::function<void(std::string_view)>& take);
 
 }  // namespace vigil

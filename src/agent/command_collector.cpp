@@ -3,6 +3,7 @@
 #include "agent/command_collector.h"
 
 #include "agent/child_process.h"
+#include "agent/line_splitter.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -40,6 +41,7 @@ class CommandCollector final : public Collector {
     normalizer_ = std::make_unique<LineNormalizer>(
         NormalizerOptions{.packs = options_.packs, .max_line_bytes = options_.max_line_bytes});
     backoff_ms_ = options_.restart_backoff_ms;
+    lines_.set_max(options_.max_line_bytes);
     if (Status s = spawn(); !s.ok()) return s;
     stats_.mode = "command";
     running_ = true;
@@ -59,22 +61,9 @@ class CommandCollector final : public Collector {
     const size_t before = out.size();
     const TimeNs now = now_ns();
     read_stderr();
-    bool eof = false;
-    size_t budget = kReadBudget;
-    char chunk[64 * 1024];
-    while (budget > 0) {
-      ssize_t n = ::read(child_.out_fd, chunk, sizeof chunk);
-      if (n > 0) {
-        budget -= std::min(budget, static_cast<size_t>(n));
-        take(std::string_view(chunk, static_cast<size_t>(n)), now, out);
-        continue;
-      }
-      if (n < 0 && errno == EINTR) continue;
-      eof = n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
-      break;
-    }
-    if (eof && !pending_.empty() && !skipping_) line(pending_, false, now, out);  // a last line without newline
-    if (eof) pending_.clear();
+    const auto on_line = [&](std::string_view text, bool cut) { line(text, cut, now, out); };
+    const bool eof = read_child_stdout(child_, kReadBudget, [&](std::string_view bytes) { lines_.feed(bytes, on_line); });
+    if (eof) lines_.finish(on_line);
     normalizer_->flush(out);
     stats_.events += out.size() - before;
     if (out.size() > before) backoff_ms_ = options_.restart_backoff_ms;
@@ -103,8 +92,7 @@ class CommandCollector final : public Collector {
     auto child = spawn_child(options_.command);
     if (!child.ok()) return Status::error(options_.name + ": " + child.status().message());
     child_ = *child;
-    pending_.clear();
-    skipping_ = false;
+    lines_.reset();
     stderr_tail_.clear();
     return Status();
   }
@@ -119,29 +107,6 @@ class CommandCollector final : public Collector {
   }
 
   void read_stderr() { read_child_stderr(child_, stderr_tail_); }
-
-  void take(std::string_view bytes, TimeNs now, EventBatch& out) {
-    const size_t max = options_.max_line_bytes;
-    while (!bytes.empty()) {
-      size_t nl = bytes.find('\n');
-      std::string_view part = bytes.substr(0, nl);
-      if (!skipping_) {
-        if (pending_.size() + part.size() > max) {  // cut here, skip the rest of the line
-          pending_.append(part.substr(0, max - pending_.size()));
-          line(pending_, true, now, out);
-          pending_.clear();
-          skipping_ = true;
-        } else {
-          pending_.append(part);
-        }
-      }
-      if (nl == std::string_view::npos) return;
-      if (!skipping_) line(pending_, false, now, out);
-      pending_.clear();
-      skipping_ = false;
-      bytes.remove_prefix(nl + 1);
-    }
-  }
 
   void line(std::string_view text, bool truncated, TimeNs now, EventBatch& out) {
     const size_t before = out.size();
@@ -166,8 +131,7 @@ class CommandCollector final : public Collector {
   CollectorContext context_;
   std::unique_ptr<LineNormalizer> normalizer_;
   ChildProcess child_;
-  std::string pending_;
-  bool skipping_ = false;
+  LineSplitter lines_;
   std::string stderr_tail_;
   TimeNs restart_at_ = 0;
   int backoff_ms_ = 1000;

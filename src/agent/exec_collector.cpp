@@ -8,7 +8,6 @@
 #include <linux/connector.h>
 #include <linux/netlink.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -17,11 +16,9 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <deque>
-#include <mutex>
-#include <thread>
 #include <unordered_map>
 
+#include "agent/collector_thread.h"
 #include "agent/proc_info.h"
 #include "agent/sha256_file.h"
 #include "core/hash.h"
@@ -106,68 +103,42 @@ struct HashKeyHash {
 
 class ExecCollector final : public Collector {
  public:
-  explicit ExecCollector(const ExecCollectorOptions& o) : options_(o) {
+  explicit ExecCollector(const ExecCollectorOptions& o) : options_(o), worker_(o.queue_capacity) {
     if (options_.poll_interval_ms < 10) options_.poll_interval_ms = 10;
-    if (options_.queue_capacity == 0) options_.queue_capacity = 1;
   }
   ~ExecCollector() override { stop(); }
 
   std::string_view name() const override { return "exec"; }
 
   Status start(const CollectorContext& context) override {
-    if (thread_.joinable()) return Status::error("exec collector already started");
+    if (Status s = worker_.open("exec"); !s.ok()) return s;
     hostname_ = context.hostname;
-    stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (stop_fd_ < 0) return Status::error(std::string("exec collector: eventfd: ") + std::strerror(errno));
     std::string why;
     if (!options_.force_proc_polling && open_connector(why)) {
-      set_mode("netlink");
-      thread_ = std::thread([this] { read_connector(); });
+      worker_.set_mode("netlink");
+      worker_.run([this] { read_connector(); });
       return Status();
     }
-    if (!options_.force_proc_polling) note_error("process connector unavailable, polling /proc instead: " + why, false);
-    set_mode("proc-poll");
-    thread_ = std::thread([this] { poll_proc(); });
+    if (!options_.force_proc_polling) worker_.note_error("process connector unavailable, polling /proc instead: " + why, false);
+    worker_.set_mode("proc-poll");
+    worker_.run([this] { poll_proc(); });
     return Status();
   }
 
   void poll(EventBatch& out) override {
-    std::deque<ExecRecord> ready;
-    {
-      std::lock_guard lock(mu_);
-      ready.swap(queue_);
-    }
-    for (ExecRecord& r : ready) append(r, out);
-    std::lock_guard lock(mu_);
-    stats_.events += ready.size();
+    worker_.drain([&](const ExecRecord& r) { append(r, out); });
   }
 
   void stop() override {
-    if (thread_.joinable()) {
-      uint64_t one = 1;
-      [[maybe_unused]] ssize_t n = ::write(stop_fd_, &one, sizeof(one));
-      thread_.join();
-    }
+    worker_.stop();
     if (socket_ >= 0) ::close(socket_);
-    if (stop_fd_ >= 0) ::close(stop_fd_);
-    socket_ = stop_fd_ = -1;
+    socket_ = -1;
   }
 
-  CollectorStats stats() const override {
-    std::lock_guard lock(mu_);
-    return stats_;
-  }
+  CollectorStats stats() const override { return worker_.stats(); }
 
  private:
-  void set_mode(const char* mode) {
-    std::lock_guard lock(mu_);
-    stats_.mode = mode;
-  }
-  void note_error(const std::string& what, bool count = true) {
-    std::lock_guard lock(mu_);
-    if (count) ++stats_.errors;
-    stats_.last_error = what;
-  }
+  void note_error(const std::string& what) { worker_.note_error(what); }
 
   // ---- the netlink process connector ----------------------------------------
 
@@ -246,10 +217,7 @@ class ExecCollector final : public Collector {
     if (n < 0) {
       if (errno == ENOBUFS) {
         // The kernel dropped messages it could not queue: how many is unknown.
-        std::lock_guard lock(mu_);
-        ++stats_.errors;
-        ++stats_.dropped;
-        stats_.last_error = "netlink receive buffer overflowed: exec events were lost (count unknown)";
+        worker_.note_error("netlink receive buffer overflowed: exec events were lost (count unknown)", true, true);
       } else if (errno != EAGAIN && errno != EINTR) {
         note_error(std::string("netlink recv: ") + std::strerror(errno));
       }
@@ -290,7 +258,7 @@ class ExecCollector final : public Collector {
   }
 
   void read_connector() {
-    pollfd fds[2] = {{socket_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+    pollfd fds[2] = {{socket_, POLLIN, 0}, {worker_.stop_fd(), POLLIN, 0}};
     for (;;) {
       int r = ::poll(fds, 2, -1);
       if (r < 0 && errno == EINTR) continue;
@@ -342,7 +310,7 @@ class ExecCollector final : public Collector {
     std::unordered_map<int, uint64_t> seen, next;
     // What ran before the agent started is not an exec it saw.
     scan_proc(seen, next, false);
-    pollfd stop{stop_fd_, POLLIN, 0};
+    pollfd stop{worker_.stop_fd(), POLLIN, 0};
     for (;;) {
       int r = ::poll(&stop, 1, options_.poll_interval_ms);
       if (r > 0) break;
@@ -353,13 +321,7 @@ class ExecCollector final : public Collector {
   // ---- enrichment -----------------------------------------------------------
 
   void on_exec(int pid, TimeNs time, const char* source) {
-    {
-      std::lock_guard lock(mu_);
-      if (queue_.size() >= options_.queue_capacity) {
-        ++stats_.dropped;  // poll() is not keeping up: counted, and no time spent reading it
-        return;
-      }
-    }
+    if (!worker_.has_room()) return;  // poll() is not keeping up: counted, and no time spent reading it
     ExecRecord r;
     r.time = time;
     read_proc_info(pid, r.proc);
@@ -368,12 +330,7 @@ class ExecCollector final : public Collector {
     if (r.proc.ruid >= 0) r.actor_user_name = users_.name(r.proc.ruid);
     hash_executable(pid, r);
     build_raw(r, source);
-    std::lock_guard lock(mu_);
-    if (queue_.size() >= options_.queue_capacity) {
-      ++stats_.dropped;
-      return;
-    }
-    queue_.push_back(std::move(r));
+    worker_.push(std::move(r));
   }
 
   // Opens the executable through /proc/<pid>/exe: the very file the process runs,
@@ -510,15 +467,11 @@ class ExecCollector final : public Collector {
   ExecCollectorOptions options_;
   std::string hostname_;
   int socket_ = -1;
-  int stop_fd_ = -1;
-  std::thread thread_;
   // Only the reader thread touches these two.
   UserNames users_;
   std::unordered_map<HashKey, std::string, HashKeyHash> hash_cache_;
 
-  mutable std::mutex mu_;  // guards queue_ and stats_
-  std::deque<ExecRecord> queue_;
-  CollectorStats stats_;
+  CollectorThread<ExecRecord> worker_;  // last: its destructor joins the thread first
 };
 
 }  // namespace

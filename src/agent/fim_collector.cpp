@@ -4,7 +4,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,14 +11,12 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <deque>
-#include <mutex>
 #include <optional>
 #include <set>
-#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "agent/collector_thread.h"
 #include "agent/fim_baseline.h"
 #include "agent/proc_info.h"
 #include "agent/sha256_file.h"
@@ -132,18 +129,17 @@ void json_state(std::string& o, const char* key, const FileState& s) {
 
 class FimCollector final : public Collector {
  public:
-  explicit FimCollector(const FimCollectorOptions& o) : options_(o) {
+  explicit FimCollector(const FimCollectorOptions& o) : options_(o), worker_(o.queue_capacity) {
     for (const std::string& p : options_.paths)
       if (!p.empty()) roots_.push_back(normal(p));
     if (options_.rescan_interval_s < 0.05) options_.rescan_interval_s = 0.05;
-    if (options_.queue_capacity == 0) options_.queue_capacity = 1;
   }
   ~FimCollector() override { stop(); }
 
   std::string_view name() const override { return "fim"; }
 
   Status start(const CollectorContext& context) override {
-    if (thread_.joinable()) return Status::error("fim collector already started");
+    if (worker_.running()) return Status::error("fim collector already started");
     if (roots_.empty()) return Status::error("fim: no paths to monitor (fim.paths is empty)");
     for (const std::string& r : roots_)
       if (r.empty() || r[0] != '/') return Status::error("fim: path \"" + r + "\" is not absolute");
@@ -161,55 +157,32 @@ class FimCollector final : public Collector {
       found = false;
     }
     silent_first_scan_ = !found;
-    stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (stop_fd_ < 0) return Status::error(std::string("fim: eventfd: ") + std::strerror(errno));
+    if (Status o = worker_.open("fim"); !o.ok()) return o;
     std::string mode = "rescan";
     if (options_.inotify) {
       inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
       if (inotify_fd_ >= 0) mode = "inotify+rescan";
       else note_error(std::string("fim: inotify unavailable, rescans only: ") + std::strerror(errno));
     }
-    {
-      std::lock_guard lock(mu_);
-      stats_.mode = mode;
-    }
-    thread_ = std::thread([this] { run(); });
+    worker_.set_mode(mode.c_str());
+    worker_.run([this] { run(); });
     return Status();
   }
 
   void poll(EventBatch& out) override {
-    std::deque<Change> ready;
-    {
-      std::lock_guard lock(mu_);
-      ready.swap(queue_);
-    }
-    for (const Change& c : ready) append(c, out);
-    std::lock_guard lock(mu_);
-    stats_.events += ready.size();
+    worker_.drain([&](const Change& c) { append(c, out); });
   }
 
   void stop() override {
-    if (thread_.joinable()) {
-      uint64_t one = 1;
-      [[maybe_unused]] ssize_t n = ::write(stop_fd_, &one, sizeof(one));
-      thread_.join();
-    }
+    worker_.stop();
     if (inotify_fd_ >= 0) ::close(inotify_fd_);
-    if (stop_fd_ >= 0) ::close(stop_fd_);
-    inotify_fd_ = stop_fd_ = -1;
+    inotify_fd_ = -1;
   }
 
-  CollectorStats stats() const override {
-    std::lock_guard lock(mu_);
-    return stats_;
-  }
+  CollectorStats stats() const override { return worker_.stats(); }
 
  private:
-  void note_error(const std::string& what) {
-    std::lock_guard lock(mu_);
-    ++stats_.errors;
-    stats_.last_error = what;
-  }
+  void note_error(const std::string& what) { worker_.note_error(what); }
 
   bool excluded(const std::string& path) const {
     std::string_view name = std::string_view(path).substr(path.rfind('/') + 1);
@@ -232,7 +205,7 @@ class FimCollector final : public Collector {
     full_scan(!silent_first_scan_, "rescan");
     save();
     TimeNs next_scan = now_ns() + interval;
-    std::vector<pollfd> fds{{stop_fd_, POLLIN, 0}};
+    std::vector<pollfd> fds{{worker_.stop_fd(), POLLIN, 0}};
     if (inotify_fd_ >= 0) fds.push_back({inotify_fd_, POLLIN, 0});
     for (;;) {
       TimeNs wait = next_scan - now_ns();
@@ -403,12 +376,7 @@ class FimCollector final : public Collector {
     c.hash_note = hash_note;
     c.detected_by = how;
     build_raw(c);
-    std::lock_guard lock(mu_);
-    if (queue_.size() >= options_.queue_capacity) {
-      ++stats_.dropped;
-      return;
-    }
-    queue_.push_back(std::move(c));
+    worker_.push(std::move(c));
   }
 
   // Everything under `dir` in the baseline that `seen` lacks is gone.
@@ -589,8 +557,6 @@ class FimCollector final : public Collector {
   std::string hostname_;
   fs::path baseline_file_;
   int inotify_fd_ = -1;
-  int stop_fd_ = -1;
-  std::thread thread_;
 
   // The worker thread's own (and start()/stop()'s, when it is not running).
   Baseline baseline_;
@@ -600,10 +566,8 @@ class FimCollector final : public Collector {
   TimeNs last_save_ = 0;
   std::unordered_map<int, std::string> watches_;
 
-  UserNames users_;        // poll()'s
-  mutable std::mutex mu_;  // guards queue_ and stats_
-  std::deque<Change> queue_;
-  CollectorStats stats_;
+  UserNames users_;  // poll()'s
+  CollectorThread<Change> worker_;  // last: its destructor joins the thread first
 };
 
 }  // namespace

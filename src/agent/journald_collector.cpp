@@ -3,6 +3,7 @@
 #include "agent/journald_collector.h"
 
 #include "agent/child_process.h"
+#include "agent/line_splitter.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -93,6 +94,7 @@ class JournaldCollector final : public Collector {
     else cursor_ = saved->substr(0, saved->find('\n'));
     started_at_s_ = std::time(nullptr);
     backoff_ms_ = options_.restart_backoff_ms;
+    entries_.set_max(options_.max_entry_bytes);
     Status s = spawn();
     if (!s.ok()) return s;
     stats_.mode = "journalctl";
@@ -114,20 +116,14 @@ class JournaldCollector final : public Collector {
     }
     const size_t before = out.size();
     read_stderr();
-    bool eof = false;
-    size_t budget = kReadBudget;
-    char chunk[64 * 1024];
-    while (budget > 0) {
-      ssize_t n = ::read(child_.out_fd, chunk, sizeof chunk);
-      if (n > 0) {
-        budget -= std::min(budget, static_cast<size_t>(n));
-        take(std::string_view(chunk, static_cast<size_t>(n)), out);
-        continue;
-      }
-      if (n < 0 && errno == EINTR) continue;
-      eof = n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
-      break;
-    }
+    // One JSON object a line; an entry over the limit is dropped, counted and said.
+    const bool eof = read_child_stdout(child_, kReadBudget, [&](std::string_view bytes) {
+      entries_.feed(bytes, [&](std::string_view json, bool cut) {
+        if (!cut) return entry(json, out);
+        ++stats_.dropped;
+        note_error("a journal entry longer than " + std::to_string(options_.max_entry_bytes) + " bytes was skipped");
+      });
+    });
     normalizer_->flush(out);
     stats_.events += out.size() - before;
     if (out.size() > before) backoff_ms_ = options_.restart_backoff_ms;  // it works again
@@ -175,8 +171,7 @@ class JournaldCollector final : public Collector {
     auto child = spawn_child(args);
     if (!child.ok()) return Status::error(options_.name + ": " + child.status().message());
     child_ = *child;
-    pending_.clear();
-    skipping_ = false;
+    entries_.reset();
     stderr_tail_.clear();
     return Status();
   }
@@ -193,29 +188,6 @@ class JournaldCollector final : public Collector {
   }
 
   void read_stderr() { read_child_stderr(child_, stderr_tail_); }
-
-  // Splits journalctl's output into entries (one JSON object a line).
-  void take(std::string_view bytes, EventBatch& out) {
-    while (!bytes.empty()) {
-      size_t nl = bytes.find('\n');
-      std::string_view part = bytes.substr(0, nl);
-      if (!skipping_) {
-        if (pending_.size() + part.size() > options_.max_entry_bytes) {
-          ++stats_.dropped;
-          note_error("a journal entry longer than " + std::to_string(options_.max_entry_bytes) + " bytes was skipped");
-          pending_.clear();
-          skipping_ = true;
-        } else {
-          pending_.append(part);
-        }
-      }
-      if (nl == std::string_view::npos) return;
-      if (!skipping_) entry(pending_, out);
-      pending_.clear();
-      skipping_ = false;
-      bytes.remove_prefix(nl + 1);
-    }
-  }
 
   void entry(std::string_view json, EventBatch& out) {
     if (json.find_first_not_of(" \t\r") == std::string_view::npos) return;
@@ -312,8 +284,7 @@ class JournaldCollector final : public Collector {
   bool cursor_dirty_ = false;
   std::time_t started_at_s_ = 0;
   ChildProcess child_;
-  std::string pending_;
-  bool skipping_ = false;
+  LineSplitter entries_;
   std::string stderr_tail_;
   std::string message_;
   std::string line_;
