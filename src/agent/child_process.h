@@ -5,14 +5,32 @@
 
 #include <sys/types.h>
 
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/status.h"
+#include "core/time.h"
 
 namespace vigil {
+
+// When to start a child again after it ended or could not start: the wait doubles, up to a
+// minute, and goes back to the configured one once the child delivers again.
+struct RestartBackoff {
+  int initial_ms = 1000;
+  int wait_ms = 1000;
+  TimeNs at = 0;
+
+  void configure(int ms) { initial_ms = wait_ms = ms; }
+  void delivered() { wait_ms = initial_ms; }
+  void schedule() {
+    at = now_ns() + static_cast<TimeNs>(wait_ms) * 1'000'000;
+    wait_ms = std::min(60'000, std::max(1, wait_ms) * 2);
+  }
+  bool due() const { return now_ns() >= at; }
+};
 
 struct ChildProcess {
   pid_t pid = -1;

@@ -24,7 +24,6 @@ namespace vigil {
 namespace {
 
 constexpr size_t kReadBudget = 4 << 20;  // bytes per poll
-constexpr int kMaxBackoffMs = 60'000;
 
 class CommandCollector final : public Collector {
  public:
@@ -40,7 +39,7 @@ class CommandCollector final : public Collector {
     if (!options_.packs) options_.packs = agent_packs();
     normalizer_ = std::make_unique<LineNormalizer>(
         NormalizerOptions{.packs = options_.packs, .max_line_bytes = options_.max_line_bytes});
-    backoff_ms_ = options_.restart_backoff_ms;
+    restart_.configure(options_.restart_backoff_ms);
     lines_.set_max(options_.max_line_bytes);
     if (Status s = spawn(); !s.ok()) return s;
     stats_.mode = "command";
@@ -51,10 +50,10 @@ class CommandCollector final : public Collector {
   void poll(EventBatch& out) override {
     if (!running_) return;
     if (child_.pid < 0) {
-      if (!options_.restart || now_ns() < restart_at_) return;
+      if (!options_.restart || !restart_.due()) return;
       if (Status s = spawn(); !s.ok()) {
         note_error(s.message());
-        schedule_restart();
+        restart_.schedule();
         return;
       }
     }
@@ -66,13 +65,13 @@ class CommandCollector final : public Collector {
     if (eof) lines_.finish(on_line);
     normalizer_->flush(out);
     stats_.events += out.size() - before;
-    if (out.size() > before) backoff_ms_ = options_.restart_backoff_ms;
+    if (out.size() > before) restart_.delivered();
     if (eof) {
       read_stderr();
       const std::string how = reap();
       const std::string why = options_.command[0] + " ended (" + how + ")" + (stderr_tail_.empty() ? "" : ": " + stderr_tail_);
       if (how != "exit status 0" || options_.restart) note_error(why);
-      schedule_restart();
+      restart_.schedule();
     }
   }
 
@@ -99,11 +98,6 @@ class CommandCollector final : public Collector {
 
   std::string reap() {
     return reap_child(child_, false, "ended");
-  }
-
-  void schedule_restart() {
-    restart_at_ = now_ns() + static_cast<TimeNs>(backoff_ms_) * 1'000'000;
-    backoff_ms_ = std::min(kMaxBackoffMs, std::max(1, backoff_ms_) * 2);
   }
 
   void read_stderr() { read_child_stderr(child_, stderr_tail_); }
@@ -133,8 +127,7 @@ class CommandCollector final : public Collector {
   ChildProcess child_;
   LineSplitter lines_;
   std::string stderr_tail_;
-  TimeNs restart_at_ = 0;
-  int backoff_ms_ = 1000;
+  RestartBackoff restart_;
   bool running_ = false;
   CollectorStats stats_;
 };

@@ -33,7 +33,6 @@ namespace fs = std::filesystem;
 namespace dom = simdjson::dom;
 
 constexpr size_t kReadBudget = 1 << 20;  // bytes per poll
-constexpr int kMaxBackoffMs = 60'000;
 
 bool journal_field_value(dom::element v, std::string& out) {
   std::string_view s;
@@ -93,7 +92,7 @@ class JournaldCollector final : public Collector {
     if (!saved.ok()) note_error(saved.status().message());
     else cursor_ = saved->substr(0, saved->find('\n'));
     started_at_s_ = std::time(nullptr);
-    backoff_ms_ = options_.restart_backoff_ms;
+    restart_.configure(options_.restart_backoff_ms);
     entries_.set_max(options_.max_entry_bytes);
     Status s = spawn();
     if (!s.ok()) return s;
@@ -106,11 +105,11 @@ class JournaldCollector final : public Collector {
     if (!running_) return;
     if (cursor_dirty_ && !positions_->two_phase()) save_cursor();
     if (child_.pid < 0) {
-      if (now_ns() < restart_at_) return;
+      if (!restart_.due()) return;
       Status s = spawn();
       if (!s.ok()) {
         note_error(s.message());
-        schedule_restart();
+        restart_.schedule();
         return;
       }
     }
@@ -126,12 +125,12 @@ class JournaldCollector final : public Collector {
     });
     normalizer_->flush(out);
     stats_.events += out.size() - before;
-    if (out.size() > before) backoff_ms_ = options_.restart_backoff_ms;  // it works again
+    if (out.size() > before) restart_.delivered();  // it works again
     if (eof) {
       read_stderr();
       std::string why = reap(false);
       note_error(options_.journalctl + " stopped (" + why + ")" + (stderr_tail_.empty() ? "" : ": " + stderr_tail_));
-      schedule_restart();
+      restart_.schedule();
     }
   }
 
@@ -180,11 +179,6 @@ class JournaldCollector final : public Collector {
   // says how it ended.
   std::string reap(bool killing) {
     return reap_child(child_, false, killing ? "stopped" : "ended");
-  }
-
-  void schedule_restart() {
-    restart_at_ = now_ns() + static_cast<TimeNs>(backoff_ms_) * 1'000'000;
-    backoff_ms_ = std::min(kMaxBackoffMs, std::max(1, backoff_ms_) * 2);
   }
 
   void read_stderr() { read_child_stderr(child_, stderr_tail_); }
@@ -288,8 +282,7 @@ class JournaldCollector final : public Collector {
   std::string stderr_tail_;
   std::string message_;
   std::string line_;
-  TimeNs restart_at_ = 0;
-  int backoff_ms_ = 1000;
+  RestartBackoff restart_;
   bool running_ = false;
   CollectorStats stats_;
 };

@@ -337,6 +337,14 @@ Status Spool::load() {
   return {};
 }
 
+// The stats become `next` once they are on disk; a failed write leaves them as they were.
+Status Spool::replace_state(SpoolStats next) {
+  std::swap(st_, next);
+  Status s = write_state();
+  if (!s.ok()) std::swap(st_, next);
+  return s;
+}
+
 Status Spool::drop_oldest_segment() {
   Segment& seg = *segments_.front();
   SpoolStats next = st_;
@@ -348,11 +356,7 @@ Status Spool::drop_oldest_segment() {
   next.batches_waiting -= batches;
   next.events_waiting -= events;
   // State first: a crash before the unlink leaves a segment that is all done, removed at open.
-  std::swap(st_, next);
-  if (Status s = write_state(); !s.ok()) {
-    std::swap(st_, next);
-    return s;
-  }
+  if (Status s = replace_state(next); !s.ok()) return s;
   if (batches > 0) {
     spdlog::warn("spool {} full ({} bytes cap): dropped the {} oldest batches ({} events, up to seq {})",
                  options_.dir.string(), options_.max_bytes, batches, events, seg.last_seq());
@@ -478,11 +482,7 @@ Status Spool::ack(uint64_t seq) {
   next.done_seq = seq;
   next.batches_waiting -= batches;
   next.events_waiting -= events;
-  std::swap(st_, next);
-  if (Status s = write_state(); !s.ok()) {
-    std::swap(st_, next);
-    return s;
-  }
+  if (Status s = replace_state(next); !s.ok()) return s;
   return delete_done_segments();
 }
 

@@ -120,6 +120,7 @@ class Spool {
   Spool();
   Status load();
   Status write_state();
+  Status replace_state(SpoolStats next);
   Status roll_for(uint64_t record_bytes);
   Status drop_oldest_segment();
   Status delete_done_segments();

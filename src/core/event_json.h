@@ -10,7 +10,9 @@
 
 namespace vigil {
 
-// Appends `s` as a JSON string literal (quotes, escapes and control characters escaped).
+// Appends `s` as a JSON string literal: quotes, backslashes and control characters
+// escaped, and a byte that is not part of valid UTF-8 written as U+FFFD, so the output is
+// always valid JSON whatever a sender put in a log line.
 void append_json_string(std::string& out, std::string_view s);
 // A value as JSON (quoted) or as plain text (unquoted, for tables).
 std::string value_text(const Value& v, bool quoted);

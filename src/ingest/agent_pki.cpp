@@ -174,31 +174,30 @@ Status ensure_dir(const fs::path& dir) {
 
 // ---- PEM ----
 
+// A read-only BIO over `pem`, or null (too large for OpenSSL's int sizes).
+BioPtr pem_bio(std::string_view pem) {
+  if (pem.size() > INT32_MAX) return nullptr;
+  return BioPtr(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+}
+
+// One PEM object read by `read` (PEM_read_bio_PrivateKey, _X509, _X509_REQ), or null.
+template <typename Ptr, typename Read>
+Ptr parse_pem(std::string_view pem, Read read) {
+  BioPtr bio = pem_bio(pem);
+  if (!bio) return nullptr;
+  Ptr object(read(bio.get()));
+  ERR_clear_error();
+  return object;
+}
+
 PkeyPtr parse_key(std::string_view pem) {
-  if (pem.size() > INT32_MAX) return nullptr;
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (!bio) return nullptr;
-  PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, const_cast<char*>("")));
-  ERR_clear_error();
-  return key;
+  return parse_pem<PkeyPtr>(pem, [](BIO* b) { return PEM_read_bio_PrivateKey(b, nullptr, nullptr, const_cast<char*>("")); });
 }
-
 X509Ptr parse_cert(std::string_view pem) {
-  if (pem.size() > INT32_MAX) return nullptr;
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (!bio) return nullptr;
-  X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-  ERR_clear_error();
-  return cert;
+  return parse_pem<X509Ptr>(pem, [](BIO* b) { return PEM_read_bio_X509(b, nullptr, nullptr, nullptr); });
 }
-
 ReqPtr parse_csr(std::string_view pem) {
-  if (pem.size() > INT32_MAX) return nullptr;
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (!bio) return nullptr;
-  ReqPtr req(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
-  ERR_clear_error();
-  return req;
+  return parse_pem<ReqPtr>(pem, [](BIO* b) { return PEM_read_bio_X509_REQ(b, nullptr, nullptr, nullptr); });
 }
 
 std::string bio_text(BIO* bio) {

@@ -24,7 +24,9 @@
 #include <cstring>
 
 #include "core/batch_codec.h"
+#include "core/event_json.h"
 #include "ingest/decompress.h"
+#include "parse/json_type_name.h"
 
 namespace vigil {
 namespace {
@@ -41,72 +43,13 @@ constexpr size_t kMaxOs = 1024;
 
 // ---- writing ----
 
-// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one.
-size_t utf8_length(std::string_view s, size_t i) {
-  auto cont = [&](size_t k) { return i + k < s.size() && (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80; };
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (!cont(1) || !cont(2)) return 0;
-    unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
-    if (c == 0xE0 && c1 < 0xA0) return 0;  // overlong
-    if (c == 0xED && c1 > 0x9F) return 0;  // surrogate
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
-    if (c == 0xF0 && c1 < 0x90) return 0;  // overlong
-    if (c == 0xF4 && c1 > 0x8F) return 0;  // past U+10FFFF
-    return 4;
-  }
-  return 0;
-}
-
-void put_string(std::string& out, std::string_view s) {
-  static const char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      size_t n = utf8_length(s, i);
-      if (n == 0) {
-        out += "\\ufffd";
-        ++i;
-      } else {
-        out.append(s.data() + i, n);
-        i += n;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\u00";
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 15]);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-    ++i;
-  }
-  out.push_back('"');
-}
-
 // Builds one flat JSON object: {"k":v,...}.
 class ObjectWriter {
  public:
   ObjectWriter() { out_.push_back('{'); }
   void string(std::string_view key, std::string_view v) {
     this->key(key);
-    put_string(out_, v);
+    append_json_string(out_, v);
   }
   template <typename Int>
   void integer(std::string_view key, Int v) {
@@ -140,26 +83,13 @@ class ObjectWriter {
  private:
   void key(std::string_view k) {
     if (out_.size() > 1) out_.push_back(',');
-    put_string(out_, k);
+    append_json_string(out_, k);
     out_.push_back(':');
   }
   std::string out_;
 };
 
 // ---- reading ----
-
-const char* type_article(dom::element_type t) {
-  switch (t) {
-    case dom::element_type::ARRAY: return "an array";
-    case dom::element_type::INT64:
-    case dom::element_type::UINT64:
-    case dom::element_type::DOUBLE: return "a number";
-    case dom::element_type::STRING: return "a string";
-    case dom::element_type::BOOL: return "a boolean";
-    case dom::element_type::NULL_VALUE: return "null";
-    default: return "an object";
-  }
-}
 
 // One message being decoded: its root object and the message name for errors.
 class Reader {
@@ -174,7 +104,7 @@ class Reader {
     simdjson::error_code err = parser.parse(json.data(), json.size(), true).get(root);
     if (err) return error(std::string("is not valid JSON (") + simdjson::error_message(err) + ")");
     if (root.type() != dom::element_type::OBJECT)
-      return error(std::string("must be a JSON object, found ") + type_article(root.type()));
+      return error(std::string("must be a JSON object, found ") + json_type_article(root.type()));
     object_ = dom::object(root);
     return Status();
   }
@@ -241,7 +171,7 @@ class Reader {
  private:
   Status error(const std::string& why) const { return Status::error(std::string(what_) + " " + why); }
   Status wrong_type(std::string_view key, dom::element e, const char* want) const {
-    return error("\"" + std::string(key) + "\" must be " + want + ", found " + type_article(e.type()));
+    return error("\"" + std::string(key) + "\" must be " + want + ", found " + json_type_article(e.type()));
   }
 
   const char* what_;

@@ -25,8 +25,6 @@ struct Condition {
   std::vector<std::string> values;  // Equals/Prefix/Contains: any of them (case-insensitive)
   std::shared_ptr<RE2> regex;       // Regex
   bool negate = false;              // {not: ...}
-  bool key_hashed = false;          // key_hash holds Record::key_hash(key) (the loader sets it)
-  uint32_t key_hash = 0;
   int slot = -1;                    // the key's slot in Pack::key_slots; -1: look it up by name
 };
 
@@ -71,10 +69,6 @@ struct FieldMapping {
   // `from` names may end in [N]: the Nth value (from 0) of a repeated key, a JSON array
   // of scalars ("audit_token[5]"); -1: the last value, as Record::find. Parallel to `from`.
   std::vector<int> from_index;
-  // Record::key_hash of each `from` key and whether it holds a "*", set by the loader so a
-  // line hashes no mapping's key; empty (a pack built by hand): worked out per line.
-  std::vector<uint32_t> from_hash;
-  std::vector<bool> from_wildcard;
   std::vector<int> from_slot;          // each `from` key's slot in Pack::key_slots; -1: by name
   std::vector<int> join_slot;          // the same for `join`
   int timezone_slot = -1;              // and for timezone_from

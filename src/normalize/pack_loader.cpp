@@ -369,32 +369,6 @@ class Loader {
   const std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>>* lookups_ = nullptr;
 };
 
-// The hashes of the keys mappings and conditions read, once at load (pack.h).
-void hash_source_keys(std::vector<FieldMapping>& mappings) {
-  for (FieldMapping& m : mappings) {
-    m.from_hash.clear();
-    m.from_wildcard.clear();
-    for (const std::string& k : m.from) {
-      m.from_hash.push_back(Record::key_hash(k));
-      m.from_wildcard.push_back(k.find('*') != std::string::npos);
-    }
-  }
-}
-void hash_source_keys(std::vector<Condition>& conditions) {
-  for (Condition& c : conditions) {
-    c.key_hash = Record::key_hash(c.key);
-    c.key_hashed = true;
-  }
-}
-void hash_source_keys(Pack& p) {
-  hash_source_keys(p.fields);
-  hash_source_keys(p.match.require);
-  for (EventCase& c : p.cases) {
-    hash_source_keys(c.fields);
-    hash_source_keys(c.when);
-  }
-}
-
 // Numbers every key the pack reads by name (record.h KeySlots). Wildcards and [N]
 // indexes keep their look-up by name.
 void assign_slots(Pack& p) {
@@ -435,7 +409,6 @@ void load_pack_text(std::string_view yaml, const std::string& file, PackLoad& in
     YAML::Node root = YAML::Load(std::string(yaml));
     Loader loader(file);
     Pack p = loader.load(root);
-    hash_source_keys(p);
     assign_slots(p);
     for (const auto& other : into.packs)
       if (other->name == p.name) throw Refused{file + ": pack name '" + p.name + "' is already used by " + other->file};

@@ -201,7 +201,7 @@ bool flatten_json(sv text, Scratch& s, Record& out, Arena& arena) {
 // The text a condition reads: an extracted field, else "message" (the text the pack
 // reads) or "_line" (the whole line) themselves.
 bool holds(const Condition& c, Record& r, const LineInput& in) {
-  const RecordField* f = c.slot >= 0 ? r.find_slot(c.slot) : c.key_hashed ? r.find(c.key, c.key_hash) : r.find(c.key);
+  const RecordField* f = c.slot >= 0 ? r.find_slot(c.slot) : r.find(c.key);
   RecordField text_field;
   if (!f && (c.key == "message" || c.key == "_line")) {
     text_field.value = c.key == "_line" && !in.line.empty() ? in.line : in.message;
@@ -282,10 +282,11 @@ bool segments_match(sv pattern, sv key) {
   return j == key.size();
 }
 
-// A source of a mapping or a step: the last value of `key`, or its index-th (from 0) when
-// a JSON array repeated it; `key` may hold "*" segments.
-RecordField* find_source(Record& r, sv key, int index, bool wildcard, uint32_t hash) {
-  if (index < 0 && !wildcard) return r.find(key, hash);
+// A source of a mapping or a step by name: the last value of `key`, or its index-th (from
+// 0) when a JSON array repeated it; `key` may hold "*" segments.
+RecordField* find_source(Record& r, sv key, int index = -1) {
+  const bool wildcard = key.find('*') != sv::npos;
+  if (index < 0 && !wildcard) return r.find(key);
   int seen = 0;
   RecordField* last = nullptr;
   for (RecordField& f : r.fields)
@@ -295,20 +296,11 @@ RecordField* find_source(Record& r, sv key, int index, bool wildcard, uint32_t h
     }
   return index < 0 ? last : nullptr;
 }
-RecordField* find_source(Record& r, sv key, int index = -1) {
-  return find_source(r, key, index, key.find('*') != sv::npos, Record::key_hash(key));
-}
-// A mapping's i-th `from` source, by the hash the loader worked out.
-RecordField* find_source_by_name(Record& r, const FieldMapping& m, size_t i) {
-  const int index = i < m.from_index.size() ? m.from_index[i] : -1;
-  if (i < m.from_hash.size() && i < m.from_wildcard.size())
-    return find_source(r, m.from[i], index, m.from_wildcard[i], m.from_hash[i]);
-  return find_source(r, m.from[i], index);
-}
-// Inlined: a slot is an array read, and mappings ask for ~35 sources a line.
+// A mapping's i-th `from` source: by its slot (inlined: an array read, and mappings ask
+// for ~35 sources a line), else by name ([N], wildcards, packs built by hand).
 [[gnu::always_inline]] inline RecordField* find_source(Record& r, const FieldMapping& m, size_t i) {
   if (i < m.from_slot.size() && m.from_slot[i] >= 0) [[likely]] return r.find_slot(m.from_slot[i]);
-  return find_source_by_name(r, m, i);
+  return find_source(r, m.from[i], i < m.from_index.size() ? m.from_index[i] : -1);
 }
 
 bool run_step_on(const ExtractStep& st, sv text, const LineInput& in, Scratch& s, Arena& arena);

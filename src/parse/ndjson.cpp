@@ -27,6 +27,7 @@
 // - A UTF-8 BOM is skipped at the start of the body only; elsewhere it is bad JSON.
 #include "parse/ndjson.h"
 #include "parse/json_text.h"
+#include "parse/json_type_name.h"
 
 #include <simdjson.h>
 
@@ -149,19 +150,6 @@ const char* explain(std::string_view line, error_code e) {
   return describe(e);
 }
 
-const char* type_article(dom::element_type t) {
-  switch (t) {
-    case dom::element_type::ARRAY: return "an array";
-    case dom::element_type::INT64:
-    case dom::element_type::UINT64:
-    case dom::element_type::DOUBLE: return "a number";
-    case dom::element_type::STRING: return "a string";
-    case dom::element_type::BOOL: return "a boolean";
-    case dom::element_type::NULL_VALUE: return "null";
-    default: return "an object";
-  }
-}
-
 // Per-thread state reused across lines and calls so that parsing allocates nothing
 // once the parser has grown to the largest line seen.
 class LineReader {
@@ -172,7 +160,7 @@ class LineReader {
     error_code err = parser_.parse(line.data(), line.size(), true).get(root_);
     if (err) return explain(line, err);
     if (root_.type() != dom::element_type::OBJECT) {
-      std::snprintf(why_, sizeof why_, "expected a JSON object, found %s", type_article(root_.type()));
+      std::snprintf(why_, sizeof why_, "expected a JSON object, found %s", json_type_article(root_.type()));
       return why_;
     }
     return nullptr;
